@@ -1,0 +1,72 @@
+"""The ``samplesim`` command: a thin shell over the public API.
+
+Each sub-command lives in :mod:`samplesim.commands` as a module with ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``. Bad input (a :class:`UserError` or a
+:class:`~samplesim.scenario.ScenarioError`) prints a clear message and exits with status 2,
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from samplesim.errors import UserError
+from samplesim.scenario import ScenarioError
+
+__all__ = ["COMMANDS", "main"]
+
+#: Sub-command modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = (
+    "validate",
+    "run",
+    "compare",
+    "sweep",
+    "results",
+    "plot",
+    "report",
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from samplesim import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="samplesim",
+        description="Simulate scientific sample-request workflows from TOML scenario files.",
+    )
+    parser.add_argument("--version", action="version", version=f"samplesim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            mod = importlib.import_module(f"samplesim.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"samplesim.commands.{name}":
+                continue  # not built yet
+            raise
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``samplesim`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except ScenarioError as exc:
+        print(f"error: {exc.render()}", file=sys.stderr)
+        return 2
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

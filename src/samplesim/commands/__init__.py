@@ -1,0 +1,1 @@
+"""Sub-commands of the ``samplesim`` command line, one module each."""

@@ -1,0 +1,273 @@
+"""The world: wires arrivals, screening, rules, review, decisions and logistics into one
+simpy run of one scenario with one seed.
+
+Build -> run -> collect: :class:`World` draws everything random up front (each stage from its
+own named stream), runs the simpy environment to the horizon and leaves a columnar
+:class:`~samplesim.model.trace.Trace` behind. It knows nothing of files, plots or executors.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import simpy
+
+from samplesim.model.arrivals import draw_proposals, expand_institutions
+from samplesim.model.decisions import CallDesk
+from samplesim.model.inventory import Inventory
+from samplesim.model.reviewers import ReviewerPool
+from samplesim.model.trace import Trace
+from samplesim.rng import Streams
+from samplesim.rules import EFFECTS, GATES, RuleDraw
+from samplesim.scenario.schema import Rule, Scenario
+
+__all__ = ["World"]
+
+
+class World:
+    """One replication of a scenario."""
+
+    def __init__(self, sc: Scenario, seed: int, replication: int = 0) -> None:
+        self.sc = sc
+        self.seed = seed
+        self.replication = replication
+        self.horizon = sc.horizon_days
+        self.env = simpy.Environment()
+        self.streams = streams = Streams(seed, replication)
+        self.applicants = expand_institutions(sc.institutions)
+        self.props = p = draw_proposals(sc, self.applicants, streams)
+        n = len(p)
+        self.n = n
+        apps = self.applicants
+        self.country_of = [apps[a].country for a in p.applicant]
+        self.trace = Trace(n, len(sc.inventory))
+        self.outcome: list[tuple[str, str] | None] = [None] * n
+        self.awarded = np.zeros(n)
+        self.inventory = Inventory(
+            sc.sample_types, [s.grams for s in sc.inventory], [s.min_portion_g for s in sc.inventory]
+        )
+        self._draw_stage_randomness()
+        self._compile_rules()
+        rv = sc.review
+        reviewer_countries: list[str] = []
+        for country, k in rv.reviewer_countries.items():
+            reviewer_countries += [country] * k
+        reviewer_countries += [""] * (rv.reviewers - len(reviewer_countries))
+        self.pool = ReviewerPool(self.env, reviewer_countries, rv.load, rv.conflict_of_interest)
+        counts = np.bincount(p.call, minlength=len(sc.calls))
+        self.desks = [CallDesk(self, ci, c, int(counts[ci])) for ci, c in enumerate(sc.calls)]
+
+    # -- set-up -----------------------------------------------------------------------
+    def _draw_stage_randomness(self) -> None:
+        sc, n, s = self.sc, self.n, self.streams
+        rng = s.get("screening")
+        self.incomplete = rng.random(n) < sc.screening.incomplete_probability
+        self.screen_delay = sc.screening.delay.sample(rng, n)
+        rv = sc.review
+        rng = s.get("review")
+        k = rv.reviews_per_proposal
+        rho = rv.reliability
+        noise = rng.standard_normal((n, k))
+        self.review_scores = math.sqrt(rho) * self.props.merit[:, None] + math.sqrt(1 - rho) * noise
+        self.review_durations = rv.duration.sample(rng, n * k).reshape(n, k)
+        rng = s.get("panel")
+        rp = sc.panel.reliability
+        self.panel_score = math.sqrt(rp) * self.props.merit + math.sqrt(1 - rp) * rng.standard_normal(n)
+        lg = sc.logistics
+        rng = s.get("logistics")
+        self.agreement_delay = lg.agreement_delay.sample(rng, n)
+        ship = lg.shipping_delay.sample(rng, n)
+        for country, dist in lg.shipping_by_country.items():
+            rc = s.named("logistics", country)
+            alt = dist.sample(rc, n)
+            mask = np.array([c == country for c in self.country_of], dtype=bool)
+            ship = np.where(mask, alt, ship)
+        self.ship_delay = ship
+        self.loan_days = lg.loan_days.sample(rng, n)
+
+    def _selects(self, rule: Rule) -> np.ndarray:
+        sel, p, apps = rule.selector, self.props, self.applicants
+        mask = np.ones(self.n, dtype=bool)
+        if sel.countries:
+            mask &= np.array([c in sel.countries for c in self.country_of], dtype=bool)
+        if sel.kinds:
+            mask &= np.array([apps[a].kind in sel.kinds for a in p.applicant], dtype=bool)
+        if sel.funders:
+            want = set(sel.funders)
+            mask &= np.array([bool(want & set(apps[a].funders)) for a in p.applicant], dtype=bool)
+        for key, col in (
+            ("partner_countries", p.partner_countries),
+            ("any_member_countries", p.team_countries),
+            ("any_member_funders", p.team_funders),
+            ("institutions", p.team_institutions),
+        ):
+            want = set(getattr(sel, key))
+            if want:
+                mask &= np.array([bool(want & x) for x in col], dtype=bool)
+        if sel.sample_types:
+            cols = [self.sc.sample_types.index(t) for t in sel.sample_types]
+            mask &= (p.requested[:, cols] > 0).any(axis=1)
+        return mask
+
+    def _compile_rules(self) -> None:
+        n = self.n
+        self.rule_draws: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.applicable: dict[str, list[list[int]]] = {g: [[] for _ in range(n)] for g in GATES}
+        for r, rule in enumerate(self.sc.rules):
+            rng = self.streams.named("rules", rule.name)
+            u = rng.random(n)
+            delay = rule.delay.sample(rng, n) if rule.delay is not None else np.zeros(n)
+            fb = rule.fallback_delay.sample(rng, n) if rule.fallback_delay else np.zeros(n)
+            self.rule_draws.append((u, delay, fb))
+            lists = self.applicable[rule.gate]
+            for i in np.flatnonzero(self._selects(rule)):
+                lists[i].append(r)
+
+    # -- the proposal's path ------------------------------------------------------------
+    def _arrivals(self) -> Iterator[simpy.Event]:
+        env, sub = self.env, self.props.submit
+        for i in range(self.n):
+            t = sub[i]
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            env.process(self._proposal(i))
+
+    def _gate(self, i: int, gate: str) -> Iterator[simpy.Event]:
+        """Apply every rule of ``gate`` that selects proposal ``i``; returns a block reason."""
+        env, tr = self.env, self.trace
+        for r in self.applicable[gate][i]:
+            rule = self.sc.rules[r]
+            u, d, f = self.rule_draws[r]
+            dec = EFFECTS[rule.effect].decide(
+                rule, self.country_of[i], RuleDraw(float(u[i]), float(d[i]), float(f[i]))
+            )
+            if dec.delay > 0:
+                tr.event(i, env.now, "rule_wait", rule.name, f"{gate}: waits {dec.delay:.1f} d")
+                tr.rule_delay[i] += dec.delay
+                yield env.timeout(dec.delay)
+            tr.event(i, env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}")
+            if dec.outcome == "condition":
+                tr.conditions[i] = "; ".join(filter(None, [tr.conditions[i], dec.detail]))
+            elif dec.outcome == "block":
+                return f"{rule.name}: {dec.detail}"
+        return ""
+
+    def _review(self, i: int, exclude: str) -> simpy.Event:
+        """Start the proposal's independent reviews; the event fires when all are done."""
+        env, pool, tr = self.env, self.pool, self.trace
+        k = self.sc.review.reviews_per_proposal
+        done = env.event()
+        durations = self.review_durations[i]
+        start = env.now
+        state = {"left": k, "wait": 0.0, "first": math.inf}
+
+        def granted(ev: simpy.Event, j: int) -> None:
+            rid = ev.value
+            state["wait"] += env.now - start
+            state["first"] = min(state["first"], env.now)
+            t = env.timeout(float(durations[j]))
+            t.callbacks.append(lambda _e: finished(rid))
+
+        def finished(rid: int) -> None:
+            pool.release(rid)
+            state["left"] -= 1
+            if state["left"] == 0:
+                tr.review_wait[i] = state["wait"] / k
+                tr.days["review_start"][i] = state["first"]
+                done.succeed()
+
+        for j in range(k):
+            req = pool.request(exclude)
+            req.callbacks.append(lambda ev, j=j: granted(ev, j))
+        return done
+
+    def _proposal(self, i: int) -> Iterator[simpy.Event]:
+        env, tr, sc = self.env, self.trace, self.sc
+        desk = self.desks[self.props.call[i]]
+        call = desk.call
+        app = self.applicants[self.props.applicant[i]]
+        tr.stamp(i, "submitted", env.now)
+        yield env.timeout(float(self.screen_delay[i]))
+        tr.stamp(i, "screened", env.now)
+        if self.incomplete[i]:
+            tr.finish(i, env.now, "incomplete", "screening: incomplete application")
+            desk.drop()
+            return
+        if (call.eligible_countries and app.country not in call.eligible_countries) or (
+            call.eligible_kinds and app.kind not in call.eligible_kinds
+        ):
+            tr.finish(i, env.now, "ineligible", f"screening: not eligible for {call.name}")
+            desk.drop()
+            return
+        if self.applicable["screening"][i]:
+            why = yield from self._gate(i, "screening")
+            if why:
+                tr.finish(i, env.now, "blocked", why)
+                desk.drop()
+                return
+        tr.stamp(i, "cleared", env.now)
+        yield self._review(i, app.country)
+        tr.review_score[i] = self.review_scores[i].mean()
+        tr.stamp(i, "reviewed", env.now)
+        yield desk.reviewed(i)
+        if self.outcome[i] is not None:
+            state, reason = self.outcome[i]
+            tr.finish(i, env.now, state, reason)
+            return
+        yield from self._logistics(i)
+
+    def _withdraw(self, i: int, why: str) -> None:
+        grams = self.trace.granted[i].copy()
+        self.inventory.take_back(self.env.now, grams)
+        self.trace.event(i, self.env.now, "withdrawn", "grant", why, float(grams.sum()))
+        self.trace.granted[i] = 0.0
+        self.trace.finish(i, self.env.now, "blocked", why)
+
+    def _logistics(self, i: int) -> Iterator[simpy.Event]:
+        env, tr = self.env, self.trace
+        if self.applicable["agreement"][i]:
+            why = yield from self._gate(i, "agreement")
+            if why:
+                self._withdraw(i, why)
+                return
+        yield env.timeout(float(self.agreement_delay[i]))
+        tr.stamp(i, "agreement", env.now)
+        if self.applicable["shipping"][i]:
+            why = yield from self._gate(i, "shipping")
+            if why:
+                self._withdraw(i, why)
+                return
+        tr.stamp(i, "shipped", env.now)
+        yield env.timeout(float(self.ship_delay[i]))
+        tr.stamp(i, "samples", env.now)
+        tr.finish(i, env.now, "delivered", tr.conditions[i])
+        yield env.timeout(float(self.loan_days[i]))
+        grams = tr.granted[i]
+        if self.props.destructive[i]:
+            self.inventory.consume(env.now, grams)
+            tr.event(i, env.now, "consumed", "loan", "destructive analysis", float(grams.sum()))
+        else:
+            self.inventory.take_back(env.now, grams)
+        tr.stamp(i, "returned", env.now)
+
+    # -- run --------------------------------------------------------------------------
+    def run(self) -> World:
+        """Run to the horizon; proposals still in the workflow end as ``pending``."""
+        self.env.process(self._arrivals())
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self.horizon)
+        finally:
+            if was_enabled:
+                gc.enable()
+        # simpy numbers every scheduled event; the counter's next value is how many there were.
+        self.n_events = next(self.env._eid)
+        tr = self.trace
+        for i in range(self.n):
+            if tr.state[i] == "pending":  # never reached a terminal state
+                tr.finish(i, self.horizon, "pending", "horizon reached")
+        return self

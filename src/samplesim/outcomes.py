@@ -1,0 +1,309 @@
+"""Outcome tables of one run: proposals, events, inventory, rules and the summary.
+
+Built once from the columnar trace after the run. Column meanings are documented in
+``PROPOSAL_COLUMNS`` / ``SUMMARY_COLUMNS`` (and in the README).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from samplesim.model.trace import STAGES, TERMINAL_STATES
+
+if TYPE_CHECKING:
+    from samplesim.model.world import World
+
+__all__ = [
+    "PROPOSAL_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "SimulationResult",
+    "build_result",
+    "summarize",
+]
+
+PROPOSAL_COLUMNS: dict[str, str] = {
+    "proposal_id": "P<call>-<n>: unique within the run",
+    "call": "name of the call the proposal answered",
+    "institution": "lead institution",
+    "country": "lead institution's country",
+    "kind": "lead institution's kind (university, agency, ...)",
+    "funders": "lead's funders, ';'-separated",
+    "team_countries": "every team member's country, ';'-separated",
+    **{f"{s}_day": f"simulation day the proposal reached '{s}' (NaN if never)" for s in STAGES},
+    "submitted_date": "calendar date of submission",
+    "decision_date": "calendar date of the decision (NaT if none)",
+    "samples_date": "calendar date samples were in hand (NaT if none)",
+    "days_to_decision": "decision_day - submitted_day",
+    "days_to_samples": "samples_day - submitted_day",
+    "state": "terminal state, one of: " + ", ".join(TERMINAL_STATES),
+    "reason": "why it ended there (rule name and detail when a rule blocked it)",
+    "conditions": "conditions imposed by rules (e.g. without NASA funds)",
+    "destructive": "whether the analysis consumes the sample",
+    "merit": "latent true merit ~ N(0, 1)",
+    "review_score": "mean of the independent review scores",
+    "final_score": "review score combined with the panel score (shortlisted only)",
+    "review_wait_days": "mean wait for a reviewer over the proposal's reviews",
+    "rule_delay_days": "total delay imposed by rules",
+    "grams_requested": "grams requested over all sample types",
+    "grams_awarded": "grams granted at the decision (before any later withdrawal)",
+    "grams_granted": "grams finally granted (0 if the grant was withdrawn)",
+}
+
+SUMMARY_COLUMNS: dict[str, str] = {
+    "country": "lead country, or ALL for the whole run",
+    "submitted": "proposals submitted",
+    "screened_out": "incomplete or ineligible",
+    "blocked": "blocked by a rule (any gate)",
+    "blocked_after_approval": "approved, then blocked at the agreement or shipping gate",
+    "cleared": "passed screening and screening-gate rules",
+    "reviewed": "completed peer review",
+    "shortlisted": "shortlisted (interviewed when there is a panel)",
+    "approved": "granted grams at the decision",
+    "delivered": "samples in hand",
+    "pending": "unfinished at the horizon",
+    "grams_requested": "grams requested",
+    "grams_granted": "grams finally granted",
+    "approval_rate": "approved / submitted",
+    "median_days_to_decision": "median of decision_day - submitted_day",
+    "median_days_to_samples": "median of samples_day - submitted_day",
+    "grams_share": "share of all grams granted",
+    "inventory_used_fraction": "ALL only: grams granted / initial inventory",
+    "inventory_reserved_g": "ALL only: grams held in reserve at the end",
+    "merit_efficiency": "ALL only: share of the top-m true-merit proposals among the m approved",
+    "fairness_index": "ALL only: Jain's index of approval rates across applying countries",
+}
+
+
+@attrs.frozen
+class SimulationResult:
+    """One run's tables (pandas DataFrames) and what produced them."""
+
+    scenario: str
+    variant: str
+    seed: int
+    replication: int
+    start_date: dt.date
+    proposals: pd.DataFrame
+    events: pd.DataFrame
+    summary: pd.DataFrame
+    inventory: pd.DataFrame
+    rules: pd.DataFrame
+    initial_grams: dict[str, float]
+    n_events: int = 0
+
+
+def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
+    base = np.datetime64(start.isoformat(), "s")
+    secs = np.where(np.isnan(days), 0, np.round(days * 86400)).astype("int64")
+    out = base + secs.astype("timedelta64[s]")
+    out = np.where(np.isnan(days), np.datetime64("NaT"), out)
+    return pd.Series(out.astype("datetime64[s]"))
+
+
+def _proposals(w: World) -> pd.DataFrame:
+    tr, p, sc, apps = w.trace, w.props, w.sc, w.applicants
+    n = w.n
+    calls = [c.name for c in sc.calls]
+    counters: dict[int, int] = {}
+    ids = []
+    for c in p.call:
+        counters[c] = counters.get(c, 0) + 1
+        ids.append(f"P{c + 1}-{counters[c]:04d}")
+    cols: dict[str, Any] = {
+        "proposal_id": ids,
+        "call": [calls[c] for c in p.call],
+        "institution": [apps[a].name for a in p.applicant],
+        "country": w.country_of,
+        "kind": [apps[a].kind for a in p.applicant],
+        "funders": [";".join(apps[a].funders) for a in p.applicant],
+        "team_countries": [";".join(sorted(x)) for x in p.team_countries],
+    }
+    for s in STAGES:
+        cols[f"{s}_day"] = tr.days[s]
+    cols["submitted_date"] = _dates(sc.start_date, tr.days["submitted"])
+    cols["decision_date"] = _dates(sc.start_date, tr.days["decision"])
+    cols["samples_date"] = _dates(sc.start_date, tr.days["samples"])
+    cols["days_to_decision"] = tr.days["decision"] - tr.days["submitted"]
+    cols["days_to_samples"] = tr.days["samples"] - tr.days["submitted"]
+    cols["state"] = pd.Categorical(tr.state, categories=list(TERMINAL_STATES))
+    cols["reason"] = tr.reason
+    cols["conditions"] = tr.conditions
+    cols["destructive"] = p.destructive
+    cols["merit"] = p.merit
+    cols["review_score"] = tr.review_score
+    cols["final_score"] = tr.final_score
+    cols["review_wait_days"] = tr.review_wait
+    cols["rule_delay_days"] = tr.rule_delay
+    cols["grams_requested"] = p.requested.sum(axis=1) if n else np.zeros(0)
+    cols["grams_awarded"] = w.awarded
+    cols["grams_granted"] = tr.granted.sum(axis=1) if n else np.zeros(0)
+    for t, name in enumerate(sc.sample_types):
+        cols[f"requested_g:{name}"] = p.requested[:, t]
+        cols[f"granted_g:{name}"] = tr.granted[:, t]
+    return pd.DataFrame(cols)
+
+
+def _events(w: World, ids: list[str]) -> pd.DataFrame:
+    tr = w.trace
+    idx = np.asarray(tr.ev_proposal, dtype=np.int64)
+    id_arr = np.asarray([*ids, ""], dtype=object)
+    days = np.asarray(tr.ev_day, dtype=float)
+    df = pd.DataFrame(
+        {
+            "proposal_id": id_arr[idx] if len(idx) else np.zeros(0, dtype=object),
+            "day": days,
+            "date": _dates(w.sc.start_date, days),
+            "kind": tr.ev_kind,
+            "name": tr.ev_name,
+            "detail": tr.ev_detail,
+            "grams": np.asarray(tr.ev_grams, dtype=float),
+        }
+    )
+    # Stable sort by time keeps each proposal's own order of equal-time events.
+    return df.sort_values("day", kind="stable", ignore_index=True)
+
+
+def _inventory(w: World) -> pd.DataFrame:
+    log = np.asarray(w.inventory.log, dtype=float).reshape(-1, 6)
+    names = np.asarray(w.inventory.names, dtype=object)
+    return pd.DataFrame(
+        {
+            "day": log[:, 0],
+            "sample_type": names[log[:, 1].astype(int)],
+            "remaining_g": log[:, 2],
+            "reserved_g": log[:, 3],
+            "on_loan_g": log[:, 4],
+            "consumed_g": log[:, 5],
+        }
+    )
+
+
+def _rules(w: World, events: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    ev = events[events["kind"] == "rule"]
+    waits = events[events["kind"] == "rule_wait"]
+    for r in w.sc.rules:
+        e = ev[ev["name"] == r.name]
+        outcome = e["detail"].str.split(": ", n=2).str[1]
+        wd = waits[waits["name"] == r.name]["detail"].str.extract(r"waits ([0-9.]+) d")[0]
+        rows.append(
+            {
+                "rule": r.name,
+                "gate": r.gate,
+                "effect": r.effect,
+                "applied": len(e),
+                "passed": int((outcome == "pass").sum()),
+                "conditioned": int((outcome == "condition").sum()),
+                "blocked": int((outcome == "block").sum()),
+                "mean_delay_days": float(wd.astype(float).mean()) if len(wd) else 0.0,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "rule", "gate", "effect", "applied", "passed", "conditioned", "blocked",
+            "mean_delay_days",
+        ],
+    )
+
+
+def _jain(x: np.ndarray) -> float:
+    x = x[~np.isnan(x)]
+    if len(x) == 0 or not np.any(x > 0):
+        return float("nan")
+    return float(x.sum() ** 2 / (len(x) * (x**2).sum()))
+
+
+def summarize(
+    proposals: pd.DataFrame,
+    countries: list[str],
+    initial_grams: float,
+    reserved_g: float = 0.0,
+) -> pd.DataFrame:
+    """Per-country and ``ALL`` summary of a proposals table (see ``SUMMARY_COLUMNS``)."""
+    df = proposals
+    state = df["state"].astype(str).to_numpy()
+    approved = df["grams_awarded"].to_numpy() > 0
+    blocked = state == "blocked"
+    flags = pd.DataFrame(
+        {
+            "country": df["country"].to_numpy(),
+            "submitted": 1,
+            "screened_out": np.isin(state, ["incomplete", "ineligible"]),
+            "blocked": blocked,
+            "blocked_after_approval": blocked & approved,
+            "cleared": ~np.isnan(df["cleared_day"].to_numpy()),
+            "reviewed": ~np.isnan(df["reviewed_day"].to_numpy()),
+            "shortlisted": ~np.isnan(df["shortlisted_day"].to_numpy()),
+            "approved": approved,
+            "delivered": state == "delivered",
+            "pending": state == "pending",
+            "grams_requested": df["grams_requested"].to_numpy(),
+            "grams_granted": df["grams_granted"].to_numpy(),
+            "dd": df["days_to_decision"].to_numpy(),
+            "ds": df["days_to_samples"].to_numpy(),
+        }
+    )
+    counts = [c for c in flags.columns if c not in ("country", "dd", "ds")]
+    per = flags.groupby("country")[counts].sum()
+    per = per.reindex(sorted(set(countries) | set(per.index)), fill_value=0)
+    med = flags.groupby("country")[["dd", "ds"]].median().reindex(per.index)
+    per["median_days_to_decision"] = med["dd"]
+    per["median_days_to_samples"] = med["ds"]
+    total = flags[counts].sum()
+    all_row = pd.DataFrame([total.to_dict()], index=pd.Index(["ALL"], name="country"))
+    all_row["median_days_to_decision"] = float(np.nanmedian(flags["dd"])) if flags["dd"].notna().any() else np.nan
+    all_row["median_days_to_samples"] = float(np.nanmedian(flags["ds"])) if flags["ds"].notna().any() else np.nan
+    out = pd.concat([per, all_row])
+    out.index.name = "country"
+    int_cols = [c for c in counts if c not in ("grams_requested", "grams_granted")]
+    out[int_cols] = out[int_cols].astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["approval_rate"] = out["approved"] / out["submitted"].where(out["submitted"] > 0)
+        g_all = float(out.loc["ALL", "grams_granted"])
+        out["grams_share"] = out["grams_granted"] / g_all if g_all > 0 else np.nan
+    out["inventory_used_fraction"] = np.nan
+    out["inventory_reserved_g"] = np.nan
+    out["merit_efficiency"] = np.nan
+    out["fairness_index"] = np.nan
+    out.loc["ALL", "inventory_used_fraction"] = g_all / initial_grams if initial_grams else np.nan
+    out.loc["ALL", "inventory_reserved_g"] = reserved_g
+    m = int(approved.sum())
+    if m:
+        top = np.argsort(-df["merit"].to_numpy(), kind="stable")[:m]
+        out.loc["ALL", "merit_efficiency"] = approved[top].sum() / m
+    rates = out.drop(index="ALL")
+    rates = rates[rates["submitted"] > 0]["approval_rate"].to_numpy(dtype=float)
+    out.loc["ALL", "fairness_index"] = _jain(rates)
+    return out.reset_index()[list(SUMMARY_COLUMNS)]
+
+
+def build_result(w: World) -> SimulationResult:
+    """Turn a finished :class:`World` into a :class:`SimulationResult`."""
+    props = _proposals(w)
+    events = _events(w, list(props["proposal_id"]))
+    inv = _inventory(w)
+    initial = {s.name: s.grams for s in w.sc.inventory}
+    countries = sorted({a.country for a in w.applicants})
+    summary = summarize(
+        props, countries, sum(initial.values()), float(w.inventory.reserved.sum())
+    )
+    return SimulationResult(
+        scenario=w.sc.name,
+        variant=w.sc.variant,
+        seed=w.seed,
+        replication=w.replication,
+        start_date=w.sc.start_date,
+        proposals=props,
+        events=events,
+        summary=summary,
+        inventory=inv,
+        rules=_rules(w, events),
+        initial_grams=initial,
+        n_events=w.n_events,
+    )

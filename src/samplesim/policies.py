@@ -1,0 +1,227 @@
+"""Allocation policies, pluggable by name.
+
+A policy receives the candidates of one decision (already past the score bar), the grams
+it may hand out per sample type, the ``[allocation]`` settings and a random generator, and
+returns the grants. The engine checks every grant against the budget and the request, so a
+buggy policy fails loudly instead of breaking grams conservation. Add your own::
+
+    @register_policy("youngest_first")
+    def youngest_first(candidates, budget, settings, rng):
+        order = sorted(candidates, key=lambda c: -c.index)
+        return grant_in_order(order, budget, settings)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+import numpy as np
+
+from samplesim.scenario.schema import Allocation
+
+__all__ = [
+    "POLICIES",
+    "Candidate",
+    "Grants",
+    "PolicyError",
+    "grant_in_order",
+    "register_policy",
+]
+
+Grants = dict[int, dict[str, float]]
+"""Grants by candidate ``index``: grams per sample type."""
+
+_EPS = 1e-12
+
+
+class PolicyError(RuntimeError):
+    """A policy returned grants that break the budget or exceed a request."""
+
+
+@attrs.frozen
+class Candidate:
+    """One proposal in a decision: its index, country, final score and request (g/type)."""
+
+    index: int
+    country: str
+    score: float
+    requested: dict[str, float]
+    min_portion: dict[str, float]
+
+
+Policy = Callable[[Sequence[Candidate], dict[str, float], Allocation, np.random.Generator], Grants]
+POLICIES: dict[str, Policy] = {}
+
+
+def register_policy(name: str) -> Callable[[Policy], Policy]:
+    """Decorator registering an allocation policy under ``name``."""
+
+    def deco(fn: Policy) -> Policy:
+        POLICIES[name] = fn
+        return fn
+
+    return deco
+
+
+def _fit(c: Candidate, budget: dict[str, float], partial: bool) -> dict[str, float] | None:
+    """The grant ``c`` can get from ``budget``: full request, a partial one, or None."""
+    if all(budget.get(t, 0.0) + _EPS >= g for t, g in c.requested.items()):
+        return dict(c.requested)
+    if not partial:
+        return None
+    grant = {}
+    for t, g in c.requested.items():
+        give = min(g, budget.get(t, 0.0))
+        if give + _EPS >= c.min_portion.get(t, 0.0) and give > 0:
+            grant[t] = give
+    return grant or None
+
+
+def grant_in_order(
+    order: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    admit: Callable[[Candidate, dict[str, float]], bool] | None = None,
+) -> Grants:
+    """Grant requests in ``order`` while the budget lasts (partial grants if allowed).
+
+    ``admit(candidate, grant)`` may veto a grant (quotas). Stops at ``settings.max_awards``.
+    """
+    left = dict(budget)
+    grants: Grants = {}
+    for c in order:
+        if settings.max_awards is not None and len(grants) >= settings.max_awards:
+            break
+        grant = _fit(c, left, settings.partial)
+        if grant is None or (admit is not None and not admit(c, grant)):
+            continue
+        for t, g in grant.items():
+            left[t] -= g
+        grants[c.index] = grant
+    return grants
+
+
+def _by_merit(candidates: Sequence[Candidate]) -> list[Candidate]:
+    return sorted(candidates, key=lambda c: (-c.score, c.index))
+
+
+@register_policy("merit_rank")
+def merit_rank(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+) -> Grants:
+    """Best final score first, until the budget or ``max_awards`` runs out."""
+    return grant_in_order(_by_merit(candidates), budget, settings)
+
+
+@register_policy("lottery")
+def lottery(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+) -> Grants:
+    """A random order among the candidates above the score bar (the engine applies the bar)."""
+    order = _by_merit(candidates)  # a fixed starting order so the permutation is reproducible
+    perm = rng.permutation(len(order))
+    return grant_in_order([order[k] for k in perm], budget, settings)
+
+
+@register_policy("country_quota")
+def country_quota(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+) -> Grants:
+    """Merit order, but no country gets more than ``quota[country]`` awards nor more than
+    ``max_share`` of the decision's grams."""
+    total = sum(budget.values())
+    cap = settings.max_share * total
+    grams: dict[str, float] = {}
+    awards: dict[str, int] = {}
+
+    def admit(c: Candidate, grant: dict[str, float]) -> bool:
+        g = sum(grant.values())
+        if c.country in settings.quota and awards.get(c.country, 0) >= settings.quota[c.country]:
+            return False
+        if grams.get(c.country, 0.0) + g > cap + _EPS:
+            return False
+        grams[c.country] = grams.get(c.country, 0.0) + g
+        awards[c.country] = awards.get(c.country, 0) + 1
+        return True
+
+    return grant_in_order(_by_merit(candidates), budget, settings, admit)
+
+
+def _water_fill(demand: dict[str, float], supply: float) -> dict[str, float]:
+    """Max-min fair shares of ``supply`` among claimants with the given demands."""
+    share: dict[str, float] = dict.fromkeys(demand, 0.0)
+    active = sorted((d, k) for k, d in demand.items() if d > 0)
+    left = supply
+    while active and left > _EPS:
+        level = left / len(active)
+        d, k = active[0]
+        if d - share[k] <= level:
+            inc = d - share[k]
+            for _, kk in active:
+                share[kk] += inc
+            left -= inc * len(active)
+            active = [(dd, kk) for dd, kk in active if share[kk] + _EPS < dd]
+        else:
+            for _, kk in active:
+                share[kk] += level
+            left = 0.0
+    return share
+
+
+@register_policy("fair_share")
+def fair_share(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+) -> Grants:
+    """Max-min fairness across countries: each sample type's budget is water-filled over the
+    countries' demands; within a country, proposals are served in merit order."""
+    order = _by_merit(candidates)
+    country_budget: dict[str, dict[str, float]] = {}
+    for t, supply in budget.items():
+        demand: dict[str, float] = {}
+        for c in order:
+            if t in c.requested:
+                demand[c.country] = demand.get(c.country, 0.0) + c.requested[t]
+        for country, s in _water_fill(demand, supply).items():
+            country_budget.setdefault(country, {})[t] = s
+    grants: Grants = {}
+    for c in order:
+        if settings.max_awards is not None and len(grants) >= settings.max_awards:
+            break
+        left = country_budget.get(c.country, {})
+        grant = _fit(c, left, settings.partial)
+        if grant is None:
+            continue
+        for t, g in grant.items():
+            left[t] -= g
+        grants[c.index] = grant
+    return grants
+
+
+def check_grants(grants: Grants, candidates: Sequence[Candidate], budget: dict[str, float]) -> None:
+    """Raise :class:`PolicyError` if ``grants`` exceed the budget or any request."""
+    by_index = {c.index: c for c in candidates}
+    used: dict[str, float] = {}
+    for idx, grant in grants.items():
+        if idx not in by_index:
+            raise PolicyError(f"grant to proposal #{idx}, which is not a candidate")
+        req = by_index[idx].requested
+        for t, g in grant.items():
+            if g < 0 or t not in req or g > req[t] + 1e-9:
+                raise PolicyError(f"grant of {g} g of {t!r} to #{idx} exceeds its request")
+            used[t] = used.get(t, 0.0) + g
+    for t, g in used.items():
+        if g > budget.get(t, 0.0) + 1e-9:
+            raise PolicyError(f"grants of {g:.6f} g of {t!r} exceed the budget {budget.get(t)}")

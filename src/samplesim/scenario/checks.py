@@ -1,0 +1,208 @@
+"""Cross-field checks of a structured scenario; every problem is reported with its key path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from samplesim.distributions import Distribution
+from samplesim.policies import POLICIES
+from samplesim.rules import EFFECTS
+from samplesim.scenario.errors import Problem
+from samplesim.scenario.schema import Scenario
+
+__all__ = ["check_scenario"]
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def prob(self, path: str, value: float) -> None:
+        if not 0.0 <= value <= 1.0:
+            self.fail(path, f"must be a probability between 0 and 1 (got {value})")
+
+    def positive(self, path: str, value: float | None) -> None:
+        if value is not None and not value > 0:
+            self.fail(path, f"must be greater than 0 (got {value})")
+
+    def nonneg(self, path: str, value: float | None) -> None:
+        if value is not None and value < 0:
+            self.fail(path, f"must not be negative (got {value})")
+
+    def duration(self, path: str, dist: Distribution | None) -> None:
+        if dist is not None and dist.minimum < 0:
+            self.fail(path, f"a duration cannot be negative (this {dist.kind} reaches {dist.minimum})")
+
+    def unique(self, path: str, names: Iterable[str]) -> None:
+        seen: set[str] = set()
+        for i, n in enumerate(names):
+            if not n:
+                self.fail(f"{path}[{i}].name", "must not be empty")
+            elif n in seen:
+                self.fail(f"{path}[{i}].name", f"duplicate name {n!r}")
+            seen.add(n)
+
+    def known(self, path: str, values: Iterable[str], known: list[str], what: str) -> None:
+        for v in values:
+            if v not in known:
+                self.fail(path, f"unknown {what} {v!r} (known: {', '.join(known)})")
+
+
+def check_scenario(sc: Scenario) -> list[Problem]:
+    """All cross-field problems of ``sc`` (an empty list when it is valid)."""
+    ck = _Checker()
+    countries = sc.countries
+    types = sc.sample_types
+    if not sc.name:
+        ck.fail("name", "must not be empty")
+
+    if not sc.inventory:
+        ck.fail("inventory", "must list at least one sample type")
+    ck.unique("inventory", types)
+    for i, s in enumerate(sc.inventory):
+        ck.positive(f"inventory[{i}].grams", s.grams)
+        ck.positive(f"inventory[{i}].min_portion_g", s.min_portion_g)
+        if s.grams > 0 and s.min_portion_g > s.grams:
+            ck.fail(f"inventory[{i}].min_portion_g", f"exceeds the stock ({s.grams} g)")
+
+    if not sc.calls:
+        ck.fail("calls", "must list at least one call")
+    ck.unique("calls", [c.name for c in sc.calls])
+    last_close = 0.0
+    for i, c in enumerate(sc.calls):
+        p = f"calls[{i}]"
+        ck.nonneg(f"{p}.open_day", c.open_day)
+        if not c.close_day > c.open_day:
+            ck.fail(f"{p}.close_day", f"must be after open_day ({c.open_day:g})")
+        last_close = max(last_close, c.close_day)
+        ck.known(f"{p}.eligible_countries", c.eligible_countries, countries, "country")
+        ck.positive(f"{p}.max_grams_per_proposal", c.max_grams_per_proposal)
+        if not 0.0 <= c.reserve_fraction < 1.0:
+            ck.fail(f"{p}.reserve_fraction", f"must be in [0, 1) (got {c.reserve_fraction})")
+        ck.nonneg(f"{p}.demand", c.demand)
+        if c.panel_day is not None and c.panel_day < c.close_day:
+            ck.fail(f"{p}.panel_day", f"must not be before close_day ({c.close_day:g})")
+        d = c.decision
+        ck.positive(f"{p}.decision.meeting_every_days", d.meeting_every_days)
+        for j, m in enumerate(d.meeting_days):
+            if m < c.open_day:
+                ck.fail(f"{p}.decision.meeting_days[{j}]", f"is before open_day ({c.open_day:g})")
+        if sorted(d.meeting_days) != list(d.meeting_days):
+            ck.fail(f"{p}.decision.meeting_days", "must be in increasing order")
+        if d.mode == "rolling" and not d.meeting_days and d.meeting_every_days is None:
+            ck.fail(f"{p}.decision", "a rolling call needs meeting_days or meeting_every_days")
+    if sc.calls and not sc.horizon_days > last_close:
+        ck.fail("horizon_days", f"must be after the last close_day ({last_close:g})")
+
+    if not sc.institutions:
+        ck.fail("institutions", "must list at least one institution")
+    ck.unique("institutions", [i.name for i in sc.institutions])
+    for i, inst in enumerate(sc.institutions):
+        ck.nonneg(f"institutions[{i}].propensity", inst.propensity)
+        if inst.count < 1:
+            ck.fail(f"institutions[{i}].count", f"must be at least 1 (got {inst.count})")
+        if not inst.country:
+            ck.fail(f"institutions[{i}].country", "must not be empty")
+    if sc.institutions and sum(i.propensity * i.count for i in sc.institutions) <= 0:
+        ck.fail("institutions", "at least one institution needs a propensity above 0")
+    for i, prt in enumerate(sc.partners):
+        ck.positive(f"partners[{i}].weight", prt.weight)
+
+    pm = sc.proposals
+    g = pm.grams_requested
+    # lognormal and exponential never reach their infimum 0; the other kinds can.
+    if g.minimum < 0 or (g.minimum == 0 and g.kind not in ("lognormal", "exponential")):
+        ck.fail(
+            "proposals.grams_requested",
+            f"requested grams must be positive (this {g.kind} reaches {g.minimum:g})",
+        )
+    for t, w in pm.sample_type_weights.items():
+        ck.known("proposals.sample_type_weights", [t], types, "sample type")
+        ck.nonneg(f"proposals.sample_type_weights.{t}", w)
+    if pm.sample_type_weights and sum(pm.sample_type_weights.values()) <= 0:
+        ck.fail("proposals.sample_type_weights", "must have a positive sum")
+    if not 1 <= pm.types_per_proposal <= max(1, len(types)):
+        ck.fail(
+            "proposals.types_per_proposal",
+            f"must be between 1 and the number of sample types ({len(types)})",
+        )
+    ck.prob("proposals.destructive_probability", pm.destructive_probability)
+    ck.prob("proposals.foreign_partner_probability", pm.foreign_partner_probability)
+    ck.duration("proposals.co_investigators", pm.co_investigators)
+    ck.nonneg("proposals.deadline_rush", pm.deadline_rush)
+
+    ck.duration("screening.delay", sc.screening.delay)
+    ck.prob("screening.incomplete_probability", sc.screening.incomplete_probability)
+
+    ck.unique("rules", [r.name for r in sc.rules])
+    for i, r in enumerate(sc.rules):
+        p = f"rules[{i}]"
+        if r.effect not in EFFECTS:
+            ck.fail(f"{p}.effect", f"unknown effect {r.effect!r} (known: {', '.join(EFFECTS)})")
+        s = r.selector
+        for key in ("countries", "partner_countries", "any_member_countries"):
+            ck.known(f"{p}.selector.{key}", getattr(s, key), countries, "country")
+        ck.known(f"{p}.selector.sample_types", s.sample_types, types, "sample type")
+        inst_names = [i.name for i in sc.institutions] + [q.institution for q in sc.partners]
+        ck.known(f"{p}.selector.institutions", s.institutions, inst_names, "institution")
+        ck.prob(f"{p}.success_probability", r.success_probability)
+        for country, v in r.by_country.items():
+            ck.known(f"{p}.by_country", [country], countries, "country")
+            ck.prob(f"{p}.by_country.{country}", v)
+        ck.duration(f"{p}.delay", r.delay)
+        ck.duration(f"{p}.fallback_delay", r.fallback_delay)
+        if r.effect == "ban" and (r.delay is not None or r.success_probability != 1.0):
+            ck.fail(p, "a ban takes no delay or success_probability")
+
+    rv = sc.review
+    if rv.reviewers < 1:
+        ck.fail("review.reviewers", f"must be at least 1 (got {rv.reviewers})")
+    if rv.load < 1:
+        ck.fail("review.load", f"must be at least 1 (got {rv.load})")
+    if not 1 <= rv.reviews_per_proposal <= max(1, rv.reviewers):
+        ck.fail(
+            "review.reviews_per_proposal",
+            f"must be between 1 and the number of reviewers ({rv.reviewers})",
+        )
+    ck.duration("review.duration", rv.duration)
+    if not 0 < rv.reliability <= 1:
+        ck.fail("review.reliability", f"must be in (0, 1] (got {rv.reliability})")
+    for country, n in rv.reviewer_countries.items():
+        ck.nonneg(f"review.reviewer_countries.{country}", n)
+    if sum(rv.reviewer_countries.values()) > rv.reviewers:
+        ck.fail("review.reviewer_countries", f"adds up to more than reviewers ({rv.reviewers})")
+    sl = rv.shortlist
+    if sl.top_k is not None and sl.top_k < 1:
+        ck.fail("review.shortlist.top_k", f"must be at least 1 (got {sl.top_k})")
+    if sl.top_fraction is not None and not 0 < sl.top_fraction <= 1:
+        ck.fail("review.shortlist.top_fraction", f"must be in (0, 1] (got {sl.top_fraction})")
+
+    pn = sc.panel
+    if not 0 < pn.reliability <= 1:
+        ck.fail("panel.reliability", f"must be in (0, 1] (got {pn.reliability})")
+    ck.prob("panel.weight", pn.weight)
+    ck.duration("panel.delay", pn.delay)
+
+    al = sc.allocation
+    if al.policy not in POLICIES:
+        ck.fail("allocation.policy", f"unknown policy {al.policy!r} (known: {', '.join(POLICIES)})")
+    if al.max_awards is not None and al.max_awards < 1:
+        ck.fail("allocation.max_awards", f"must be at least 1 (got {al.max_awards})")
+    if not 0 < al.max_share <= 1:
+        ck.fail("allocation.max_share", f"must be in (0, 1] (got {al.max_share})")
+    for country, q in al.quota.items():
+        ck.known("allocation.quota", [country], countries, "country")
+        ck.nonneg(f"allocation.quota.{country}", q)
+    ck.duration("allocation.approval_delay", al.approval_delay)
+
+    lg = sc.logistics
+    ck.duration("logistics.agreement_delay", lg.agreement_delay)
+    ck.duration("logistics.shipping_delay", lg.shipping_delay)
+    ck.duration("logistics.loan_days", lg.loan_days)
+    for country, dist in lg.shipping_by_country.items():
+        ck.known("logistics.shipping_by_country", [country], countries, "country")
+        ck.duration(f"logistics.shipping_by_country.{country}", dist)
+    return ck.problems

@@ -1,0 +1,219 @@
+"""Loading scenario files: TOML parsing, ``extends``, dates, variants, validation.
+
+Nothing in a scenario file is ever executed: it is parsed with :mod:`tomllib` and
+structured into plain attrs classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from samplesim.scenario.checks import check_scenario
+from samplesim.scenario.convert import structure
+from samplesim.scenario.errors import Problem, ScenarioError
+from samplesim.scenario.overrides import OverrideError, apply_override, deep_merge
+from samplesim.scenario.schema import Scenario
+
+__all__ = [
+    "build_scenario",
+    "load_raw",
+    "load_scenario",
+    "raw_digest",
+    "scenario_variants",
+    "validate_file",
+]
+
+_MAX_EXTENDS = 8
+
+
+def _read_toml(path: Path, source: str) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(source, [Problem("", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, [Problem("", f"cannot read the file ({exc})")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
+
+
+def load_raw(path: str | Path, _depth: int = 0) -> dict[str, Any]:
+    """The raw TOML data of ``path`` with any ``extends = "base.toml"`` chain merged in."""
+    path = Path(path)
+    source = str(path)
+    raw = _read_toml(path, source)
+    base_ref = raw.pop("extends", None)
+    if base_ref is None:
+        return raw
+    if not isinstance(base_ref, str):
+        raise ScenarioError(source, [Problem("extends", "must be a path string")])
+    if _depth >= _MAX_EXTENDS:
+        raise ScenarioError(source, [Problem("extends", "chain is too deep (a cycle?)")])
+    base_path = (path.parent / base_ref).resolve()
+    if not base_path.exists():
+        raise ScenarioError(source, [Problem("extends", f"base scenario {base_ref!r} not found")])
+    base = load_raw(base_path, _depth + 1)
+    try:
+        return apply_override(base, raw)
+    except OverrideError as exc:
+        raise ScenarioError(source, exc.problems) from None
+
+
+def raw_digest(raw: dict[str, Any]) -> str:
+    """A stable SHA-256 of raw scenario data (key order and formatting do not matter)."""
+    text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _to_day(value: Any, start: dt.date) -> Any:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return float((value - start).days)
+    return value
+
+
+def _convert_dates(node: Any, start: dt.date) -> Any:
+    """Turn TOML dates given for ``*_day`` / ``*_days`` keys into day numbers."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if isinstance(k, str) and (k.endswith("_day") or k.endswith("_days")):
+                v = [_to_day(x, start) for x in v] if isinstance(v, list) else _to_day(v, start)
+            out[k] = _convert_dates(v, start)
+        return out
+    if isinstance(node, list):
+        return [_convert_dates(x, start) for x in node]
+    return node
+
+
+def _start_date(raw: dict[str, Any]) -> dt.date | None:
+    sd = raw.get("start_date")
+    if isinstance(sd, dt.datetime):
+        return sd.date()
+    if isinstance(sd, dt.date):
+        return sd
+    if isinstance(sd, str):
+        try:
+            return dt.date.fromisoformat(sd)
+        except ValueError:
+            return None
+    return None
+
+
+def _structure_checked(
+    raw: dict[str, Any], source: str, prefix: str = ""
+) -> tuple[Scenario | None, list[Problem]]:
+    start = _start_date(raw)
+    data = _convert_dates(raw, start) if start is not None else raw
+    sc, problems = structure(data, Scenario)
+    if sc is not None:
+        problems = check_scenario(sc)
+    if prefix:
+        problems = [Problem(f"{prefix}{p.path}", p.message) for p in problems]
+    return (sc if not problems else None), problems
+
+
+def scenario_variants(raw: dict[str, Any]) -> list[str]:
+    """Names of the variants declared in raw scenario data (``[variants.NAME]``)."""
+    v = raw.get("variants", {})
+    return list(v) if isinstance(v, dict) else []
+
+
+def build_scenario(
+    raw: dict[str, Any],
+    source: str = "<scenario>",
+    variant: str | None = None,
+    overrides: list[dict[str, Any]] | None = None,
+    check_variants: bool = True,
+) -> Scenario:
+    """Structure and check raw data, optionally applying a variant and extra overrides.
+
+    Raises:
+        ScenarioError: listing every problem, each with its key path.
+    """
+    digest = raw_digest(raw)
+    problems: list[Problem] = []
+    variants = raw.get("variants", {})
+    if not isinstance(variants, dict):
+        raise ScenarioError(source, [Problem("variants", "must be a table of variant tables")])
+    base, base_problems = _structure_checked(raw, source)
+    problems += base_problems
+    if check_variants:
+        for name, over in variants.items():
+            if not isinstance(over, dict):
+                problems.append(Problem(f"variants.{name}", "must be a table of overrides"))
+                continue
+            if "variants" in over:
+                problems.append(Problem(f"variants.{name}.variants", "variants cannot nest"))
+                continue
+            try:
+                merged = apply_override(raw, over, prefix=f"variants.{name}.")
+            except OverrideError as exc:
+                problems += exc.problems
+                continue
+            _, vp = _structure_checked(merged, source, prefix=f"variants.{name}.")
+            # A problem the base already has is reported once, for the base.
+            seen = {(p.path, p.message) for p in base_problems}
+            cut = len(f"variants.{name}.")
+            problems += [p for p in vp if (p.path[cut:], p.message) not in seen]
+    if problems:
+        raise ScenarioError(source, problems)
+    data = raw
+    name = "baseline"
+    if variant is not None and variant != "baseline":
+        if variant not in variants:
+            known = ", ".join(["baseline", *variants]) or "none"
+            raise ScenarioError(
+                source, [Problem("variants", f"no variant named {variant!r} (known: {known})")]
+            )
+        data = apply_override(raw, variants[variant])
+        name = variant
+    for over in overrides or []:
+        try:
+            data = apply_override(data, over)
+        except OverrideError as exc:
+            raise ScenarioError(source, exc.problems) from None
+    if data is not raw:
+        sc, problems = _structure_checked(data, source)
+        if problems:
+            raise ScenarioError(source, problems)
+    else:
+        sc = base
+    assert sc is not None
+    return attrs.evolve(sc, source=source, variant=name, digest=digest)
+
+
+def load_scenario(
+    path: str | Path, variant: str | None = None, overrides: list[dict[str, Any]] | None = None
+) -> Scenario:
+    """Load, check and return the scenario in ``path`` (optionally one of its variants).
+
+    Raises:
+        ScenarioError: naming the file and the key path of every problem.
+    """
+    raw = load_raw(path)
+    return build_scenario(raw, source=str(path), variant=variant, overrides=overrides)
+
+
+def validate_file(path: str | Path) -> list[Problem]:
+    """Every problem in the scenario file ``path`` (an empty list when it is valid)."""
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        return exc.problems
+    return []
+
+
+def merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge exported for callers composing raw scenario data."""
+    return deep_merge(base, over)

@@ -1,0 +1,257 @@
+"""The scenario classes: one frozen attrs class per TOML table.
+
+These classes are plain data: they know nothing of simpy, files or plots. Field names are
+the TOML keys. Defaults are what a key takes when it is left out. Cross-field checks live
+in :mod:`samplesim.scenario.checks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import attrs
+
+from samplesim.distributions import Distribution, Fixed
+
+__all__ = [
+    "Allocation",
+    "Call",
+    "Decision",
+    "Institution",
+    "Logistics",
+    "Panel",
+    "Partner",
+    "ProposalModel",
+    "Review",
+    "Rule",
+    "SampleType",
+    "Scenario",
+    "Screening",
+    "Selector",
+    "Shortlist",
+]
+
+Gate = Literal["screening", "agreement", "shipping"]
+
+
+def _fixed(value: float) -> Any:
+    return attrs.Factory(lambda: Fixed(value))
+
+
+@attrs.frozen
+class SampleType:
+    """A kind of sample in the inventory (``[[inventory]]``)."""
+
+    name: str
+    grams: float
+    min_portion_g: float = 0.001
+    description: str = ""
+
+
+@attrs.frozen
+class Decision:
+    """When a call's decisions are taken (``calls[i].decision``).
+
+    ``mode = "batch"``: the whole call is shortlisted together once every proposal is
+    reviewed, interviewed (if there is a panel), then decided at the first meeting day on or
+    after the agency's approval delay. ``mode = "rolling"``: proposals are decided at the next
+    meeting after their own review (Apollo/ANSMET style).
+    """
+
+    mode: Literal["batch", "rolling"] = "batch"
+    meeting_days: list[float] = attrs.Factory(list)
+    meeting_every_days: float | None = None
+    first_meeting_day: float | None = None
+
+
+@attrs.frozen
+class Call:
+    """One call for proposals (a round), ``[[calls]]``."""
+
+    name: str
+    open_day: float
+    close_day: float
+    eligible_countries: list[str] = attrs.Factory(list)
+    eligible_kinds: list[str] = attrs.Factory(list)
+    max_grams_per_proposal: float | None = None
+    reserve_fraction: float = 0.0
+    demand: float = 1.0
+    panel_day: float | None = None
+    decision: Decision = attrs.Factory(Decision)
+
+
+@attrs.frozen
+class Institution:
+    """An applicant institution (``[[institutions]]``); ``count > 1`` makes numbered copies."""
+
+    name: str
+    country: str
+    kind: str = "university"
+    funders: list[str] = attrs.Factory(list)
+    propensity: float = 1.0
+    count: int = 1
+
+
+@attrs.frozen
+class Partner:
+    """A possible co-investigator affiliation (``[[partners]]``)."""
+
+    institution: str
+    country: str
+    funders: list[str] = attrs.Factory(list)
+    weight: float = 1.0
+
+
+@attrs.frozen
+class ProposalModel:
+    """How proposals look when they are drawn (``[proposals]``)."""
+
+    grams_requested: Distribution = _fixed(0.3)
+    sample_type_weights: dict[str, float] = attrs.Factory(dict)
+    types_per_proposal: int = 1
+    destructive_probability: float = 0.5
+    co_investigators: Distribution = _fixed(2)
+    foreign_partner_probability: float = 0.3
+    deadline_rush: float = 0.0
+
+
+@attrs.frozen
+class Screening:
+    """Completeness and eligibility checks (``[screening]``)."""
+
+    delay: Distribution = _fixed(7)
+    incomplete_probability: float = 0.0
+
+
+@attrs.frozen
+class Selector:
+    """Which proposals a rule applies to; all given keys must match (AND), each list is OR."""
+
+    countries: list[str] = attrs.Factory(list)
+    funders: list[str] = attrs.Factory(list)
+    partner_countries: list[str] = attrs.Factory(list)
+    any_member_countries: list[str] = attrs.Factory(list)
+    any_member_funders: list[str] = attrs.Factory(list)
+    institutions: list[str] = attrs.Factory(list)
+    kinds: list[str] = attrs.Factory(list)
+    sample_types: list[str] = attrs.Factory(list)
+
+
+@attrs.frozen
+class Rule:
+    """A legal, export or sanctions rule (``[[rules]]``)."""
+
+    name: str
+    gate: Gate
+    effect: str
+    selector: Selector = attrs.Factory(Selector)
+    reason: str = ""
+    delay: Distribution | None = None
+    success_probability: float = 1.0
+    by_country: dict[str, float] = attrs.Factory(dict)
+    on_failure: Literal["block", "condition"] = "block"
+    condition: str = ""
+    fallback_delay: Distribution | None = None
+
+
+@attrs.frozen
+class Shortlist:
+    """Who goes on to the panel (``[review.shortlist]``); unset keys do not filter."""
+
+    top_k: int | None = None
+    top_fraction: float | None = None
+    score_bar: float | None = None
+
+
+@attrs.frozen
+class Review:
+    """Independent peer review by a reviewer pool (``[review]``)."""
+
+    reviewers: int = 9
+    load: int = 1
+    reviews_per_proposal: int = 3
+    duration: Distribution = _fixed(21)
+    reliability: float = 0.2
+    reviewer_countries: dict[str, int] = attrs.Factory(dict)
+    conflict_of_interest: bool = True
+    shortlist: Shortlist = attrs.Factory(Shortlist)
+
+
+@attrs.frozen
+class Panel:
+    """Panel or interview of the shortlist (``[panel]``)."""
+
+    enabled: bool = True
+    reliability: float = 0.2
+    weight: float = 0.5
+    delay: Distribution = _fixed(30)
+
+
+@attrs.frozen
+class Allocation:
+    """How grams are granted (``[allocation]``)."""
+
+    policy: str = "merit_rank"
+    score_bar: float | None = None
+    max_awards: int | None = None
+    partial: bool = False
+    max_share: float = 1.0
+    quota: dict[str, int] = attrs.Factory(dict)
+    approval_delay: Distribution = _fixed(0)
+    options: dict[str, Any] = attrs.Factory(dict)
+
+
+@attrs.frozen
+class Logistics:
+    """Loan agreement, shipping and loan period (``[logistics]``)."""
+
+    agreement_delay: Distribution = _fixed(14)
+    shipping_delay: Distribution = _fixed(21)
+    shipping_by_country: dict[str, Distribution] = attrs.Factory(dict)
+    loan_days: Distribution = _fixed(365)
+
+
+@attrs.frozen
+class Scenario:
+    """A whole scenario file. ``variants`` holds raw override tables (see ``variants``)."""
+
+    name: str
+    start_date: dt.date
+    inventory: list[SampleType]
+    calls: list[Call]
+    institutions: list[Institution]
+    description: str = ""
+    agency_country: str = "CN"
+    horizon_days: float = 3650.0
+    partners: list[Partner] = attrs.Factory(list)
+    proposals: ProposalModel = attrs.Factory(ProposalModel)
+    screening: Screening = attrs.Factory(Screening)
+    rules: list[Rule] = attrs.Factory(list)
+    review: Review = attrs.Factory(Review)
+    panel: Panel = attrs.Factory(lambda: Panel(enabled=False))
+    allocation: Allocation = attrs.Factory(Allocation)
+    logistics: Logistics = attrs.Factory(Logistics)
+    variants: dict[str, dict[str, Any]] = attrs.Factory(dict)
+    # Set by the loader, not by the file:
+    source: str = attrs.field(default="", eq=False)
+    variant: str = attrs.field(default="baseline")
+    digest: str = attrs.field(default="", eq=False)
+
+    @property
+    def countries(self) -> list[str]:
+        """Every country the scenario knows (institutions, partners, reviewers, agency)."""
+        seen = {i.country for i in self.institutions}
+        seen |= {p.country for p in self.partners}
+        seen |= set(self.review.reviewer_countries)
+        seen.add(self.agency_country)
+        return sorted(seen)
+
+    @property
+    def sample_types(self) -> list[str]:
+        """Names of the inventory's sample types, in file order."""
+        return [s.name for s in self.inventory]
+
+    def date_of(self, day: float) -> dt.date:
+        """The calendar date of simulation day ``day``."""
+        return self.start_date + dt.timedelta(days=float(day))
