@@ -118,9 +118,7 @@ class Exponential(Distribution):
     """Exponential with the given ``mean``."""
 
     kind: ClassVar[str] = "exponential"
-    mean_value: float = attrs.field(
-        converter=float, validator=_positive("mean"), alias="mean"
-    )
+    mean_value: float = attrs.field(converter=float, validator=_positive("mean"), alias="mean")
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.exponential(self.mean_value, size)
@@ -322,7 +320,7 @@ def parse_distribution(spec: Any) -> Distribution:
         return Fixed(spec)
     if not isinstance(spec, Mapping):
         raise DistributionError(
-            f"must be a number or a distribution table like {{ dist = \"exponential\", "
+            f'must be a number or a distribution table like {{ dist = "exponential", '
             f"mean = 5 }} (got {type(spec).__name__})"
         )
     kind = spec.get("dist")

@@ -206,7 +206,13 @@ def _rules(w: World, events: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         rows,
         columns=[
-            "rule", "gate", "effect", "applied", "passed", "conditioned", "blocked",
+            "rule",
+            "gate",
+            "effect",
+            "applied",
+            "passed",
+            "conditioned",
+            "blocked",
             "mean_delay_days",
         ],
     )
@@ -257,8 +263,12 @@ def summarize(
     per["median_days_to_samples"] = med["ds"]
     total = flags[counts].sum()
     all_row = pd.DataFrame([total.to_dict()], index=pd.Index(["ALL"], name="country"))
-    all_row["median_days_to_decision"] = float(np.nanmedian(flags["dd"])) if flags["dd"].notna().any() else np.nan
-    all_row["median_days_to_samples"] = float(np.nanmedian(flags["ds"])) if flags["ds"].notna().any() else np.nan
+    all_row["median_days_to_decision"] = (
+        float(np.nanmedian(flags["dd"])) if flags["dd"].notna().any() else np.nan
+    )
+    all_row["median_days_to_samples"] = (
+        float(np.nanmedian(flags["ds"])) if flags["ds"].notna().any() else np.nan
+    )
     out = pd.concat([per, all_row])
     out.index.name = "country"
     int_cols = [c for c in counts if c not in ("grams_requested", "grams_granted")]
@@ -290,9 +300,7 @@ def build_result(w: World) -> SimulationResult:
     inv = _inventory(w)
     initial = {s.name: s.grams for s in w.sc.inventory}
     countries = sorted({a.country for a in w.applicants})
-    summary = summarize(
-        props, countries, sum(initial.values()), float(w.inventory.reserved.sum())
-    )
+    summary = summarize(props, countries, sum(initial.values()), float(w.inventory.reserved.sum()))
     return SimulationResult(
         scenario=w.sc.name,
         variant=w.sc.variant,

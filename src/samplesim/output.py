@@ -31,7 +31,14 @@ __all__ = [
 ]
 
 _PACKAGES = (
-    "samplesim", "simpy", "numpy", "pandas", "attrs", "cattrs", "scipy", "pyarrow",
+    "samplesim",
+    "simpy",
+    "numpy",
+    "pandas",
+    "attrs",
+    "cattrs",
+    "scipy",
+    "pyarrow",
     "matplotlib",
 )
 
@@ -86,7 +93,9 @@ def atomic_dir(out: Path, replace_if: str = "manifest.json") -> Iterator[Path]:
         if not out.is_dir():
             raise UserError(f"{out}: exists and is not a directory")
         if any(out.iterdir()) and not (out / replace_if).exists():
-            raise UserError(f"{out}: exists and is not a samplesim output directory; not touching it")
+            raise UserError(
+                f"{out}: exists and is not a samplesim output directory; not touching it"
+            )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
     try:
@@ -103,7 +112,9 @@ def atomic_dir(out: Path, replace_if: str = "manifest.json") -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_run(result: SimulationResult, out: Path, manifest: dict[str, Any], plots: bool = True) -> None:
+def write_run(
+    result: SimulationResult, out: Path, manifest: dict[str, Any], plots: bool = True
+) -> None:
     """Write ``summary.csv``, ``proposals.parquet``, ``events.parquet``, ``inventory.parquet``,
     ``rules.csv``, ``manifest.json`` and ``plots/*.png`` for one run into ``out``."""
     out = Path(out)

@@ -84,9 +84,7 @@ def register_effect(name: str):
 def _failure(rule: Rule, draw: RuleDraw, what: str) -> RuleDecision:
     if rule.on_failure == "condition":
         text = rule.condition or "proceeds under a condition"
-        return RuleDecision(
-            "condition", draw.delay + draw.fallback_delay, f"{what} failed; {text}"
-        )
+        return RuleDecision("condition", draw.delay + draw.fallback_delay, f"{what} failed; {text}")
     return RuleDecision("block", draw.delay, f"{what} failed; {rule.reason or 'blocked'}")
 
 

@@ -11,7 +11,9 @@ from samplesim.scenario import Scenario, load_scenario
 __all__ = ["simulate"]
 
 
-def simulate(scenario: Scenario | str | Path, seed: int = 0, replication: int = 0) -> SimulationResult:
+def simulate(
+    scenario: Scenario | str | Path, seed: int = 0, replication: int = 0
+) -> SimulationResult:
     """Run ``scenario`` once.
 
     Args:

@@ -25,10 +25,14 @@ def print_run_summary(res: SimulationResult, sc: Scenario, console: Console | No
     s = res.summary.set_index("country")
     t = Table(title=f"{sc.name} ({sc.variant}), seed {res.seed}: outcome by lead country")
     cols = [
-        ("submitted", "submitted", 0), ("screened_out", "screened out", 0),
-        ("blocked", "blocked", 0), ("reviewed", "reviewed", 0),
-        ("shortlisted", "shortlisted", 0), ("approved", "approved", 0),
-        ("delivered", "in hand", 0), ("grams_granted", "grams", 3),
+        ("submitted", "submitted", 0),
+        ("screened_out", "screened out", 0),
+        ("blocked", "blocked", 0),
+        ("reviewed", "reviewed", 0),
+        ("shortlisted", "shortlisted", 0),
+        ("approved", "approved", 0),
+        ("delivered", "in hand", 0),
+        ("grams_granted", "grams", 3),
         ("median_days_to_decision", "days to decision", 0),
         ("median_days_to_samples", "days to samples", 0),
     ]

@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UserError("--seed must be a non-negative integer")
     sc = load_scenario(args.scenario, variant=args.variant)
-    out = args.out or Path("results") / (sc.name if sc.variant == "baseline" else f"{sc.name}-{sc.variant}")
+    out = args.out or Path("results") / (
+        sc.name if sc.variant == "baseline" else f"{sc.name}-{sc.variant}"
+    )
     t0 = time.perf_counter()
     res = simulate(sc, seed=args.seed)
     wall = time.perf_counter() - t0
@@ -42,5 +44,7 @@ def run(args: argparse.Namespace) -> int:
         write_run(res, tmp, manifest, plots=not args.no_plots)
     if not args.quiet:
         print_run_summary(res, sc)
-    print(f"wrote {out}/ ({len(res.proposals)} proposals, {res.n_events} simpy events, {wall * 1000:.1f} ms)")
+    print(
+        f"wrote {out}/ ({len(res.proposals)} proposals, {res.n_events} simpy events, {wall * 1000:.1f} ms)"
+    )
     return 0

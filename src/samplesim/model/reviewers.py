@@ -18,9 +18,7 @@ __all__ = ["ReviewerPool"]
 class ReviewerPool:
     """Reviewer slots grouped by reviewer country (``""`` for reviewers with no conflicts)."""
 
-    def __init__(
-        self, env: simpy.Environment, countries: list[str], load: int, coi: bool
-    ) -> None:
+    def __init__(self, env: simpy.Environment, countries: list[str], load: int, coi: bool) -> None:
         self.env = env
         self.coi = coi
         self.groups: dict[str, deque[int]] = {}

@@ -47,7 +47,9 @@ class World:
         self.outcome: list[tuple[str, str] | None] = [None] * n
         self.awarded = np.zeros(n)
         self.inventory = Inventory(
-            sc.sample_types, [s.grams for s in sc.inventory], [s.min_portion_g for s in sc.inventory]
+            sc.sample_types,
+            [s.grams for s in sc.inventory],
+            [s.min_portion_g for s in sc.inventory],
         )
         self._draw_stage_randomness()
         self._compile_rules()
@@ -75,7 +77,9 @@ class World:
         self.review_durations = rv.duration.sample(rng, n * k).reshape(n, k)
         rng = s.get("panel")
         rp = sc.panel.reliability
-        self.panel_score = math.sqrt(rp) * self.props.merit + math.sqrt(1 - rp) * rng.standard_normal(n)
+        self.panel_score = math.sqrt(rp) * self.props.merit + math.sqrt(
+            1 - rp
+        ) * rng.standard_normal(n)
         lg = sc.logistics
         rng = s.get("logistics")
         self.agreement_delay = lg.agreement_delay.sample(rng, n)
@@ -185,7 +189,7 @@ class World:
         return done
 
     def _proposal(self, i: int) -> Iterator[simpy.Event]:
-        env, tr, sc = self.env, self.trace, self.sc
+        env, tr, _sc = self.env, self.trace, self.sc
         desk = self.desks[self.props.call[i]]
         call = desk.call
         app = self.applicants[self.props.applicant[i]]

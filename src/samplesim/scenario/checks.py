@@ -34,7 +34,9 @@ class _Checker:
 
     def duration(self, path: str, dist: Distribution | None) -> None:
         if dist is not None and dist.minimum < 0:
-            self.fail(path, f"a duration cannot be negative (this {dist.kind} reaches {dist.minimum})")
+            self.fail(
+                path, f"a duration cannot be negative (this {dist.kind} reaches {dist.minimum})"
+            )
 
     def unique(self, path: str, names: Iterable[str]) -> None:
         seen: set[str] = set()

@@ -56,9 +56,7 @@ def apply_override(raw: dict[str, Any], over: dict[str, Any], prefix: str = "") 
                 names = {it.get("name") for it in items if isinstance(it, dict)}
                 for j, name in enumerate(value):
                     if name not in names:
-                        problems.append(
-                            Problem(f"{path}[{j}]", f"no {target[:-1]} named {name!r}")
-                        )
+                        problems.append(Problem(f"{path}[{j}]", f"no {target[:-1]} named {name!r}"))
                 out[target] = [it for it in items if it.get("name") not in set(value)]
             continue
         if key in NAMED_LISTS and isinstance(value, dict):
