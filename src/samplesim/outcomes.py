@@ -123,13 +123,14 @@ def _proposals(w: World) -> pd.DataFrame:
         "funders": [";".join(apps[a].funders) for a in p.applicant],
         "team_countries": [";".join(sorted(x)) for x in p.team_countries],
     }
+    days = {s: np.asarray(tr.days[s], dtype=float) for s in STAGES}
     for s in STAGES:
-        cols[f"{s}_day"] = tr.days[s]
-    cols["submitted_date"] = _dates(sc.start_date, tr.days["submitted"])
-    cols["decision_date"] = _dates(sc.start_date, tr.days["decision"])
-    cols["samples_date"] = _dates(sc.start_date, tr.days["samples"])
-    cols["days_to_decision"] = tr.days["decision"] - tr.days["submitted"]
-    cols["days_to_samples"] = tr.days["samples"] - tr.days["submitted"]
+        cols[f"{s}_day"] = days[s]
+    cols["submitted_date"] = _dates(sc.start_date, days["submitted"])
+    cols["decision_date"] = _dates(sc.start_date, days["decision"])
+    cols["samples_date"] = _dates(sc.start_date, days["samples"])
+    cols["days_to_decision"] = days["decision"] - days["submitted"]
+    cols["days_to_samples"] = days["samples"] - days["submitted"]
     cols["state"] = pd.Categorical(tr.state, categories=list(TERMINAL_STATES))
     cols["reason"] = tr.reason
     cols["conditions"] = tr.conditions
@@ -150,18 +151,21 @@ def _proposals(w: World) -> pd.DataFrame:
 
 def _events(w: World, ids: list[str]) -> pd.DataFrame:
     tr = w.trace
-    idx = np.asarray(tr.ev_proposal, dtype=np.int64)
+    ev_i, ev_day, kind, name, detail, grams = (
+        zip(*tr.events, strict=True) if tr.events else ((),) * 6
+    )
+    idx = np.asarray(ev_i, dtype=np.int64)
     id_arr = np.asarray([*ids, ""], dtype=object)
-    days = np.asarray(tr.ev_day, dtype=float)
+    days = np.asarray(ev_day, dtype=float)
     df = pd.DataFrame(
         {
             "proposal_id": id_arr[idx] if len(idx) else np.zeros(0, dtype=object),
             "day": days,
             "date": _dates(w.sc.start_date, days),
-            "kind": tr.ev_kind,
-            "name": tr.ev_name,
-            "detail": tr.ev_detail,
-            "grams": np.asarray(tr.ev_grams, dtype=float),
+            "kind": list(kind),
+            "name": list(name),
+            "detail": list(detail),
+            "grams": np.asarray(grams, dtype=float),
         }
     )
     # Stable sort by time keeps each proposal's own order of equal-time events.
@@ -183,39 +187,22 @@ def _inventory(w: World) -> pd.DataFrame:
     )
 
 
-def _rules(w: World, events: pd.DataFrame) -> pd.DataFrame:
+RULE_COLUMNS = (
+    "rule", "gate", "effect", "applied", "passed", "conditioned", "blocked", "mean_delay_days",
+)  # fmt: skip
+
+
+def _rules(w: World) -> pd.DataFrame:
     rows = []
-    ev = events[events["kind"] == "rule"]
-    waits = events[events["kind"] == "rule_wait"]
     for r in w.sc.rules:
-        e = ev[ev["name"] == r.name]
-        outcome = e["detail"].str.split(": ", n=2).str[1]
-        wd = waits[waits["name"] == r.name]["detail"].str.extract(r"waits ([0-9.]+) d")[0]
-        rows.append(
-            {
-                "rule": r.name,
-                "gate": r.gate,
-                "effect": r.effect,
-                "applied": len(e),
-                "passed": int((outcome == "pass").sum()),
-                "conditioned": int((outcome == "condition").sum()),
-                "blocked": int((outcome == "block").sum()),
-                "mean_delay_days": float(wd.astype(float).mean()) if len(wd) else 0.0,
-            }
+        applied, passed, cond, blocked, delay_sum, n_delay = w.trace.rule_stats.get(
+            r.name, (0, 0, 0, 0, 0.0, 0)
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "rule",
-            "gate",
-            "effect",
-            "applied",
-            "passed",
-            "conditioned",
-            "blocked",
-            "mean_delay_days",
-        ],
-    )
+        rows.append(
+            (r.name, r.gate, r.effect, applied, passed, cond, blocked,
+             delay_sum / n_delay if n_delay else 0.0)
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(RULE_COLUMNS))
 
 
 def _jain(x: np.ndarray) -> float:
@@ -225,72 +212,82 @@ def _jain(x: np.ndarray) -> float:
     return float(x.sum() ** 2 / (len(x) * (x**2).sum()))
 
 
+_COUNT_COLUMNS = (
+    "submitted", "screened_out", "blocked", "blocked_after_approval", "cleared", "reviewed",
+    "shortlisted", "approved", "delivered", "pending",
+)  # fmt: skip
+
+
+def _median(x: np.ndarray) -> float:
+    x = x[~np.isnan(x)]
+    return float(np.median(x)) if len(x) else float("nan")
+
+
 def summarize(
     proposals: pd.DataFrame,
     countries: list[str],
     initial_grams: float,
     reserved_g: float = 0.0,
 ) -> pd.DataFrame:
-    """Per-country and ``ALL`` summary of a proposals table (see ``SUMMARY_COLUMNS``)."""
+    """Per-country and ``ALL`` summary of a proposals table (see ``SUMMARY_COLUMNS``).
+
+    Countries in ``countries`` with no proposals get rows of zeros, so tables of many runs
+    line up. Pure numpy: this runs once per replication in sweeps of thousands.
+    """
     df = proposals
-    state = df["state"].astype(str).to_numpy()
+    state = np.asarray(df["state"].astype(str))
     approved = df["grams_awarded"].to_numpy() > 0
     blocked = state == "blocked"
-    flags = pd.DataFrame(
-        {
-            "country": df["country"].to_numpy(),
-            "submitted": 1,
-            "screened_out": np.isin(state, ["incomplete", "ineligible"]),
-            "blocked": blocked,
-            "blocked_after_approval": blocked & approved,
-            "cleared": ~np.isnan(df["cleared_day"].to_numpy()),
-            "reviewed": ~np.isnan(df["reviewed_day"].to_numpy()),
-            "shortlisted": ~np.isnan(df["shortlisted_day"].to_numpy()),
-            "approved": approved,
-            "delivered": state == "delivered",
-            "pending": state == "pending",
-            "grams_requested": df["grams_requested"].to_numpy(),
-            "grams_granted": df["grams_granted"].to_numpy(),
-            "dd": df["days_to_decision"].to_numpy(),
-            "ds": df["days_to_samples"].to_numpy(),
-        }
+    flags = {
+        "submitted": np.ones(len(df), dtype=bool),
+        "screened_out": (state == "incomplete") | (state == "ineligible"),
+        "blocked": blocked,
+        "blocked_after_approval": blocked & approved,
+        "cleared": ~np.isnan(df["cleared_day"].to_numpy()),
+        "reviewed": ~np.isnan(df["reviewed_day"].to_numpy()),
+        "shortlisted": ~np.isnan(df["shortlisted_day"].to_numpy()),
+        "approved": approved,
+        "delivered": state == "delivered",
+        "pending": state == "pending",
+    }
+    req = df["grams_requested"].to_numpy()
+    granted = df["grams_granted"].to_numpy()
+    dd = df["days_to_decision"].to_numpy()
+    ds = df["days_to_samples"].to_numpy()
+    country = np.asarray(df["country"], dtype=object)
+    names = sorted(set(countries) | set(country.tolist()))
+    code = {c: k for k, c in enumerate(names)}
+    idx = np.fromiter((code[c] for c in country), dtype=np.int64, count=len(country))
+    k = len(names)
+    cols: dict[str, np.ndarray] = {"country": np.asarray([*names, "ALL"], dtype=object)}
+    for name in _COUNT_COLUMNS:
+        per = np.bincount(idx, weights=flags[name], minlength=k).astype(np.int64)
+        cols[name] = np.append(per, int(flags[name].sum()))
+    cols["grams_requested"] = np.append(np.bincount(idx, weights=req, minlength=k), req.sum())
+    cols["grams_granted"] = np.append(np.bincount(idx, weights=granted, minlength=k), granted.sum())
+    cols["median_days_to_decision"] = np.array(
+        [_median(dd[idx == j]) for j in range(k)] + [_median(dd)]
     )
-    counts = [c for c in flags.columns if c not in ("country", "dd", "ds")]
-    per = flags.groupby("country")[counts].sum()
-    per = per.reindex(sorted(set(countries) | set(per.index)), fill_value=0)
-    med = flags.groupby("country")[["dd", "ds"]].median().reindex(per.index)
-    per["median_days_to_decision"] = med["dd"]
-    per["median_days_to_samples"] = med["ds"]
-    total = flags[counts].sum()
-    all_row = pd.DataFrame([total.to_dict()], index=pd.Index(["ALL"], name="country"))
-    all_row["median_days_to_decision"] = (
-        float(np.nanmedian(flags["dd"])) if flags["dd"].notna().any() else np.nan
+    cols["median_days_to_samples"] = np.array(
+        [_median(ds[idx == j]) for j in range(k)] + [_median(ds)]
     )
-    all_row["median_days_to_samples"] = (
-        float(np.nanmedian(flags["ds"])) if flags["ds"].notna().any() else np.nan
-    )
-    out = pd.concat([per, all_row])
-    out.index.name = "country"
-    int_cols = [c for c in counts if c not in ("grams_requested", "grams_granted")]
-    out[int_cols] = out[int_cols].astype("int64")
+    sub = cols["submitted"].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["approval_rate"] = out["approved"] / out["submitted"].where(out["submitted"] > 0)
-        g_all = float(out.loc["ALL", "grams_granted"])
-        out["grams_share"] = out["grams_granted"] / g_all if g_all > 0 else np.nan
-    out["inventory_used_fraction"] = np.nan
-    out["inventory_reserved_g"] = np.nan
-    out["merit_efficiency"] = np.nan
-    out["fairness_index"] = np.nan
-    out.loc["ALL", "inventory_used_fraction"] = g_all / initial_grams if initial_grams else np.nan
-    out.loc["ALL", "inventory_reserved_g"] = reserved_g
+        cols["approval_rate"] = np.where(sub > 0, cols["approved"] / sub, np.nan)
+        g_all = float(granted.sum())
+        cols["grams_share"] = cols["grams_granted"] / g_all if g_all > 0 else np.full(k + 1, np.nan)
+    extra = {c: np.full(k + 1, np.nan) for c in (
+        "inventory_used_fraction", "inventory_reserved_g", "merit_efficiency", "fairness_index"
+    )}  # fmt: skip
+    extra["inventory_used_fraction"][k] = g_all / initial_grams if initial_grams else np.nan
+    extra["inventory_reserved_g"][k] = reserved_g
     m = int(approved.sum())
     if m:
         top = np.argsort(-df["merit"].to_numpy(), kind="stable")[:m]
-        out.loc["ALL", "merit_efficiency"] = approved[top].sum() / m
-    rates = out.drop(index="ALL")
-    rates = rates[rates["submitted"] > 0]["approval_rate"].to_numpy(dtype=float)
-    out.loc["ALL", "fairness_index"] = _jain(rates)
-    return out.reset_index()[list(SUMMARY_COLUMNS)]
+        extra["merit_efficiency"][k] = approved[top].sum() / m
+    extra["fairness_index"][k] = _jain(cols["approval_rate"][:k][sub[:k] > 0])
+    cols.update(extra)
+    return pd.DataFrame({c: cols[c] for c in SUMMARY_COLUMNS})
 
 
 def build_result(w: World) -> SimulationResult:
@@ -311,7 +308,7 @@ def build_result(w: World) -> SimulationResult:
         events=events,
         summary=summary,
         inventory=inv,
-        rules=_rules(w, events),
+        rules=_rules(w),
         initial_grams=initial,
         n_events=w.n_events,
     )

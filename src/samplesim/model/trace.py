@@ -1,7 +1,8 @@
 """The trace: what happened during a run, recorded in columns (numpy arrays and lists).
 
-Per-proposal stage timestamps live in preallocated float arrays (NaN until reached); state
-changes and rule decisions are appended to an event log as plain tuples. Nothing here
+Per-proposal stage timestamps live in preallocated lists of floats (NaN until reached;
+plain lists because setting one item is several times cheaper than on a numpy array); state
+changes and rule decisions are appended to one event log as plain tuples. Nothing here
 builds DataFrames: :mod:`samplesim.outcomes` does that once, after the run.
 """
 
@@ -44,7 +45,8 @@ class Trace:
 
     def __init__(self, n: int, n_types: int) -> None:
         self.n = n
-        self.days = {s: np.full(n, np.nan) for s in STAGES}
+        nan = float("nan")
+        self.days: dict[str, list[float]] = {s: [nan] * n for s in STAGES}
         self.state: list[str] = ["pending"] * n
         self.reason: list[str] = [""] * n
         self.conditions: list[str] = [""] * n
@@ -53,29 +55,33 @@ class Trace:
         self.final_score = np.full(n, np.nan)
         self.review_wait = np.full(n, np.nan)
         self.rule_delay = np.zeros(n)
-        # event log columns
-        self.ev_proposal: list[int] = []
-        self.ev_day: list[float] = []
-        self.ev_kind: list[str] = []
-        self.ev_name: list[str] = []
-        self.ev_detail: list[str] = []
-        self.ev_grams: list[float] = []
+        # rule name -> (applied, passed, conditioned, blocked, delay sum, delays counted)
+        self.rule_stats: dict[str, tuple[int, int, int, int, float, int]] = {}
+        # event log rows: (proposal index, day, kind, name, detail, grams)
+        self.events: list[tuple[int, float, str, str, str, float]] = []
 
     def stamp(self, i: int, stage: str, day: float) -> None:
         """Record that proposal ``i`` reached ``stage`` at ``day`` and log the state change."""
         self.days[stage][i] = day
-        self.event(i, day, "stage", stage)
+        self.events.append((i, day, "stage", stage, "", 0.0))
 
     def event(
         self, i: int, day: float, kind: str, name: str, detail: str = "", grams: float = 0.0
     ) -> None:
         """Append one row to the event log (``i = -1`` for run-level events)."""
-        self.ev_proposal.append(i)
-        self.ev_day.append(day)
-        self.ev_kind.append(kind)
-        self.ev_name.append(name)
-        self.ev_detail.append(detail)
-        self.ev_grams.append(grams)
+        self.events.append((i, day, kind, name, detail, grams))
+
+    def rule_decision(self, name: str, outcome: str, delay: float) -> None:
+        """Count one decision of rule ``name`` (for the rules table)."""
+        a, p, c, b, d, k = self.rule_stats.get(name, (0, 0, 0, 0, 0.0, 0))
+        self.rule_stats[name] = (
+            a + 1,
+            p + (outcome == "pass"),
+            c + (outcome == "condition"),
+            b + (outcome == "block"),
+            d + delay,
+            k + (delay > 0),
+        )
 
     def finish(self, i: int, day: float, state: str, reason: str = "") -> None:
         """Put proposal ``i`` in its terminal ``state``."""

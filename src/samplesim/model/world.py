@@ -74,7 +74,8 @@ class World:
         rho = rv.reliability
         noise = rng.standard_normal((n, k))
         self.review_scores = math.sqrt(rho) * self.props.merit[:, None] + math.sqrt(1 - rho) * noise
-        self.review_durations = rv.duration.sample(rng, n * k).reshape(n, k)
+        self.review_durations = rv.duration.sample(rng, n * k).reshape(n, k).tolist()
+        self.review_mean = self.review_scores.mean(axis=1).tolist()
         rng = s.get("panel")
         rp = sc.panel.reliability
         self.panel_score = math.sqrt(rp) * self.props.merit + math.sqrt(
@@ -89,8 +90,11 @@ class World:
             alt = dist.sample(rc, n)
             mask = np.array([c == country for c in self.country_of], dtype=bool)
             ship = np.where(mask, alt, ship)
-        self.ship_delay = ship
-        self.loan_days = lg.loan_days.sample(rng, n)
+        # Per-proposal scalars as plain lists: indexing a list is much cheaper than numpy.
+        self.ship_delay = ship.tolist()
+        self.loan_days = lg.loan_days.sample(rng, n).tolist()
+        self.agreement_delay = self.agreement_delay.tolist()
+        self.screen_delay = self.screen_delay.tolist()
 
     def _selects(self, rule: Rule) -> np.ndarray:
         sel, p, apps = rule.selector, self.props, self.applicants
@@ -132,7 +136,7 @@ class World:
 
     # -- the proposal's path ------------------------------------------------------------
     def _arrivals(self) -> Iterator[simpy.Event]:
-        env, sub = self.env, self.props.submit
+        env, sub = self.env, self.props.submit.tolist()
         for i in range(self.n):
             t = sub[i]
             if t > env.now:
@@ -153,6 +157,7 @@ class World:
                 tr.rule_delay[i] += dec.delay
                 yield env.timeout(dec.delay)
             tr.event(i, env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}")
+            tr.rule_decision(rule.name, dec.outcome, dec.delay)
             if dec.outcome == "condition":
                 tr.conditions[i] = "; ".join(filter(None, [tr.conditions[i], dec.detail]))
             elif dec.outcome == "block":
@@ -172,7 +177,7 @@ class World:
             rid = ev.value
             state["wait"] += env.now - start
             state["first"] = min(state["first"], env.now)
-            t = env.timeout(float(durations[j]))
+            t = env.timeout(durations[j])
             t.callbacks.append(lambda _e: finished(rid))
 
         def finished(rid: int) -> None:
@@ -194,7 +199,7 @@ class World:
         call = desk.call
         app = self.applicants[self.props.applicant[i]]
         tr.stamp(i, "submitted", env.now)
-        yield env.timeout(float(self.screen_delay[i]))
+        yield env.timeout(self.screen_delay[i])
         tr.stamp(i, "screened", env.now)
         if self.incomplete[i]:
             tr.finish(i, env.now, "incomplete", "screening: incomplete application")
@@ -214,7 +219,7 @@ class World:
                 return
         tr.stamp(i, "cleared", env.now)
         yield self._review(i, app.country)
-        tr.review_score[i] = self.review_scores[i].mean()
+        tr.review_score[i] = self.review_mean[i]
         tr.stamp(i, "reviewed", env.now)
         yield desk.reviewed(i)
         if self.outcome[i] is not None:
@@ -237,7 +242,7 @@ class World:
             if why:
                 self._withdraw(i, why)
                 return
-        yield env.timeout(float(self.agreement_delay[i]))
+        yield env.timeout(self.agreement_delay[i])
         tr.stamp(i, "agreement", env.now)
         if self.applicable["shipping"][i]:
             why = yield from self._gate(i, "shipping")
@@ -245,10 +250,10 @@ class World:
                 self._withdraw(i, why)
                 return
         tr.stamp(i, "shipped", env.now)
-        yield env.timeout(float(self.ship_delay[i]))
+        yield env.timeout(self.ship_delay[i])
         tr.stamp(i, "samples", env.now)
         tr.finish(i, env.now, "delivered", tr.conditions[i])
-        yield env.timeout(float(self.loan_days[i]))
+        yield env.timeout(self.loan_days[i])
         grams = tr.granted[i]
         if self.props.destructive[i]:
             self.inventory.consume(env.now, grams)

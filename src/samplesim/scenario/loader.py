@@ -47,7 +47,11 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
 
 
 def load_raw(path: str | Path, _depth: int = 0) -> dict[str, Any]:
-    """The raw TOML data of ``path`` with any ``extends = "base.toml"`` chain merged in."""
+    """The raw TOML data of ``path`` with any ``extends = "base.toml"`` chain merged in.
+
+    The extending file is applied to its base as an override (see ``overrides``); the base's
+    own ``[variants]`` are not inherited.
+    """
     path = Path(path)
     source = str(path)
     raw = _read_toml(path, source)
@@ -62,6 +66,7 @@ def load_raw(path: str | Path, _depth: int = 0) -> dict[str, Any]:
     if not base_path.exists():
         raise ScenarioError(source, [Problem("extends", f"base scenario {base_ref!r} not found")])
     base = load_raw(base_path, _depth + 1)
+    base.pop("variants", None)  # variants belong to the file that declares them
     try:
         return apply_override(base, raw)
     except OverrideError as exc:
