@@ -1,0 +1,385 @@
+"""Shared test helpers: a tiny TOML writer, a minimal valid scenario and hypothesis strategies
+that generate random *valid* scenarios as raw dicts (the form ``build_scenario`` takes)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+FLAGSHIP = SCENARIOS / "change5-2023.toml"
+
+_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(k: str) -> str:
+    return k if _BARE.match(k) else json.dumps(k)
+
+
+def toml_value(v: Any) -> str:
+    """One value in TOML syntax (tables become inline tables)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # JSON string escapes are valid TOML basic-string escapes
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {toml_value(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+
+
+def to_toml(raw: dict[str, Any]) -> str:
+    """Serialize a raw scenario dict as TOML (top-level keys, everything else inline)."""
+    return "".join(f"{_key(k)} = {toml_value(v)}\n" for k, v in raw.items())
+
+
+def write_scenario(path: Path, raw: dict[str, Any] | str) -> Path:
+    path.write_text(raw if isinstance(raw, str) else to_toml(raw), encoding="utf-8")
+    return path
+
+
+def minimal_raw() -> dict[str, Any]:
+    """A small valid scenario (raw dict) that exercises rules, review and allocation."""
+    return {
+        "name": "mini",
+        "start_date": dt.date(2024, 1, 1),
+        "horizon_days": 1000.0,
+        "inventory": [
+            {"name": "rock", "grams": 2.0, "min_portion_g": 0.01},
+            {"name": "dust", "grams": 1.0},
+        ],
+        "calls": [{"name": "round-1", "open_day": 0, "close_day": 60}],
+        "institutions": [
+            {"name": "Uni A", "country": "US", "funders": ["NASA"], "propensity": 3.0},
+            {"name": "Uni B", "country": "FR", "propensity": 2.0},
+        ],
+        "proposals": {"grams_requested": {"dist": "uniform", "low": 0.1, "high": 0.5}},
+        "rules": [
+            {
+                "name": "export-licence",
+                "gate": "shipping",
+                "effect": "licence",
+                "selector": {"countries": ["US"]},
+                "delay": {"dist": "lognormal", "median": 20, "sigma": 0.5},
+                "success_probability": 0.5,
+            }
+        ],
+        "review": {
+            "reviewers": 4,
+            "reviews_per_proposal": 2,
+            "duration": {"dist": "lognormal", "median": 14, "sigma": 0.5},
+        },
+        "allocation": {"policy": "merit_rank"},
+    }
+
+
+# --- bad-input cases: (id, mutation of minimal_raw or raw TOML text, expected path, text) ---
+
+
+def _set(path: list[Any], value: Any):
+    def mutate(raw: dict[str, Any]) -> dict[str, Any]:
+        node = raw
+        for p in path[:-1]:
+            node = node.setdefault(p, {}) if isinstance(p, str) else node[p]
+        node[path[-1]] = value
+        return raw
+
+    return mutate
+
+
+def _variant(raw: dict[str, Any]) -> dict[str, Any]:
+    raw["variants"] = {"slow": {"review": {"reviewers": "nine"}}}
+    return raw
+
+
+def _empty_institutions(raw: dict[str, Any]) -> dict[str, Any]:
+    raw["institutions"] = []
+    return raw
+
+
+def _many(raw: dict[str, Any]) -> dict[str, Any]:
+    raw["inventory"][0]["grams"] = -1.0
+    raw["calls"][0]["clse_day"] = 5
+    raw["review"]["reviewers"] = "nine"
+    return raw
+
+
+#: Each case: id, mutate(raw)->raw or literal TOML text, expected problem path, message part.
+BAD_CASES: list[tuple[str, Any, str, str]] = [
+    ("toml-syntax", 'name = "x"\ninventory = [\n', "", "TOML syntax error"),
+    ("unknown-top-level", _set(["colour"], "blue"), "colour", "unknown key"),
+    ("unknown-nested", _set(["calls", 0, "clse_day"], 5), "calls[0].clse_day", "unknown key"),
+    ("string-for-number", _set(["review", "reviewers"], "nine"), "review.reviewers", "whole"),
+    ("negative-grams", _set(["inventory", 0, "grams"], -1.0), "inventory[0].grams", "greater"),
+    ("zero-grams", _set(["inventory", 1, "grams"], 0), "inventory[1].grams", "greater than 0"),
+    (
+        "requested-fixed-zero",
+        _set(["proposals", "grams_requested"], {"dist": "fixed", "value": 0}),
+        "proposals.grams_requested",
+        "positive",
+    ),
+    (
+        "requested-uniform-negative",
+        _set(["proposals", "grams_requested"], {"dist": "uniform", "low": -0.5, "high": 1}),
+        "proposals.grams_requested",
+        "positive",
+    ),
+    (
+        "dist-missing-param",
+        _set(["review", "duration"], {"dist": "lognormal", "median": 14}),
+        "review.duration.sigma",
+        "missing",
+    ),
+    (
+        "dist-invalid-param",
+        _set(["review", "duration"], {"dist": "lognormal", "median": 14, "sigma": -1}),
+        "review.duration.sigma",
+        "positive",
+    ),
+    (
+        "dist-unknown-kind",
+        _set(["review", "duration"], {"dist": "gamma", "shape": 2}),
+        "review.duration.dist",
+        "unknown distribution",
+    ),
+    (
+        "close-before-open",
+        _set(["calls", 0, "close_day"], -5),
+        "calls[0].close_day",
+        "must be after open_day (0)",
+    ),
+    (
+        "rule-unknown-country",
+        _set(["rules", 0, "selector"], {"countries": ["ZZ"]}),
+        "rules[0].selector.countries",
+        "unknown country 'ZZ'",
+    ),
+    (
+        "rule-unknown-sample-type",
+        _set(["rules", 0, "selector"], {"sample_types": ["cheese"]}),
+        "rules[0].selector.sample_types",
+        "unknown sample type 'cheese'",
+    ),
+    ("empty-institutions", _empty_institutions, "institutions", "at least one"),
+    ("variant-error", _variant, "variants.slow.review.reviewers", "whole number"),
+]
+
+
+def bad_text(case: Any) -> str:
+    return case if isinstance(case, str) else to_toml(case(minimal_raw()))
+
+
+# --- hypothesis strategies of valid scenarios ---------------------------------------------
+
+COUNTRIES = ["US", "FR", "DE", "JP"]
+SEC = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+def _r(x: float, nd: int = 3) -> float:
+    return round(x, nd)
+
+
+def positive_dist(lo: float = 0.05, hi: float = 40.0, allow_zero: bool = False):
+    """A random distribution of any kind whose values all lie in [lo, hi] (``lo > 0``), or
+    also 0 when ``allow_zero``. Values are rounded so that they survive TOML exactly."""
+    v = st.floats(min_value=lo, max_value=hi).map(_r).filter(lambda x: x > 0)
+    low = st.one_of(v, st.just(0.0)) if allow_zero else v
+    fixed = low.map(lambda x: {"dist": "fixed", "value": x})
+    expo = v.map(lambda x: {"dist": "exponential", "mean": x})
+    logn = st.tuples(v, st.floats(0.05, 1.0).map(_r)).map(
+        lambda t: {"dist": "lognormal", "median": t[0], "sigma": t[1]}
+    )
+    unif = st.tuples(low, v).filter(lambda t: t[1] - t[0] > 1e-3)
+    unif = unif.map(lambda t: {"dist": "uniform", "low": t[0], "high": t[1]})
+    tri = st.tuples(low, v, v).map(lambda t: (t[0], *sorted(t[1:])))
+    tri = tri.filter(lambda t: t[2] - t[0] > 1e-3 and t[0] <= t[1])
+    tri = tri.map(lambda t: {"dist": "triangular", "low": t[0], "mode": t[1], "high": t[2]})
+    emp = st.lists(low, min_size=1, max_size=4).flatmap(
+        lambda vals: st.one_of(
+            st.just({"dist": "empirical", "values": vals}),
+            st.lists(st.floats(0.1, 5).map(_r), min_size=len(vals), max_size=len(vals)).map(
+                lambda w: {"dist": "empirical", "values": vals, "weights": w}
+            ),
+        )
+    )
+    # A bare number is shorthand for a fixed distribution.
+    return st.one_of(fixed, expo, logn, unif, tri, emp, low)
+
+
+@st.composite
+def valid_scenarios(draw, max_propensity: float = 2.5) -> dict[str, Any]:
+    """A random valid raw scenario with few proposals (each example simulates quickly)."""
+    n_types = draw(st.integers(1, 3))
+    types = [f"type{k}" for k in range(n_types)]
+    inventory = []
+    for t in types:
+        grams = draw(st.floats(0.2, 5.0).map(_r))
+        inventory.append(
+            {"name": t, "grams": grams, "min_portion_g": draw(st.floats(0.001, 0.1).map(_r))}
+        )
+    n_inst = draw(st.integers(1, 5))
+    countries = draw(st.lists(st.sampled_from(COUNTRIES), min_size=n_inst, max_size=n_inst))
+    institutions = []
+    for k, c in enumerate(countries):
+        inst: dict[str, Any] = {
+            "name": f"inst{k}",
+            "country": c,
+            "kind": draw(st.sampled_from(["university", "agency"])),
+            "funders": draw(st.lists(st.sampled_from(["NASA", "ESA", "JSPS"]), max_size=2)),
+            "propensity": draw(st.floats(0.1, max_propensity).map(_r)),
+        }
+        if draw(st.booleans()):
+            inst["count"] = draw(st.integers(1, 2))
+        institutions.append(inst)
+    known = sorted(set(countries) | {"CN"})  # CN is the default agency country
+
+    n_calls = draw(st.integers(1, 2))
+    calls = []
+    last_close = 0.0
+    for k in range(n_calls):
+        open_day = float(draw(st.integers(0, 100)))
+        close_day = open_day + draw(st.integers(5, 120))
+        last_close = max(last_close, close_day)
+        call: dict[str, Any] = {"name": f"call{k}", "open_day": open_day, "close_day": close_day}
+        if draw(st.booleans()):
+            call["max_grams_per_proposal"] = draw(st.floats(0.1, 2.0).map(_r))
+        if draw(st.booleans()):
+            call["reserve_fraction"] = draw(st.floats(0.0, 0.5).map(_r))
+        if draw(st.booleans()):
+            call["eligible_countries"] = draw(
+                st.lists(st.sampled_from(known), min_size=1, max_size=2, unique=True)
+            )
+        if draw(st.booleans()):
+            call["panel_day"] = close_day + draw(st.integers(0, 60))
+        if draw(st.booleans()):
+            call["decision"] = {
+                "mode": "rolling",
+                "meeting_every_days": float(draw(st.integers(15, 90))),
+            }
+        elif draw(st.booleans()):
+            call["decision"] = {"mode": "batch", "meeting_days": [close_day + 100, close_day + 300]}
+        calls.append(call)
+
+    proposals: dict[str, Any] = {
+        "grams_requested": draw(positive_dist(0.01, 1.5)),
+        "types_per_proposal": draw(st.integers(1, n_types)),
+        "destructive_probability": draw(SEC.map(_r)),
+        "co_investigators": draw(positive_dist(0.05, 3.0, allow_zero=True)),
+        "foreign_partner_probability": draw(SEC.map(_r)),
+        "deadline_rush": draw(st.sampled_from([0.0, 1.0, 3.0])),
+    }
+    if draw(st.booleans()):
+        proposals["sample_type_weights"] = {t: draw(st.floats(0.1, 3).map(_r)) for t in types}
+
+    rules = []
+    for k in range(draw(st.integers(0, 3))):
+        effect = draw(st.sampled_from(["ban", "certification", "licence", "condition"]))
+        selector: dict[str, Any] = {}
+        if draw(st.booleans()):
+            selector["countries"] = draw(
+                st.lists(st.sampled_from(known), min_size=1, max_size=2, unique=True)
+            )
+        if draw(st.booleans()):
+            selector["sample_types"] = draw(
+                st.lists(st.sampled_from(types), min_size=1, max_size=2, unique=True)
+            )
+        if draw(st.booleans()):
+            selector["any_member_funders"] = ["NASA"]
+        rule: dict[str, Any] = {
+            "name": f"rule{k}",
+            "gate": draw(st.sampled_from(["screening", "agreement", "shipping"])),
+            "effect": effect,
+            "selector": selector,
+            "reason": f"reason of rule{k}",
+        }
+        if effect != "ban":
+            if draw(st.booleans()):
+                rule["delay"] = draw(positive_dist(0.05, 60.0, allow_zero=True))
+            rule["success_probability"] = draw(SEC.map(_r))
+            if effect == "licence" and draw(st.booleans()):
+                rule["by_country"] = {draw(st.sampled_from(known)): draw(SEC.map(_r))}
+            if draw(st.booleans()):
+                rule["on_failure"] = "condition"
+                rule["condition"] = f"condition of rule{k}"
+                rule["fallback_delay"] = draw(positive_dist(0.05, 30.0, allow_zero=True))
+        rules.append(rule)
+
+    reviewers = draw(st.integers(1, 5))
+    review: dict[str, Any] = {
+        "reviewers": reviewers,
+        "load": draw(st.integers(1, 2)),
+        "reviews_per_proposal": draw(st.integers(1, reviewers)),
+        "duration": draw(positive_dist(0.5, 40.0)),
+        "reliability": draw(st.floats(0.05, 1.0).map(_r)),
+        "conflict_of_interest": draw(st.booleans()),
+    }
+    if draw(st.booleans()):
+        n_rc = draw(st.integers(0, reviewers))
+        review["reviewer_countries"] = {draw(st.sampled_from(known)): n_rc}
+    if draw(st.booleans()):
+        review["shortlist"] = {"top_k": draw(st.integers(1, 10))}
+
+    policy = draw(st.sampled_from(["merit_rank", "lottery", "country_quota", "fair_share"]))
+    allocation: dict[str, Any] = {
+        "policy": policy,
+        "partial": draw(st.booleans()),
+        "approval_delay": draw(positive_dist(0.05, 60.0, allow_zero=True)),
+    }
+    if draw(st.booleans()):
+        allocation["max_awards"] = draw(st.integers(1, 6))
+    if draw(st.booleans()):
+        allocation["score_bar"] = draw(st.floats(-1.0, 1.0).map(_r))
+    if policy == "country_quota":
+        allocation["max_share"] = draw(st.floats(0.1, 1.0).map(_r))
+        allocation["quota"] = {draw(st.sampled_from(known)): draw(st.integers(0, 3))}
+
+    raw: dict[str, Any] = {
+        "name": "random",
+        "start_date": draw(st.dates(dt.date(2000, 1, 1), dt.date(2040, 1, 1))),
+        "horizon_days": last_close + draw(st.integers(50, 1500)),
+        "inventory": inventory,
+        "calls": calls,
+        "institutions": institutions,
+        "proposals": proposals,
+        "screening": {
+            "delay": draw(positive_dist(0.05, 20.0, allow_zero=True)),
+            "incomplete_probability": draw(st.sampled_from([0.0, 0.1, 0.3])),
+        },
+        "rules": rules,
+        "review": review,
+        "panel": {
+            "enabled": draw(st.booleans()),
+            "weight": draw(SEC.map(_r)),
+            "delay": draw(positive_dist(0.05, 40.0, allow_zero=True)),
+        },
+        "allocation": allocation,
+        "logistics": {
+            "agreement_delay": draw(positive_dist(0.05, 30.0, allow_zero=True)),
+            "shipping_delay": draw(positive_dist(0.05, 30.0, allow_zero=True)),
+            "loan_days": draw(positive_dist(1.0, 400.0)),
+        },
+    }
+    return raw
+
+
+def clone(raw: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(raw)
