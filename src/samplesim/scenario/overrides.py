@@ -31,7 +31,8 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """A new dict: ``over`` merged into ``base`` (tables recursively, everything else replaced)."""
     out = dict(base)
     for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
+        # A distribution table naming its ``dist`` replaces the old one (it may change kind).
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and "dist" not in v:
             out[k] = deep_merge(out[k], v)
         else:
             out[k] = copy.deepcopy(v)

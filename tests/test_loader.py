@@ -1,0 +1,324 @@
+"""Scenario loading: the shipped scenarios load; bad input is reported with exact key paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import samplesim
+from helpers import (
+    BAD_CASES,
+    FLAGSHIP,
+    SCENARIOS,
+    bad_text,
+    clone,
+    minimal_raw,
+    to_toml,
+    valid_scenarios,
+    write_scenario,
+)
+from samplesim.distributions import Exponential, LogNormal
+from samplesim.scenario import (
+    ScenarioError,
+    build_scenario,
+    load_raw,
+    scenario_variants,
+    validate_file,
+)
+
+ALL_SCENARIOS = sorted(SCENARIOS.glob("*.toml"))
+
+
+def _paths(exc: ScenarioError) -> list[str]:
+    return [p.path for p in exc.problems]
+
+
+# --- the shipped scenarios -----------------------------------------------------------------
+
+
+def test_flagship_exists_and_is_listed():
+    assert FLAGSHIP in ALL_SCENARIOS
+
+
+@pytest.mark.parametrize("path", ALL_SCENARIOS, ids=lambda p: p.name)
+def test_shipped_scenarios_and_all_their_variants_load(path):
+    sc = samplesim.load_scenario(path)
+    assert sc.variant == "baseline"
+    assert sc.source == str(path)
+    assert len(sc.digest) == 64
+    assert validate_file(path) == []
+    for name in scenario_variants(load_raw(path)):
+        v = samplesim.load_scenario(path, variant=name)
+        assert v.variant == name
+        assert v.digest == sc.digest  # the digest identifies the file, not the variant
+
+
+def test_flagship_content():
+    sc = samplesim.load_scenario(FLAGSHIP)
+    assert sc.start_date == dt.date(2023, 11, 1)
+    call = sc.calls[0]
+    # TOML dates of *_day keys become day numbers counted from start_date.
+    assert call.close_day == (dt.date(2023, 12, 22) - sc.start_date).days
+    assert call.panel_day == (dt.date(2024, 4, 26) - sc.start_date).days
+    assert sc.review.duration == LogNormal(median=21, sigma=0.5)
+    assert {r.name for r in sc.rules} >= {"wolf-amendment", "ear-entity-list"}
+    lifted = samplesim.load_scenario(FLAGSHIP, variant="wolf-lifted")
+    assert "wolf-amendment" not in {r.name for r in lifted.rules}
+    assert samplesim.load_scenario(FLAGSHIP, variant="lottery").allocation.policy == "lottery"
+
+
+def test_overrides_argument_applies():
+    sc = samplesim.load_scenario(FLAGSHIP, overrides=[{"review": {"reviewers": 12}}])
+    assert sc.review.reviewers == 12
+    assert sc.review.reviews_per_proposal == 3  # the rest of the table is kept
+
+
+# --- bad input: exact key paths --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("case", "mutate", "path", "words"), BAD_CASES, ids=lambda x: str(x))
+def test_bad_input_names_the_key_path(tmp_path, case, mutate, path, words):
+    f = write_scenario(tmp_path / f"{case}.toml", bad_text(mutate))
+    with pytest.raises(ScenarioError) as info:
+        samplesim.load_scenario(f)
+    exc = info.value
+    assert exc.source == str(f)
+    matching = [p for p in exc.problems if p.path == path]
+    assert matching, f"no problem at {path!r}: {exc.problems}"
+    assert any(words in p.message for p in matching), exc.problems
+    text = str(exc)
+    n = len(exc.problems)
+    assert text.splitlines()[0] == f"{f}: {n} problem{'s' if n > 1 else ''}"
+    if path:
+        assert f"  {path}: " in text
+    assert validate_file(f) == exc.problems
+
+
+def test_minimal_scenario_is_valid(tmp_path):
+    # The bad cases above are single changes of this scenario, so they fail for that change.
+    sc = samplesim.load_scenario(write_scenario(tmp_path / "ok.toml", minimal_raw()))
+    assert sc.name == "mini"
+    assert sc.sample_types == ["rock", "dust"]
+
+
+def test_close_day_message_is_exact(tmp_path):
+    raw = minimal_raw()
+    raw["calls"][0].update(open_day=10, close_day=3)
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw)
+    assert "calls[0].close_day: must be after open_day (10)" in str(info.value)
+
+
+def test_several_problems_reported_at_once():
+    raw = minimal_raw()
+    raw["inventory"][0]["grams"] = -1.0
+    raw["calls"][0]["close_day"] = -5
+    raw["rules"][0]["selector"] = {"countries": ["ZZ"], "sample_types": ["cheese"]}
+    raw["review"]["reviews_per_proposal"] = 9
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw, source="x.toml")
+    paths = _paths(info.value)
+    for p in (
+        "inventory[0].grams",
+        "calls[0].close_day",
+        "rules[0].selector.countries",
+        "rules[0].selector.sample_types",
+        "review.reviews_per_proposal",
+    ):
+        assert p in paths
+    assert str(info.value).startswith(f"x.toml: {len(paths)} problems")
+
+
+def test_several_structural_problems_reported_at_once():
+    raw = minimal_raw()
+    raw["calls"][0]["clse_day"] = 5
+    raw["review"]["reviewers"] = "nine"
+    raw["inventory"][1]["grams"] = "heavy"
+    raw["review"]["duration"] = {"dist": "lognormal", "median": 1}
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw)
+    assert set(_paths(info.value)) >= {
+        "calls[0].clse_day",
+        "review.reviewers",
+        "inventory[1].grams",
+        "review.duration.sigma",
+    }
+
+
+def test_unknown_variant(tmp_path):
+    f = write_scenario(tmp_path / "s.toml", minimal_raw())
+    with pytest.raises(ScenarioError) as info:
+        samplesim.load_scenario(f, variant="nope")
+    assert _paths(info.value) == ["variants"]
+    assert "no variant named 'nope'" in info.value.problems[0].message
+
+
+def test_variant_problems_are_prefixed_and_base_problems_reported_once():
+    raw = minimal_raw()
+    raw["inventory"][0]["grams"] = 0
+    raw["variants"] = {"big": {"calls": {"round-1": {"close_day": -1}}}}
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw)
+    paths = _paths(info.value)
+    assert "variants.big.calls[0].close_day" in paths
+    assert paths.count("inventory[0].grams") == 1
+    assert "variants.big.inventory[0].grams" not in paths
+
+
+def test_variant_naming_missing_entry():
+    raw = minimal_raw()
+    raw["variants"] = {"v": {"remove_rules": ["no-such-rule"]}}
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw)
+    assert "variants.v.remove_rules[0]" in _paths(info.value)
+
+
+def test_variant_may_change_a_distribution_kind():
+    # A variant replacing a lognormal by an exponential must not inherit median/sigma.
+    raw = minimal_raw()
+    raw["variants"] = {"expo": {"review": {"duration": {"dist": "exponential", "mean": 5}}}}
+    sc = build_scenario(raw, variant="expo")
+    assert sc.review.duration == Exponential(mean=5)
+    assert sc.review.reviewers == 4  # sibling keys of the table are still merged
+    # ...while a partial table without `dist` still patches the base distribution.
+    raw["variants"] = {"wide": {"review": {"duration": {"sigma": 0.9}}}}
+    assert build_scenario(raw, variant="wide").review.duration == LogNormal(14, 0.9)
+
+
+def test_extends(tmp_path):
+    write_scenario(tmp_path / "base.toml", minimal_raw())
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "base.toml"\nname = "child"\n[review]\nreviewers = 6\n')
+    sc = samplesim.load_scenario(child)
+    assert (sc.name, sc.review.reviewers, sc.review.reviews_per_proposal) == ("child", 6, 2)
+    loop = tmp_path / "loop.toml"
+    loop.write_text('extends = "loop.toml"\n')
+    with pytest.raises(ScenarioError) as info:
+        samplesim.load_scenario(loop)
+    assert _paths(info.value) == ["extends"]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        samplesim.load_scenario(tmp_path / "nope.toml")
+    assert "file not found" in str(info.value)
+
+
+def test_nothing_in_a_scenario_is_executed(tmp_path):
+    marker = tmp_path / "PWNED"
+    payload = f"__import__('os').system('touch {marker}')"
+    raw = minimal_raw()
+    raw["name"] = payload
+    raw["description"] = "{{ " + payload + " }} ${HOME} $(touch " + str(marker) + ")"
+    raw["institutions"][0]["name"] = payload
+    raw["rules"][0]["reason"] = payload
+    raw["rules"][0]["selector"]["institutions"] = [payload]
+    f = write_scenario(tmp_path / "evil.toml", raw)
+    sc = samplesim.load_scenario(f)
+    assert sc.name == payload
+    assert sc.institutions[0].name == payload
+    res = samplesim.simulate(sc, seed=1)
+    assert (res.proposals["institution"] == payload).any()
+    assert not marker.exists()
+    # A value that is code where a number is expected is an error, not evaluated.
+    raw["horizon_days"] = f"__import__('os').system('touch {marker}') or 900"
+    with pytest.raises(ScenarioError) as info:
+        samplesim.load_scenario(write_scenario(tmp_path / "evil2.toml", raw))
+    assert _paths(info.value) == ["horizon_days"]
+    assert not marker.exists()
+
+
+# --- property tests ------------------------------------------------------------------------
+
+PROPS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(valid_scenarios())
+def test_random_valid_scenarios_load(raw):
+    sc = build_scenario(clone(raw))
+    # Through TOML text too (what a user writes), with identical results.
+    assert build_scenario(tomllib.loads(to_toml(raw))) == sc
+    assert sc.sample_types == [t["name"] for t in raw["inventory"]]
+    assert [c.close_day for c in sc.calls] == [c["close_day"] for c in raw["calls"]]
+    assert sc.review.reviewers == raw["review"]["reviewers"]
+    assert sc.allocation.policy == raw["allocation"]["policy"]
+    assert [r.name for r in sc.rules] == [r["name"] for r in raw["rules"]]
+
+
+def _sites(raw: dict[str, Any]) -> dict[str, list[tuple[tuple[Any, ...], str]]]:
+    """Corruptible places: (key path as a tuple, the expected problem path)."""
+
+    def dotted(keys: tuple[Any, ...]) -> str:
+        out = ""
+        for k in keys:
+            out += f"[{k}]" if isinstance(k, int) else (f".{k}" if out else k)
+        return out
+
+    required = [("name",), ("start_date",), ("inventory",), ("calls",), ("institutions",)]
+    tables = [(), ("review",), ("proposals",), ("allocation",), ("logistics",), ("screening",)]
+    tables += [("panel",)]
+    numbers = [("horizon_days",), ("review", "reviewers"), ("review", "load")]
+    numbers += [("review", "reliability"), ("proposals", "destructive_probability")]
+    for i, _ in enumerate(raw["inventory"]):
+        required += [("inventory", i, "name"), ("inventory", i, "grams")]
+        tables.append(("inventory", i))
+        numbers.append(("inventory", i, "grams"))
+    for i, c in enumerate(raw["calls"]):
+        required += [("calls", i, k) for k in ("name", "open_day", "close_day")]
+        tables.append(("calls", i))
+        numbers += [("calls", i, "open_day"), ("calls", i, "close_day")]
+        if "decision" in c:
+            tables.append(("calls", i, "decision"))
+    for i, _ in enumerate(raw["institutions"]):
+        required += [("institutions", i, "name"), ("institutions", i, "country")]
+        tables.append(("institutions", i))
+        numbers.append(("institutions", i, "propensity"))
+    for i, r in enumerate(raw["rules"]):
+        required += [("rules", i, k) for k in ("name", "gate", "effect")]
+        tables += [("rules", i), ("rules", i, "selector")]
+        if "success_probability" in r:
+            numbers.append(("rules", i, "success_probability"))
+    dur = raw["review"]["duration"]
+    if isinstance(dur, dict):
+        required += [("review", "duration", k) for k in dur if k != "weights"]
+        tables.append(("review", "duration"))
+    return {
+        "drop": [(k, dotted(k)) for k in required],
+        "unknown": [((*t, "bogus_key"), dotted((*t, "bogus_key"))) for t in tables],
+        "string": [(k, dotted(k)) for k in numbers],
+    }
+
+
+def _parent(raw: dict[str, Any], keys: tuple[Any, ...]) -> Any:
+    node: Any = raw
+    for k in keys[:-1]:
+        node = node[k]
+    return node
+
+
+@PROPS
+@given(valid_scenarios(), st.data())
+def test_random_single_corruptions_are_reported_at_their_path(raw, data):
+    kind = data.draw(st.sampled_from(["drop", "unknown", "string"]), label="kind")
+    keys, expected = data.draw(st.sampled_from(_sites(raw)[kind]), label="site")
+    bad = clone(raw)
+    parent = _parent(bad, keys)
+    if kind == "drop":
+        del parent[keys[-1]]
+    elif kind == "unknown":
+        parent[keys[-1]] = 1
+    else:
+        parent[keys[-1]] = data.draw(st.sampled_from(["12", "nine", ""]), label="string")
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(bad)
+    paths = _paths(info.value)
+    assert expected in paths, (kind, expected, info.value.problems)
+    assert str(keys[-1]) in expected
+    # Corrupting one key reports nothing but that key (and nothing un-located).
+    assert all(p == expected for p in paths), info.value.problems
