@@ -14,6 +14,15 @@ from samplesim.plots._common import (
     run_tables,
     save_figure,
 )
+from samplesim.plots.many import (
+    DEFAULT_METRICS,
+    comparison_forest,
+    replication_metrics,
+    replication_trace,
+    sensitivity_bars,
+    sweep_response,
+    variant_colors,
+)
 from samplesim.plots.run import (
     FUNNEL_STAGES,
     RUN_FIGURES,
@@ -27,18 +36,25 @@ from samplesim.plots.run import (
 
 __all__ = [
     "COUNTRY_COLORS",
+    "DEFAULT_METRICS",
     "FUNNEL_STAGES",
     "METRIC_LABELS",
     "RUN_FIGURES",
     "RunTables",
     "allocation",
+    "comparison_forest",
     "country_colors",
     "funnel",
     "inventory_over_time",
     "metric_label",
+    "replication_metrics",
+    "replication_trace",
     "run_tables",
     "save_figure",
     "save_run_plots",
+    "sensitivity_bars",
+    "sweep_response",
     "timeline",
     "timing",
+    "variant_colors",
 ]
