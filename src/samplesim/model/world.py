@@ -8,6 +8,7 @@ own named stream), runs the simpy environment to the horizon and leaves a column
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 from collections.abc import Iterator
@@ -27,10 +28,65 @@ from samplesim.scenario.schema import Rule, Scenario
 __all__ = ["World"]
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: with ~10^5 live generators and event objects its
+    generational passes cost more than the simulation (DESIGN.md "Scale"). Reference
+    counting still frees everything acyclic; cycles are collected when it resumes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _Reviews:
+    """The independent reviews of one proposal: callbacks, no simpy process."""
+
+    __slots__ = ("done", "durations", "first", "i", "left", "start", "w", "wait")
+
+    def __init__(self, w: World, i: int, exclude: str) -> None:
+        self.w = w
+        self.i = i
+        self.done = w.env.event()
+        self.durations = w.review_durations[i]
+        self.start = w.env.now
+        self.first = math.inf
+        self.wait = 0.0
+        k = self.left = len(self.durations)
+        request = w.pool.request
+        for j in range(k):
+            request(exclude, lambda rid, j=j: self._granted(rid, j))
+
+    def _granted(self, rid: int, j: int) -> None:
+        now = self.w.env.now
+        self.wait += now - self.start
+        if now < self.first:
+            self.first = now
+        t = self.w.env.timeout(self.durations[j])
+        t.callbacks.append(lambda _e: self._finished(rid))
+
+    def _finished(self, rid: int) -> None:
+        w = self.w
+        w.pool.release(rid)
+        self.left -= 1
+        if self.left == 0:
+            tr = w.trace
+            tr.review_wait[self.i] = self.wait / len(self.durations)
+            tr.days["review_start"][self.i] = self.first
+            self.done.succeed()
+
+
 class World:
     """One replication of a scenario."""
 
     def __init__(self, sc: Scenario, seed: int, replication: int = 0) -> None:
+        with _gc_paused():
+            self._build(sc, seed, replication)
+
+    def _build(self, sc: Scenario, seed: int, replication: int) -> None:
         self.sc = sc
         self.seed = seed
         self.replication = replication
@@ -58,7 +114,7 @@ class World:
         for country, k in rv.reviewer_countries.items():
             reviewer_countries += [country] * k
         reviewer_countries += [""] * (rv.reviewers - len(reviewer_countries))
-        self.pool = ReviewerPool(self.env, reviewer_countries, rv.load, rv.conflict_of_interest)
+        self.pool = ReviewerPool(reviewer_countries, rv.load, rv.conflict_of_interest)
         counts = np.bincount(p.call, minlength=len(sc.calls))
         self.desks = [CallDesk(self, ci, c, int(counts[ci])) for ci, c in enumerate(sc.calls)]
 
@@ -166,32 +222,7 @@ class World:
 
     def _review(self, i: int, exclude: str) -> simpy.Event:
         """Start the proposal's independent reviews; the event fires when all are done."""
-        env, pool, tr = self.env, self.pool, self.trace
-        k = self.sc.review.reviews_per_proposal
-        done = env.event()
-        durations = self.review_durations[i]
-        start = env.now
-        state = {"left": k, "wait": 0.0, "first": math.inf}
-
-        def granted(ev: simpy.Event, j: int) -> None:
-            rid = ev.value
-            state["wait"] += env.now - start
-            state["first"] = min(state["first"], env.now)
-            t = env.timeout(durations[j])
-            t.callbacks.append(lambda _e: finished(rid))
-
-        def finished(rid: int) -> None:
-            pool.release(rid)
-            state["left"] -= 1
-            if state["left"] == 0:
-                tr.review_wait[i] = state["wait"] / k
-                tr.days["review_start"][i] = state["first"]
-                done.succeed()
-
-        for j in range(k):
-            req = pool.request(exclude)
-            req.callbacks.append(lambda ev, j=j: granted(ev, j))
-        return done
+        return _Reviews(self, i, exclude).done
 
     def _proposal(self, i: int) -> Iterator[simpy.Event]:
         env, tr, _sc = self.env, self.trace, self.sc
@@ -266,13 +297,8 @@ class World:
     def run(self) -> World:
         """Run to the horizon; proposals still in the workflow end as ``pending``."""
         self.env.process(self._arrivals())
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with _gc_paused():
             self.env.run(until=self.horizon)
-        finally:
-            if was_enabled:
-                gc.enable()
         # simpy numbers every scheduled event; the counter's next value is how many there were.
         self.n_events = next(self.env._eid)
         tr = self.trace
