@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from samplesim.errors import UserError
-from samplesim.scenario import ScenarioError, Scenario, build_scenario, set_path
+from samplesim.scenario import Scenario, ScenarioError, build_scenario, set_path
 from samplesim.scenario.overrides import NAMED_LISTS
 
 __all__ = ["DESIGNS", "Param", "make_points", "parse_param", "problem", "sobol_indices"]
@@ -44,7 +44,7 @@ class Param:
     integer: bool = False
 
     def value(self, x: float) -> int | float:
-        return int(round(x)) if self.integer else float(x)
+        return int(np.rint(x)) if self.integer else float(x)
 
 
 def parse_param(spec: str) -> tuple[str, float, float]:

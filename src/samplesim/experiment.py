@@ -471,13 +471,19 @@ def _run_plan(
     manifest = _manifest(
         plan, replications, executor=executor, precision=None if prec is None else list(prec)
     )
-    store: MemoryStore = (
-        ResultStore(Path(out), manifest, resume=resume) if out is not None else MemoryStore()
-    )
+    # The executor first: an unreachable scheduler must not leave an output directory behind.
+    ex = make_executor(executor, jobs, scheduler)
+    try:
+        store: MemoryStore = (
+            ResultStore(Path(out), manifest, resume=resume) if out is not None else MemoryStore()
+        )
+    except BaseException:
+        ex.close()
+        raise
     t0 = time.perf_counter()
     executed = 0
     prec_info = None
-    with make_executor(executor, jobs, scheduler) as ex, RunProgress(plan.kind, quiet) as progress:
+    with ex, RunProgress(plan.kind, quiet) as progress:
         if prec is None:
             n = replications
             executed += _execute(plan, plan.runs(range(n)), store, ex, progress, batch_size)
@@ -553,6 +559,55 @@ def _finish(
             },
         )
     return errors
+
+
+# --------------------------------------------------------------------------------------------
+# Command-line helpers shared by run / compare / sweep
+
+
+def add_execution_arguments(p: Any, replications_default: int | None = 30) -> None:
+    """``--seed --out --executor --jobs --scheduler --batch-size --resume --quiet``."""
+    from samplesim.executors import EXECUTORS
+
+    p.add_argument("--seed", type=int, default=1, help="root random seed (default 1)")
+    p.add_argument("--out", type=Path, default=None, help="output directory")
+    p.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default=None,
+        help="where runs execute (default: processes for 100 runs or more, else serial)",
+    )
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="address of a running Dask scheduler (with --executor dask)",
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=None, help="runs per task (default 5-50, automatic)"
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted experiment in --out"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+
+
+def execution_kwargs(args: Any, n_runs: int) -> dict[str, Any]:
+    """API keyword arguments from the parsed execution options."""
+    executor = args.executor
+    if executor is None:
+        executor = "dask" if args.scheduler else ("processes" if n_runs >= 100 else "serial")
+    return {
+        "seed": args.seed,
+        "executor": executor,
+        "jobs": args.jobs,
+        "scheduler": args.scheduler,
+        "out": args.out,
+        "resume": args.resume,
+        "batch_size": args.batch_size,
+        "quiet": args.quiet,
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -179,7 +179,8 @@ class ResultStore(MemoryStore):
         return set(self._done)
 
     def add(self, df: pd.DataFrame, keys: list[str], errors: list[dict[str, Any]]) -> None:
-        digest = hashlib.sha1("\n".join(sorted(keys)).encode()).hexdigest()[:16]
+        batch = sorted([*keys, *(e["key"] for e in errors)])
+        digest = hashlib.sha1("\n".join(batch).encode()).hexdigest()[:16]
         if errors:
             text = json.dumps(errors, indent=1, default=str)
             path = self.parts_dir / f"errors-{digest}.json"

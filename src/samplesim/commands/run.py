@@ -26,12 +26,77 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-plots", action="store_true", help="skip writing plots/*.png")
     p.add_argument("--quiet", action="store_true", help="print only the final line")
+    _add_replication_arguments(p)
+
+
+def _add_replication_arguments(p: argparse.ArgumentParser) -> None:
+    from samplesim.executors import EXECUTORS
+
+    p.add_argument(
+        "--replications",
+        type=int,
+        default=1,
+        metavar="K",
+        help="replications 0..K-1 with mean and 95 %% CI (with --precision: the maximum, "
+        "default 1000)",
+    )
+    p.add_argument(
+        "--precision",
+        default=None,
+        metavar="METRIC[@COUNTRY]=HALFWIDTH",
+        help="add replications until the 95 %% half-width of METRIC is below HALFWIDTH",
+    )
+    p.add_argument("--executor", choices=EXECUTORS, default=None, help="serial|processes|dask")
+    p.add_argument("--jobs", type=int, default=None, help="workers (default: all cores)")
+    p.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
+    p.add_argument("--batch-size", type=int, default=None, help="runs per task (default auto)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted experiment")
+
+
+def _run_replications(args: argparse.Namespace) -> int:
+    from samplesim.commands.results import print_replications
+    from samplesim.experiment import DEFAULT_PRECISION_CAP, execution_kwargs, replicate
+    from samplesim.progress import rate_line
+    from samplesim.scenario import load_raw
+
+    if args.replications < 1:
+        raise UserError("--replications must be at least 1")
+    cap = args.replications
+    if args.precision and args.replications == 1:
+        cap = DEFAULT_PRECISION_CAP
+    kw = execution_kwargs(args, cap)
+    if kw["out"] is None:
+        name = load_raw(args.scenario).get("name", Path(args.scenario).stem)
+        kw["out"] = Path("results") / f"{name}-replications"
+    res = replicate(
+        args.scenario,
+        cap,
+        variant=args.variant,
+        precision=args.precision,
+        max_replications=cap if args.precision else None,
+        **kw,
+    )
+    if not args.quiet:
+        print_replications(res.summary, res.manifest["scenario"])
+    if res.precision:
+        p = res.precision
+        verdict = "reached" if p["reached"] else f"NOT reached (cap {p['cap']} replications)"
+        print(
+            f"precision {p['metric']}@{p['country']}: half-width {p['half_width']:.4g} "
+            f"after {p['n']} replications; target {p['target']:g} {verdict}"
+        )
+    if res.errors is not None and len(res.errors):
+        print(f"{len(res.errors)} run(s) raised; see {res.out}/errors.csv")
+    print(f"wrote {res.out}/: {rate_line(res.executed, res.wall)}")
+    return 1 if res.errors is not None and len(res.errors) else 0
 
 
 def run(args: argparse.Namespace) -> int:
     """Run once and write the outputs."""
     if args.seed < 0:
         raise UserError("--seed must be a non-negative integer")
+    if args.replications != 1 or args.precision:
+        return _run_replications(args)
     sc = load_scenario(args.scenario, variant=args.variant)
     out = args.out or Path("results") / (
         sc.name if sc.variant == "baseline" else f"{sc.name}-{sc.variant}"

@@ -1,0 +1,162 @@
+"""``samplesim results DIR``: load any output directory into one tidy table and describe it.
+
+Also holds the terminal tables the experiment commands (run, compare, sweep) print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from samplesim.store import load_results
+
+NAME = "results"
+HELP = "load a run or experiment directory (even an interrupted one) and describe its results"
+
+KEY_METRICS = [
+    ("submitted", 1),
+    ("approved", 2),
+    ("delivered", 2),
+    ("blocked", 2),
+    ("grams_granted", 3),
+    ("approval_rate", 3),
+    ("median_days_to_decision", 0),
+    ("median_days_to_samples", 0),
+    ("merit_efficiency", 3),
+    ("fairness_index", 3),
+]
+
+
+def _f(x: float, d: int) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:,.{d}f}"
+
+
+def _console() -> Console:
+    return Console(width=140)
+
+
+def print_replications(summary: pd.DataFrame, title: str, console: Console | None = None) -> None:
+    """Key metrics at ALL plus approved / grams per country: mean ± 95 % half-width."""
+    console = console or _console()
+    s = summary.set_index(["country", "metric"])
+    n = int(summary["n"].max()) if len(summary) else 0
+    console.print(f"{title}: mean ± 95 % half-width over {n} replications")
+    t = Table(title="whole run (ALL)")
+    t.add_column("metric")
+    t.add_column("mean ± hw", justify="right")
+    t.add_column("95 % CI", justify="right")
+    for m, d in KEY_METRICS:
+        if ("ALL", m) not in s.index:
+            continue
+        r = s.loc[("ALL", m)]
+        t.add_row(
+            m,
+            f"{_f(r['mean'], d)} ± {_f(r['half_width'], d + 1)}",
+            f"[{_f(r['ci_low'], d)}, {_f(r['ci_high'], d)}]",
+        )
+    console.print(t)
+    per = summary[
+        (summary["country"] != "ALL")
+        & summary["metric"].isin(["approved", "grams_granted", "submitted"])
+    ]
+    if per.empty:
+        return
+    wide = per.pivot_table(index="country", columns="metric", values=["mean", "half_width"])
+    t = Table(title="by lead country")
+    t.add_column("country")
+    for m in ("submitted", "approved", "grams_granted"):
+        t.add_column(m, justify="right")
+    for c in wide.index:
+        if wide.loc[c, ("mean", "submitted")] == 0:
+            continue
+        cells = []
+        for m, d in (("submitted", 1), ("approved", 2), ("grams_granted", 3)):
+            cells.append(
+                f"{_f(wide.loc[c, ('mean', m)], d)} ± {_f(wide.loc[c, ('half_width', m)], d)}"
+            )
+        t.add_row(c, *cells)
+    console.print(t)
+
+
+def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None:
+    """Key differences at ALL: variant - baseline with paired and Welch 95 % intervals."""
+    console = console or _console()
+    c = comp[comp["country"] == "ALL"]
+    n = int(comp["n"].max()) if len(comp) else 0
+    t = Table(title=f"variant - baseline at ALL ({n} paired replications, common random numbers)")
+    for col in (
+        "variant",
+        "metric",
+        "baseline",
+        "variant mean",
+        "difference",
+        "paired 95 % CI",
+        "unpaired (Welch)",
+    ):
+        t.add_column(col, justify="left" if col in ("variant", "metric") else "right")
+    for v in c["variant"].drop_duplicates():
+        for m, d in KEY_METRICS:
+            r = c[(c["variant"] == v) & (c["metric"] == m)]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            sig = r["ci_low"] > 0 or r["ci_high"] < 0
+            t.add_row(
+                v,
+                m,
+                _f(r["baseline_mean"], d),
+                _f(r["variant_mean"], d),
+                _f(r["diff_mean"], d + 1),
+                f"[{_f(r['ci_low'], d + 1)}, {_f(r['ci_high'], d + 1)}]",
+                f"[{_f(r['unpaired_ci_low'], d + 1)}, {_f(r['unpaired_ci_high'], d + 1)}]",
+                style="bold" if sig else None,
+            )
+        t.add_section()
+    console.print(t)
+    console.print("bold: the paired interval excludes 0")
+
+
+def describe(df: pd.DataFrame) -> str:
+    """A few lines describing a runs table (from :func:`samplesim.load_results`)."""
+    man = df.attrs.get("manifest", {})
+    lines = [
+        f"scenario: {man.get('scenario', '?')} (digest {str(man.get('scenario_digest', '?'))[:12]}),"
+        f" kind: {man.get('kind', '?')}, status: {man.get('status', 'n/a')}",
+        f"{len(df):,} rows; {df['point'].nunique()} point(s); variants: "
+        f"{', '.join(map(str, df['variant'].drop_duplicates()))}; "
+        f"replications per (point, variant): "
+        f"{df.groupby(['point', 'variant'])['replication'].nunique().min() if len(df) else 0}"
+        f"-{df.groupby(['point', 'variant'])['replication'].nunique().max() if len(df) else 0}",
+        f"countries: {', '.join(sorted(map(str, df['country'].unique())))}",
+        f"metrics: {df['metric'].nunique()}",
+    ]
+    if man.get("errors"):
+        lines.append(f"runs that raised: {man['errors']} (see errors.csv)")
+    return "\n".join(lines)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments."""
+    p.add_argument("dir", type=Path, help="a samplesim output directory")
+    p.add_argument("--csv", type=Path, default=None, help="also write the tidy table as CSV")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load and describe."""
+    df = load_results(args.dir)
+    print(describe(df))
+    all_rows = df[(df["country"] == "ALL") & df["metric"].isin([m for m, _ in KEY_METRICS])]
+    if len(all_rows):
+        g = all_rows.groupby(["variant", "metric"], sort=True)["value"].mean().unstack("variant")
+        Console(width=140).print(g.round(3).to_string())
+    if args.csv:
+        df.to_csv(args.csv, index=False)
+        print(f"wrote {args.csv}")
+    return 0
