@@ -1,0 +1,231 @@
+"""Model invariants, checked on random valid scenarios (hypothesis) and on the flagship."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import samplesim
+from helpers import FLAGSHIP, valid_scenarios
+from samplesim.model.trace import STAGES, TERMINAL_STATES
+from samplesim.scenario import Scenario, build_scenario, load_raw, scenario_variants
+
+TOL = 1e-9
+NO_GRAMS = ["blocked", "ineligible", "incomplete", "not_shortlisted", "declined"]
+
+
+def _events(res: samplesim.SimulationResult) -> pd.DataFrame:
+    """The events table with plain string columns (they may be stored as categoricals)."""
+    return res.events.astype({"proposal_id": str, "kind": str, "name": str, "detail": str})
+
+
+def check_inventory(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    inv, props = res.inventory, res.proposals
+    initial = {s.name: s.grams for s in sc.inventory}
+    assert res.initial_grams == initial
+    assert set(inv["sample_type"]) == set(initial)
+    assert inv["day"].is_monotonic_increasing
+    assert (inv["day"] <= sc.horizon_days + TOL).all()
+    for t, g0 in initial.items():
+        snaps = inv[inv["sample_type"] == t]
+        pools = snaps[["remaining_g", "reserved_g", "on_loan_g", "consumed_g"]]
+        # Conservation at every snapshot, no pool negative, never more out than the stock.
+        np.testing.assert_allclose(pools.sum(axis=1), g0, rtol=0, atol=TOL)
+        assert (pools >= -TOL).all().all()
+        assert (snaps["on_loan_g"] + snaps["consumed_g"] <= g0 + TOL).all()
+        # The first snapshot is the untouched stock.
+        first = snaps.iloc[0]
+        assert (first["remaining_g"], first["on_loan_g"], first["consumed_g"]) == (g0, 0, 0)
+        # The end state, derived from the proposals table.
+        end = snaps.iloc[-1]
+        granted = props[f"granted_g:{t}"]
+        returned = props["returned_day"].notna()
+        destructive = props["destructive"].astype(bool)
+        assert end["consumed_g"] == pytest.approx(granted[returned & destructive].sum(), abs=TOL)
+        assert end["on_loan_g"] == pytest.approx(granted[~returned].sum(), abs=TOL)
+        given_back = granted[returned & ~destructive].sum()
+        assert granted.sum() == pytest.approx(
+            g0 - end["remaining_g"] - end["reserved_g"] + given_back, abs=TOL
+        )
+        # Per proposal: never more than requested.
+        assert (granted <= props[f"requested_g:{t}"] + TOL).all()
+        assert (granted >= 0).all()
+
+
+def check_states(res: samplesim.SimulationResult) -> None:
+    props, ev = res.proposals, _events(res)
+    state = props["state"].astype(str)
+    assert state.isin(list(TERMINAL_STATES)).all()
+    assert props["proposal_id"].is_unique
+    term = ev[ev["kind"] == "terminal"]
+    assert term["proposal_id"].is_unique
+    assert set(term["proposal_id"]) == set(props["proposal_id"])
+    by_id = term.set_index("proposal_id").loc[props["proposal_id"]]
+    assert list(by_id["name"]) == list(state)
+    assert list(by_id["detail"]) == list(props["reason"])
+    # No grams to proposals that did not get samples.
+    assert (props.loc[state.isin(NO_GRAMS), "grams_granted"] == 0).all()
+    assert (props.loc[state.isin(["declined", "not_shortlisted"]), "grams_awarded"] == 0).all()
+    delivered = props[state == "delivered"]
+    assert (delivered["grams_granted"] > 0).all()
+    np.testing.assert_allclose(delivered["grams_granted"], delivered["grams_awarded"])
+    assert delivered["samples_day"].notna().all()
+    # A pending proposal holds grams only if it was approved and is still in logistics.
+    pend = props[(state == "pending") & (props["grams_granted"] > 0)]
+    assert pend["decision_day"].notna().all() and pend["samples_day"].isna().all()
+    np.testing.assert_allclose(pend["grams_granted"], pend["grams_awarded"])
+    # A withdrawn grant (blocked after approval) shows in the events and gives grams back.
+    withdrawn = ev[ev["kind"] == "withdrawn"]
+    assert set(withdrawn["proposal_id"]) <= set(props.loc[state == "blocked", "proposal_id"])
+
+
+def check_times(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    props, ev = res.proposals, _events(res)
+    days = props[[f"{s}_day" for s in STAGES]].to_numpy()
+    assert (props["submitted_day"].notna()).all()
+    for row in days:
+        seen = row[~np.isnan(row)]
+        assert np.all(np.diff(seen) >= 0), row
+    assert (np.nan_to_num(days, nan=0.0) <= sc.horizon_days + TOL).all()
+    for ci, call in enumerate(sc.calls):
+        sub = props.loc[props["call"] == call.name, "submitted_day"]
+        assert ((sub >= call.open_day) & (sub <= call.close_day)).all(), ci
+    assert ev["day"].is_monotonic_increasing
+    for _pid, days_of in ev[ev["proposal_id"] != ""].groupby("proposal_id")["day"]:
+        assert days_of.is_monotonic_increasing
+    # Every stage event matches the proposals table's stage column (review_start has none).
+    stages = ev[ev["kind"] == "stage"]
+    assert not stages.duplicated(["proposal_id", "name"]).any()
+    table = props.set_index("proposal_id")
+    for stage in STAGES:
+        col = f"{stage}_day"
+        s_ev = stages[stages["name"] == stage].set_index("proposal_id")["day"]
+        if stage == "review_start":
+            assert s_ev.empty
+            continue
+        reached = table[col].dropna()
+        assert set(s_ev.index) == set(reached.index), stage
+        np.testing.assert_array_equal(s_ev.sort_index(), reached.sort_index())
+
+
+def check_rules(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    props, ev = res.proposals, _events(res)
+    table = props.set_index("proposal_id")
+    rule_ev = ev[ev["kind"] == "rule"]
+    names = [r.name for r in sc.rules]
+    assert set(rule_ev["name"]) <= set(names)
+    assert set(ev.loc[ev["kind"] == "rule_wait", "name"]) <= set(names)
+    outcome = rule_ev["detail"].str.split(": ").str[1]
+    assert outcome.isin(["pass", "block", "condition"]).all()
+    gate = rule_ev["detail"].str.split(": ").str[0]
+    by_name = {r.name: r for r in sc.rules}
+    assert (gate == rule_ev["name"].map(lambda n: by_name[n].gate)).all()
+    # The rules table counts exactly these events.
+    rt = res.rules.set_index("rule")
+    assert list(rt.index) == names
+    for r in sc.rules:
+        mine = rule_ev[rule_ev["name"] == r.name]
+        o = outcome[mine.index]
+        assert rt.loc[r.name, "applied"] == len(mine)
+        assert rt.loc[r.name, "blocked"] == (o == "block").sum()
+        assert rt.loc[r.name, "conditioned"] == (o == "condition").sum()
+        assert rt.loc[r.name, "passed"] == (o == "pass").sum()
+        if r.effect == "ban":
+            assert (o == "block").all()
+        if r.effect == "condition":
+            assert (o == "condition").all()
+        # Each rule only touched proposals its selector selects.
+        who = table.loc[mine["proposal_id"]]
+        if r.selector.countries:
+            assert who["country"].isin(r.selector.countries).all()
+        if r.selector.sample_types:
+            cols = [f"requested_g:{t}" for t in r.selector.sample_types]
+            assert (who[cols].sum(axis=1) > 0).all()
+        assert not mine.duplicated("proposal_id").any()  # a rule applies once per proposal
+    # Blocks and conditions are explained by rule events.
+    blocked = props[props["state"].astype(str) == "blocked"]
+    for pid, reason in zip(blocked["proposal_id"], blocked["reason"], strict=True):
+        mine = rule_ev[rule_ev["proposal_id"] == pid]
+        last = mine.iloc[-1]
+        assert outcome[last.name] == "block"
+        assert reason.startswith(f"{last['name']}: "), (reason, last["name"])
+    blocking = rule_ev[outcome == "block"]
+    assert set(blocking["proposal_id"]) == set(blocked["proposal_id"])
+    conditioned = set(rule_ev.loc[outcome == "condition", "proposal_id"])
+    assert conditioned == set(props.loc[props["conditions"] != "", "proposal_id"])
+    # Rule delays: each rule_wait is followed by that rule's decision for the proposal.
+    waits = ev[ev["kind"] == "rule_wait"]
+    assert set(zip(waits["proposal_id"], waits["name"], strict=True)) <= set(
+        zip(rule_ev["proposal_id"], rule_ev["name"], strict=True)
+    )
+    has_wait = set(waits["proposal_id"])
+    assert set(props.loc[props["rule_delay_days"] > 0, "proposal_id"]) == has_wait
+
+
+def check_summary(res: samplesim.SimulationResult) -> None:
+    props, summ = res.proposals, res.summary.set_index("country")
+    all_row = summ.loc["ALL"]
+    assert all_row["submitted"] == len(props)
+    assert all_row["grams_granted"] == pytest.approx(props["grams_granted"].sum())
+    per = summ.drop(index="ALL")
+    for col in ("submitted", "blocked", "approved", "delivered", "pending"):
+        assert per[col].sum() == all_row[col]
+    assert all_row["delivered"] == (props["state"] == "delivered").sum()
+
+
+def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    check_inventory(sc, res)
+    check_states(res)
+    check_times(sc, res)
+    check_rules(sc, res)
+    check_summary(res)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_scenarios(), st.integers(0, 2**32 - 1))
+def test_invariants_on_random_scenarios(raw, seed):
+    sc = build_scenario(raw)
+    res = samplesim.simulate(sc, seed=seed)
+    check_all(sc, res)
+
+
+@pytest.mark.parametrize("variant", ["baseline", *scenario_variants(load_raw(FLAGSHIP))])
+def test_invariants_on_the_flagship(variant):
+    sc = samplesim.load_scenario(FLAGSHIP, variant=variant)
+    for seed in range(8):
+        res = samplesim.simulate(sc, seed=seed)
+        check_all(sc, res)
+
+
+def test_invariant_checks_can_fail():
+    """The checks are not vacuous: corrupting a result is detected."""
+    sc = samplesim.load_scenario(FLAGSHIP)
+    res = samplesim.simulate(sc, seed=2)
+    check_all(sc, res)
+    bad_inv = res.inventory.copy()
+    bad_inv.loc[len(bad_inv) - 1, "on_loan_g"] += 0.01
+    with pytest.raises(AssertionError):
+        check_inventory(sc, _replace(res, inventory=bad_inv))
+    bad = res.proposals.copy()
+    i = bad.index[bad["state"] == "declined"][0]
+    bad.loc[i, "grams_granted"] = 0.1
+    with pytest.raises(AssertionError):
+        check_states(_replace(res, proposals=bad))
+    bad = res.proposals.copy()
+    i = bad["decision_day"].first_valid_index()
+    bad.loc[i, "reviewed_day"] = bad.loc[i, "decision_day"] + 1
+    with pytest.raises(AssertionError):
+        check_times(sc, _replace(res, proposals=bad))
+    bad = res.proposals.copy()
+    i = bad.index[bad["state"] == "blocked"][0]
+    bad.loc[i, "reason"] = "some other rule: " + bad.loc[i, "reason"]
+    with pytest.raises(AssertionError):
+        check_rules(sc, _replace(res, proposals=bad))
+
+
+def _replace(res: samplesim.SimulationResult, **tables: pd.DataFrame) -> samplesim.SimulationResult:
+    return attrs.evolve(res, **tables)
