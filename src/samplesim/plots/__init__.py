@@ -14,6 +14,14 @@ from samplesim.plots._common import (
     run_tables,
     save_figure,
 )
+from samplesim.plots.files import (
+    detect_kind,
+    dir_figures,
+    load_experiment,
+    load_run,
+    read_manifest,
+    save_dir_plots,
+)
 from samplesim.plots.many import (
     DEFAULT_METRICS,
     comparison_forest,
@@ -44,12 +52,18 @@ __all__ = [
     "allocation",
     "comparison_forest",
     "country_colors",
+    "detect_kind",
+    "dir_figures",
     "funnel",
     "inventory_over_time",
+    "load_experiment",
+    "load_run",
     "metric_label",
+    "read_manifest",
     "replication_metrics",
     "replication_trace",
     "run_tables",
+    "save_dir_plots",
     "save_figure",
     "save_run_plots",
     "sensitivity_bars",

@@ -121,6 +121,8 @@ def replication_metrics(
     told apart by marker shape.
     """
     df = replications_df
+    if "point" in df and df["point"].nunique() > 1:
+        df = df[df["point"] == df["point"].min()]
     metrics = _pick_metrics(df, metrics)
     vs = list(dict.fromkeys(df["variant"].astype(str))) if variants is None else list(variants)
     vstyle = variant_colors(vs)
@@ -423,7 +425,7 @@ def sensitivity_bars(sensitivity_df: pd.DataFrame, outcomes: Sequence[str] | Non
                 height=0.38,
                 color=col,
                 label=lab,
-                xerr=s[f"{idx}_conf"].abs(),
+                xerr=s[f"{idx}_conf"].abs().fillna(0),
                 error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#333333"},
             )
         ax.set_yticks(y, s["parameter"].astype(str))

@@ -1,0 +1,382 @@
+"""A self-contained HTML report of an output directory (a run or an experiment).
+
+One file, no external resources and no JavaScript: figures are embedded as base64 PNGs,
+tables and the manifest are plain HTML with inline CSS. Use :func:`write_report` (or
+``samplesim report DIR``).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import html
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from samplesim.errors import UserError
+
+__all__ = ["build_report", "figure_to_data_uri", "write_report"]
+
+_CSS = """
+body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;color:#222;
+background:#fafafa;line-height:1.4}
+main{max-width:1180px;margin:0 auto;padding:24px 32px;background:#fff}
+h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:28px 0 8px;
+border-bottom:2px solid #ddd;padding-bottom:4px}h3{font-size:1.05em;margin:18px 0 6px}
+.sub{color:#666;margin:0 0 16px}
+table{border-collapse:collapse;margin:6px 0 14px;font-size:0.86em}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}
+th{background:#f0f0f0}td.l,th.l{text-align:left}
+tr:nth-child(even) td{background:#fbfbfb}
+dl.kv{display:grid;grid-template-columns:max-content auto;gap:2px 16px;font-size:0.9em}
+dl.kv dt{font-weight:600;color:#444}dl.kv dd{margin:0;word-break:break-all}
+figure{margin:14px 0 24px}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:0.9em;margin-top:4px}
+pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:0.8em}
+.sig{font-weight:600}.note{color:#666;font-size:0.85em}
+code{background:#f3f3f3;padding:0 3px}
+"""
+
+_RUN_HEADLINE = (
+    "submitted",
+    "blocked",
+    "shortlisted",
+    "approved",
+    "delivered",
+    "pending",
+    "grams_requested",
+    "grams_granted",
+    "approval_rate",
+    "median_days_to_decision",
+    "median_days_to_samples",
+    "inventory_used_fraction",
+    "merit_efficiency",
+    "fairness_index",
+)
+_COUNTRY_COLS = (
+    "country",
+    "submitted",
+    "screened_out",
+    "blocked",
+    "cleared",
+    "shortlisted",
+    "approved",
+    "delivered",
+    "grams_granted",
+    "approval_rate",
+    "median_days_to_decision",
+    "median_days_to_samples",
+)
+_KEY_METRICS = (
+    "approved",
+    "delivered",
+    "blocked",
+    "grams_granted",
+    "approval_rate",
+    "median_days_to_decision",
+    "median_days_to_samples",
+    "inventory_used_fraction",
+    "merit_efficiency",
+    "fairness_index",
+)
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _num(x: Any, metric: str = "") -> str:
+    """Format a number for a table cell by what the metric measures."""
+    if x is None:
+        return "–"
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return _e(x)
+    if math.isnan(v):
+        return "–"
+    if "days" in metric:
+        return f"{v:,.1f}"
+    if metric.startswith("grams") or metric.endswith("_g"):
+        return f"{v:,.3f}"
+    if (
+        v == int(v)
+        and abs(v) < 1e12
+        and not any(
+            k in metric for k in ("rate", "fraction", "share", "index", "efficiency", "S1", "ST")
+        )
+    ):
+        return f"{int(v):,}"
+    return f"{v:.3g}"
+
+
+def _table(df: pd.DataFrame, left: Iterable[str] = (), fmt: dict[str, str] | None = None) -> str:
+    left = set(left)
+    fmt = fmt or {}
+    head = "".join(f'<th class="{"l" if c in left else ""}">{_e(c)}</th>' for c in df.columns)
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for c, v in zip(df.columns, rec, strict=True):
+            if c in left:
+                cells.append(f'<td class="l">{_e(v)}</td>')
+            elif isinstance(v, str):
+                cells.append(f"<td>{v}</td>" if v.startswith("<") else f"<td>{_e(v)}</td>")
+            else:
+                cells.append(f"<td>{_num(v, fmt.get(c, c))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def figure_to_data_uri(fig: Any, dpi: int = 110) -> str:
+    """Render a matplotlib figure to a ``data:image/png;base64,...`` URI (and clear it)."""
+    import matplotlib
+
+    from samplesim.plots._common import STYLE
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    fig.clear()
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _kv(items: Sequence[tuple[str, Any]]) -> str:
+    rows = "".join(
+        f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items if v not in (None, "", [], {})
+    )
+    return f'<dl class="kv">{rows}</dl>'
+
+
+def _scenario_section(m: dict[str, Any], kind: str, path: Path) -> str:
+    params = m.get("params")
+    if isinstance(params, dict):
+        params = "; ".join(f"{k} in {v}" for k, v in params.items())
+    cmd = m.get("command")
+    items = [
+        ("scenario", m.get("scenario", "(no manifest)")),
+        ("scenario file", m.get("scenario_file")),
+        ("scenario digest", m.get("scenario_digest")),
+        ("output kind", kind),
+        ("variant", m.get("variant") if kind == "run" else None),
+        ("variants", ", ".join(m.get("variants") or []) if kind != "run" else None),
+        ("seed", m.get("seed")),
+        ("replication", m.get("replication") if kind == "run" else None),
+        ("replications", m.get("replications") if kind != "run" else None),
+        ("swept parameters", params),
+        ("outcomes", ", ".join(m.get("outcomes") or [])),
+        ("status", m.get("status")),
+        ("runs finished", m.get("runs") if kind != "run" else None),
+        ("runs with errors", m.get("errors") if kind != "run" else None),
+        ("executor", m.get("executor")),
+        ("command", " ".join(map(str, cmd)) if isinstance(cmd, list) else cmd),
+        ("directory", str(path)),
+    ]
+    return "<h2>Scenario</h2>" + _kv(items)
+
+
+def _run_tables(res: Any) -> str:
+    out = ["<h2>Key metrics</h2>"]
+    s = res.summary
+    if s is not None and len(s) and "country" in s:
+        all_row = s[s["country"].astype(str) == "ALL"]
+        if len(all_row):
+            r = all_row.iloc[0]
+            cols = [c for c in _RUN_HEADLINE if c in s.columns]
+            out.append("<h3>Whole run (ALL)</h3>")
+            out.append(
+                _table(
+                    pd.DataFrame({"metric": cols, "value": [_num(r[c], c) for c in cols]}),
+                    left=["metric"],
+                )
+            )
+        cols = [c for c in _COUNTRY_COLS if c in s.columns]
+        out.append("<h3>By lead country</h3>")
+        out.append(_table(s[cols], left=["country"]))
+    if res.rules is not None and len(res.rules):
+        out.append("<h3>Rules</h3>")
+        out.append(_table(res.rules, left=["rule", "gate", "effect"]))
+    return "".join(out)
+
+
+def _ci(mean: float, lo: float, hi: float, metric: str) -> str:
+    interval = f"[{_num(lo, metric)}, {_num(hi, metric)}]"
+    return f"{_num(mean, metric)} <span class='note'>{interval}</span>"
+
+
+def _replications_table(rep: pd.DataFrame) -> str:
+    if "point" in rep and rep["point"].nunique() > 1:
+        return ""
+    sub = rep[(rep["country"].astype(str) == "ALL") & rep["metric"].isin(_KEY_METRICS)]
+    if not len(sub):
+        return ""
+    variants = list(dict.fromkeys(sub["variant"].astype(str)))
+    rows = []
+    for metric in [m for m in _KEY_METRICS if m in set(sub["metric"])]:
+        row: dict[str, Any] = {"metric": metric}
+        for v in variants:
+            r = sub[(sub["metric"] == metric) & (sub["variant"].astype(str) == v)]
+            row[v] = _ci(*r[["mean", "ci_low", "ci_high"]].iloc[0], metric) if len(r) else "–"
+        rows.append(row)
+    n = int(sub["n"].max()) if "n" in sub else 0
+    return (
+        f"<h3>Mean over replications, all countries (95 % t-interval in brackets; n = {n})</h3>"
+        + _table(pd.DataFrame(rows), left=["metric"])
+    )
+
+
+def _comparison_table(cmp: pd.DataFrame) -> str:
+    sub = cmp[(cmp["country"].astype(str) == "ALL") & cmp["metric"].isin(_KEY_METRICS)]
+    if not len(sub):
+        return ""
+    variants = list(dict.fromkeys(sub["variant"].astype(str)))
+    base = str(sub["baseline"].iloc[0]) if "baseline" in sub else "baseline"
+    rows = []
+    for metric in [m for m in _KEY_METRICS if m in set(sub["metric"])]:
+        r0 = sub[sub["metric"] == metric]
+        row: dict[str, Any] = {"metric": metric, base: _num(r0["baseline_mean"].iloc[0], metric)}
+        for v in variants:
+            r = r0[r0["variant"].astype(str) == v]
+            if not len(r):
+                row[v] = "–"
+                continue
+            d, lo, hi = r[["diff_mean", "ci_low", "ci_high"]].iloc[0]
+            cell = _ci(d, lo, hi, metric)
+            if lo > 0 or hi < 0:
+                cell = f"<span class='sig'>{cell}</span>"
+            row[v] = cell if cell.startswith("<") else f"<span>{cell}</span>"
+        rows.append(row)
+    return (
+        f"<h3>Difference from {_e(base)}, all countries (paired 95 % CI; bold: excludes 0)</h3>"
+        f"<p class='note'>The {_e(base)} column is its mean; the others are variant - "
+        f"{_e(base)}.</p>" + _table(pd.DataFrame(rows), left=["metric"])
+    )
+
+
+def _experiment_tables(kind: str, t: dict[str, pd.DataFrame]) -> str:
+    out = ["<h2>Key metrics</h2>"]
+    if "comparison" in t:
+        out.append(_comparison_table(t["comparison"]))
+    if "replications" in t:
+        out.append(_replications_table(t["replications"]))
+    if "points" in t:
+        pts = t["points"]
+        out.append(f"<h3>Sweep points ({len(pts)})</h3>")
+        out.append(_table(pts.head(40), left=[]))
+        if len(pts) > 40:
+            out.append(f"<p class='note'>first 40 of {len(pts)} points shown</p>")
+        rep = t.get("replications")
+        if rep is not None and "point" in rep:
+            sub = rep[(rep["country"].astype(str) == "ALL") & rep["metric"].isin(_KEY_METRICS)]
+            if len(sub) and len(pts) <= 40:
+                wide = sub.pivot_table(index="point", columns="metric", values="mean")
+                wide = wide[[m for m in _KEY_METRICS if m in wide.columns]].reset_index()
+                out.append("<h3>Mean outcome per point (all countries)</h3>")
+                out.append(_table(wide))
+    if "sensitivity" in t:
+        out.append("<h3>Sobol sensitivity indices</h3>")
+        out.append(_table(t["sensitivity"], left=["outcome", "parameter"]))
+    if len(out) == 1:
+        out.append("<p>No summary tables in this directory.</p>")
+    return "".join(out)
+
+
+def _manifest_section(m: dict[str, Any]) -> str:
+    if not m:
+        return "<h2>Manifest</h2><p>No manifest.json in this directory.</p>"
+    shown = dict(m)
+    keys = shown.pop("finished_keys", None)
+    if keys is not None:
+        shown["finished_keys"] = f"({len(keys)} run keys omitted)"
+    versions = m.get("versions") or {}
+    vt = (
+        _table(
+            pd.DataFrame({"package": list(versions), "version": list(versions.values())}),
+            left=["package", "version"],
+        )
+        if versions
+        else ""
+    )
+    cmd = m.get("command")
+    cmd_s = " ".join(map(str, cmd)) if isinstance(cmd, list) else str(cmd or "")
+    return (
+        "<h2>Manifest</h2>"
+        + _kv([("command", cmd_s), ("scenario digest", m.get("scenario_digest"))])
+        + "<h3>Versions</h3>"
+        + vt
+        + "<details><summary>manifest.json</summary><pre>"
+        + _e(json.dumps(shown, indent=2, sort_keys=True, default=str))
+        + "</pre></details>"
+    )
+
+
+def build_report(path: str | Path, dpi: int = 110) -> str:
+    """The HTML text of the report of the output directory ``path``."""
+    from samplesim.plots.files import (
+        detect_kind,
+        dir_figures,
+        load_experiment,
+        load_run,
+        read_manifest,
+    )
+
+    path = Path(path)
+    kind = detect_kind(path)
+    m = read_manifest(path)
+    if kind == "run":
+        tables = _run_tables(load_run(path))
+    else:
+        tables = _experiment_tables(kind, load_experiment(path))
+    figs = []
+    for name, caption, fig in dir_figures(path):
+        uri = figure_to_data_uri(fig, dpi=dpi)
+        figs.append(
+            f'<figure id="{_e(name)}"><img src="{uri}" alt="{_e(caption)}">'
+            f"<figcaption>{_e(caption)} <span class='note'>({_e(name)})</span></figcaption>"
+            "</figure>"
+        )
+    scen = m.get("scenario", path.name)
+    title = f"samplesim report: {scen} ({kind})"
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>"
+        f"<h1>{_e(title)}</h1><p class='sub'>Generated {when} from <code>{_e(path)}</code> "
+        f"by samplesim {_e((m.get('versions') or {}).get('samplesim', ''))}.</p>"
+        + _scenario_section(m, kind, path)
+        + tables
+        + f"<h2>Figures ({len(figs)})</h2>"
+        + "".join(figs)
+        + _manifest_section(m)
+        + "</main></body></html>\n"
+    )
+
+
+def write_report(path: str | Path, out: str | Path | None = None, dpi: int = 110) -> Path:
+    """Write the report of ``path`` to ``out`` (default ``path/report.html``); return it."""
+    path = Path(path)
+    out = Path(out) if out is not None else path / "report.html"
+    if out.is_dir():
+        raise UserError(f"{out}: is a directory; give a file name for --out")
+    text = build_report(path, dpi=dpi)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return out
