@@ -127,7 +127,8 @@ def describe(df: pd.DataFrame) -> str:
     """A few lines describing a runs table (from :func:`samplesim.load_results`)."""
     man = df.attrs.get("manifest", {})
     lines = [
-        f"scenario: {man.get('scenario', '?')} (digest {str(man.get('scenario_digest', '?'))[:12]}),"
+        f"scenario: {man.get('scenario', '?')} "
+        f"(digest {str(man.get('scenario_digest', '?'))[:12]}),"
         f" kind: {man.get('kind', '?')}, status: {man.get('status', 'n/a')}",
         f"{len(df):,} rows; {df['point'].nunique()} point(s); variants: "
         f"{', '.join(map(str, df['variant'].drop_duplicates()))}; "
