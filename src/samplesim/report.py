@@ -90,6 +90,12 @@ _KEY_METRICS = (
 )
 
 
+class _Raw(str):
+    """Trusted HTML (built here from escaped parts): inserted into a table cell as is."""
+
+    __slots__ = ()
+
+
 def _e(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
@@ -129,8 +135,10 @@ def _table(df: pd.DataFrame, left: Iterable[str] = (), fmt: dict[str, str] | Non
         for c, v in zip(df.columns, rec, strict=True):
             if c in left:
                 cells.append(f'<td class="l">{_e(v)}</td>')
+            elif isinstance(v, _Raw):
+                cells.append(f"<td>{v}</td>")
             elif isinstance(v, str):
-                cells.append(f"<td>{v}</td>" if v.startswith("<") else f"<td>{_e(v)}</td>")
+                cells.append(f"<td>{_e(v)}</td>")
             else:
                 cells.append(f"<td>{_num(v, fmt.get(c, c))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -210,7 +218,7 @@ def _run_tables(res: Any) -> str:
 
 def _ci(mean: float, lo: float, hi: float, metric: str) -> str:
     interval = f"[{_num(lo, metric)}, {_num(hi, metric)}]"
-    return f"{_num(mean, metric)} <span class='note'>{interval}</span>"
+    return _Raw(f"{_num(mean, metric)} <span class='note'>{interval}</span>")
 
 
 def _replications_table(rep: pd.DataFrame) -> str:
@@ -230,7 +238,7 @@ def _replications_table(rep: pd.DataFrame) -> str:
     n = int(sub["n"].max()) if "n" in sub else 0
     return (
         f"<h3>Mean over replications, all countries (95 % t-interval in brackets; n = {n})</h3>"
-        + _table(pd.DataFrame(rows), left=["metric"])
+        + _table(pd.DataFrame(rows, dtype=object), left=["metric"])
     )
 
 
@@ -252,13 +260,13 @@ def _comparison_table(cmp: pd.DataFrame) -> str:
             d, lo, hi = r[["diff_mean", "ci_low", "ci_high"]].iloc[0]
             cell = _ci(d, lo, hi, metric)
             if lo > 0 or hi < 0:
-                cell = f"<span class='sig'>{cell}</span>"
-            row[v] = cell if cell.startswith("<") else f"<span>{cell}</span>"
+                cell = _Raw(f"<span class='sig'>{cell}</span>")
+            row[v] = cell
         rows.append(row)
     return (
         f"<h3>Difference from {_e(base)}, all countries (paired 95 % CI; bold: excludes 0)</h3>"
         f"<p class='note'>The {_e(base)} column is its mean; the others are variant - "
-        f"{_e(base)}.</p>" + _table(pd.DataFrame(rows), left=["metric"])
+        f"{_e(base)}.</p>" + _table(pd.DataFrame(rows, dtype=object), left=["metric"])
     )
 
 

@@ -1,0 +1,291 @@
+"""Figures from every kind of result table: titles, labelled axes with units, legends."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import samplesim
+from samplesim import plots
+from samplesim.cli import main
+from samplesim.output import write_run
+from samplesim.plots._synthetic import synthetic_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGSHIP = ROOT / "scenarios" / "change5-2023.toml"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return samplesim.simulate(samplesim.load_scenario(FLAGSHIP), seed=1)
+
+
+@pytest.fixture(scope="module")
+def synth():
+    return synthetic_experiment(replications=12, points=1, seed=3)
+
+
+def _suptitle(fig: Figure) -> str:
+    return fig._suptitle.get_text() if fig._suptitle is not None else ""
+
+
+def _check_axes(fig: Figure) -> None:
+    """Every visible axes has a title or the figure a suptitle, and both axes labelled, with
+    a unit in parentheses on the value axis."""
+    assert _suptitle(fig)
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        xl, yl = ax.get_xlabel(), ax.get_ylabel()
+        assert xl, f"unlabelled x axis in {ax.get_title()!r}"
+        assert "(" in xl or "(" in yl or "date" in xl, (xl, yl)
+
+
+def _legend_labels(fig: Figure, i: int = 0) -> list[str]:
+    return [t.get_text() for t in fig.legends[i].get_texts()]
+
+
+def _png_ok(path: Path) -> None:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+def test_country_colors_stable():
+    a = plots.country_colors(["US", "FR", "XX", "ALL"])
+    b = plots.country_colors(["ZZ", "XX", "FR", "US"])
+    assert a["US"] == b["US"] and a["FR"] == b["FR"] and a["XX"] == b["XX"]
+    assert len({a["US"], a["FR"], a["ALL"]}) == 3
+    fixed = plots.country_colors(plots.COUNTRY_COLORS)
+    assert len(set(fixed.values())) == len(fixed)
+
+
+def test_no_global_style_change(result):
+    before = dict(matplotlib.rcParams)
+    plots.funnel(result)
+    assert dict(matplotlib.rcParams) == before
+
+
+def test_funnel(result):
+    fig = plots.funnel(result)
+    _check_axes(fig)
+    countries = sorted(result.proposals["country"].unique())
+    assert _legend_labels(fig) == countries
+    # the stage panel sums to the number of proposals at 'submitted'
+    ax = fig.axes[0]
+    first = sum(p.get_height() for p in ax.patches if abs(p.get_x() + p.get_width() / 2) < 0.01)
+    assert first == len(result.proposals)
+    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert any(lab.startswith("blocked: ear-entity-list") for lab in labels)
+    # a bare proposals table works too
+    assert _legend_labels(plots.funnel(result.proposals)) == countries
+
+
+def test_allocation(result):
+    fig = plots.allocation(result)
+    _check_axes(fig)
+    ax = fig.axes[0]
+    assert "(g)" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == sorted(
+        result.proposals["country"].unique()
+    )
+    total = sum(p.get_height() for p in ax.patches)
+    assert total == pytest.approx(result.proposals["grams_granted"].sum())
+
+
+def test_timing(result):
+    fig = plots.timing(result)
+    _check_axes(fig)
+    assert _legend_labels(fig) == [*sorted(result.proposals["country"].unique()), "ALL"]
+    lo, hi = fig.axes[0].get_xlim()
+    dd = result.proposals["days_to_decision"].dropna()
+    assert lo <= dd.min() and hi >= dd.max() and lo > 0.5 * dd.min()  # no silly zero start
+
+
+def test_timeline_dates_and_rule_delays(result):
+    fig = plots.timeline(result)
+    _check_axes(fig)
+    ax = fig.axes[0]
+    assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+    lo, hi = (mdates.num2date(x).date() for x in ax.get_xlim())
+    assert lo <= result.start_date + pd.Timedelta(days=60).to_pytimedelta() and hi.year >= 2026
+    labels = _legend_labels(fig)
+    assert "rule delay: wolf-amendment" in labels and "rule delay: ear-entity-list" in labels
+    assert len(ax.get_yticklabels()) == len(result.proposals)
+
+
+def test_timeline_large_run_is_sampled(result):
+    big = pd.concat(
+        [
+            result.proposals.assign(proposal_id=result.proposals["proposal_id"] + f"-{k}")
+            for k in range(25)
+        ],
+        ignore_index=True,
+    )
+    fig = plots.timeline(
+        {"proposals": big, "events": result.events, "start_date": result.start_date}
+    )
+    assert "first 40 shortlisted" in _suptitle(fig)
+    assert len(fig.axes[0].get_yticklabels()) == 40
+
+
+def test_inventory(result):
+    fig = plots.inventory_over_time(result)
+    _check_axes(fig)
+    assert len([a for a in fig.axes if a.get_visible()]) == len(result.initial_grams)
+    assert _legend_labels(fig) == ["remaining", "reserved", "on loan", "consumed"]
+
+
+def test_save_run_plots(result, tmp_path):
+    paths = plots.save_run_plots(result, tmp_path / "plots")
+    assert [p.name for p in paths] == [
+        "funnel.png",
+        "allocation.png",
+        "timing.png",
+        "timeline.png",
+        "inventory.png",
+    ]
+    for p in paths:
+        _png_ok(p)
+
+
+def test_replication_metrics(synth):
+    rep = synth["replications"]
+    fig = plots.replication_metrics(rep)
+    _check_axes(fig)
+    assert _legend_labels(fig, 0) == [*sorted(set(rep["country"]) - {"ALL"}), "ALL"]
+    assert _legend_labels(fig, 1) == list(dict.fromkeys(rep["variant"]))
+    one = plots.replication_metrics(rep[rep["variant"] == "baseline"], metrics=["approval_rate"])
+    assert len(one.legends) == 1 and one.axes[0].get_xlabel() == "approval rate (fraction)"
+    with pytest.raises(ValueError, match="not in the table"):
+        plots.replication_metrics(rep, metrics=["nope"])
+
+
+def test_replication_trace(synth):
+    fig = plots.replication_trace(synth["runs"], "grams_granted")
+    _check_axes(fig)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(
+        dict.fromkeys(synth["runs"]["variant"])
+    )
+    assert ax.get_lines()[0].get_xdata()[-1] == 12
+
+
+def test_comparison_forest(synth):
+    cmp = synth["comparison"]
+    fig = plots.comparison_forest(cmp)
+    _check_axes(fig)
+    assert _legend_labels(fig) == [v for v in dict.fromkeys(cmp["variant"])]
+    assert all(any(ln.get_xdata()[0] == 0 for ln in ax.get_lines()) for ax in fig.axes)
+    fig2 = plots.comparison_forest(
+        cmp, metrics=["approval_rate", "fairness_index"], countries=["ALL", "US", "FR"]
+    )
+    ticks = [t.get_text() for t in fig2.axes[0].get_yticklabels()]
+    assert ticks == ["ALL", "US", "FR"]
+
+
+def test_sweep_and_sensitivity():
+    t = synthetic_experiment(replications=4, points=6, variants=["baseline", "lottery"])
+    fig = plots.sweep_response(t["runs"], t["points"], "review.reviewers", "approval_rate")
+    _check_axes(fig)
+    assert [x.get_text() for x in fig.axes[0].get_legend().get_texts()] == ["baseline", "lottery"]
+    # a continuous parameter (one value per point) is binned
+    many = synthetic_experiment(replications=2, points=40, variants=["baseline"])
+    fig = plots.sweep_response(
+        many["runs"],
+        many["points"],
+        "allocation.approval_delay.median",
+        "grams_granted",
+        max_levels=10,
+    )
+    assert "bins" in _suptitle(fig)
+    fig = plots.sensitivity_bars(t["sensitivity"])
+    _check_axes(fig)
+    assert len(fig.axes) == t["sensitivity"]["outcome"].nunique()
+
+
+def test_many_run_figures_fast(tmp_path):
+    """200 replications x 4 variants (+ baseline): draw and save every many-run figure."""
+    t = synthetic_experiment(replications=200, points=1)
+    t0 = time.perf_counter()
+    figs = [
+        plots.replication_metrics(t["replications"]),
+        plots.comparison_forest(t["comparison"]),
+        plots.comparison_forest(t["comparison"], countries=["ALL", "US", "FR", "PK", "GB"]),
+        plots.replication_trace(t["runs"], "approval_rate"),
+    ]
+    for i, f in enumerate(figs):
+        plots.save_figure(f, tmp_path / f"f{i}.png")
+    elapsed = time.perf_counter() - t0
+    print(f"many-run figures (200 reps x 5 variants): {elapsed:.2f} s")
+    assert elapsed < 5.0
+
+
+@pytest.fixture(scope="module")
+def experiment_dirs(tmp_path_factory):
+    """Real experiment outputs of the flagship (small)."""
+    base = tmp_path_factory.mktemp("exp")
+    c = samplesim.compare(
+        FLAGSHIP, variants=["wolf-lifted", "lottery"], replications=3, out=base / "cmp", plots=False
+    )
+    s = samplesim.sweep(
+        FLAGSHIP,
+        params={"panel.weight": (0.1, 0.9)},
+        design="grid",
+        levels=3,
+        replications=2,
+        out=base / "sweep",
+    )
+    return {"comparison": (base / "cmp", c), "sweep": (base / "sweep", s)}
+
+
+def test_real_experiment_tables(experiment_dirs):
+    _, c = experiment_dirs["comparison"]
+    fig = plots.comparison_forest(c.comparison)
+    assert sorted(_legend_labels(fig)) == ["lottery", "wolf-lifted"]
+    fig = plots.replication_metrics(c.summary)
+    countries = [*sorted(set(c.summary["country"]) - {"ALL"}), "ALL"]
+    assert _legend_labels(fig) == countries
+    plots.replication_trace(c.runs, "approval_rate")
+    _, s = experiment_dirs["sweep"]
+    fig = plots.sweep_response(s.runs, s.points, "panel.weight", "approved")
+    _check_axes(fig)
+
+
+def test_plot_command(result, experiment_dirs, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    write_run(result, run_dir, {"scenario": "change5-2023", "kind": "run", "seed": 1}, plots=False)
+    assert main(["plot", str(run_dir)]) == 0
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == sorted(plots.RUN_FIGURES)
+    cmp_dir, _ = experiment_dirs["comparison"]
+    assert main(["plot", str(cmp_dir)]) == 0
+    names = {p.name for p in (cmp_dir / "plots").iterdir()}
+    assert {"comparison.png", "replications.png", "trace_approval_rate.png"} <= names
+    sweep_dir, _ = experiment_dirs["sweep"]
+    assert main(["plot", str(sweep_dir)]) == 0
+    assert any(p.name.startswith("sweep_panel_weight") for p in (sweep_dir / "plots").iterdir())
+    for p in (cmp_dir / "plots").iterdir():
+        _png_ok(p)
+    # bad input: exit status 2 with a message, no traceback
+    assert main(["plot", str(tmp_path / "missing")]) == 2
+    assert main(["plot", str(tmp_path)]) == 2
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "manifest.json").write_text("{not json")
+    assert main(["plot", str(bad)]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_run_tables_from_files_match(result, tmp_path):
+    write_run(result, tmp_path, {"kind": "run"}, plots=False)
+    loaded = plots.load_run(tmp_path)
+    assert loaded.start_date == result.start_date
+    assert loaded.initial_grams == pytest.approx(result.initial_grams)
+    assert np.array_equal(loaded.proposals["proposal_id"], result.proposals["proposal_id"])
