@@ -1,0 +1,168 @@
+"""The command line: validate and run, exit statuses, messages, output directories."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import BAD_CASES, FLAGSHIP, bad_text, minimal_raw, write_scenario
+from samplesim import cli
+
+
+def _sh(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "samplesim", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def test_validate_flagship_subprocess():
+    proc = _sh("validate", str(FLAGSHIP))
+    assert proc.returncode == 0, proc.stderr
+    assert f"{FLAGSHIP}: ok" in proc.stdout
+    assert "wolf-lifted" in proc.stdout  # the variants are listed (and were checked)
+
+
+@pytest.mark.parametrize(("case", "mutate", "path", "words"), BAD_CASES, ids=lambda x: str(x))
+def test_validate_bad_input(tmp_path, capsys, case, mutate, path, words):
+    f = write_scenario(tmp_path / f"{case}.toml", bad_text(mutate))
+    assert cli.main(["validate", str(f)]) == 2
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    lines = out.err.splitlines()
+    assert lines[0].startswith(f"error: {f}: ") and "problem" in lines[0]
+    n = int(lines[0].split(": ")[2].split()[0])
+    assert len(lines) == 1 + n
+    if path:
+        assert any(line.startswith(f"  {path}: ") for line in lines[1:]), out.err
+
+
+def test_validate_bad_input_subprocess(tmp_path):
+    f = write_scenario(tmp_path / "bad.toml", bad_text(BAD_CASES[2][1]))  # calls[0].clse_day
+    proc = _sh("validate", str(f))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"{f}: 1 problem" in proc.stderr
+    assert "  calls[0].clse_day: unknown key" in proc.stderr
+    proc = _sh("validate", str(tmp_path / "missing.toml"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "file not found" in proc.stderr
+
+
+def _leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir())
+
+
+@pytest.mark.parametrize("case", [c[0] for c in BAD_CASES])
+def test_run_bad_input_leaves_nothing_behind(tmp_path, capsys, case):
+    mutate = {c[0]: c[1] for c in BAD_CASES}[case]
+    f = write_scenario(tmp_path / "bad.toml", bad_text(mutate))
+    parent = tmp_path / "results"
+    parent.mkdir()
+    assert cli.main(["run", str(f), "--out", str(parent / "out"), "--no-plots"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert _leftovers(parent) == []
+
+
+def test_run_bad_input_subprocess_default_out(tmp_path):
+    f = write_scenario(tmp_path / "bad.toml", bad_text(BAD_CASES[4][1]))
+    proc = _sh("run", str(f), "--seed", "3", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "inventory[0].grams" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]  # no results/ dir
+
+
+def test_run_writes_outputs(tmp_path):
+    out = tmp_path / "out"
+    proc = _sh("run", str(FLAGSHIP), "--seed", "9", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for name in ("summary.csv", "proposals.parquet", "events.parquet", "manifest.json"):
+        assert (out / name).is_file(), name
+    assert (out / "plots").is_dir()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no .partial dirs left
+    manifest = json.loads((out / "manifest.json").read_text())
+    for key in ("scenario_digest", "seed", "versions", "command"):
+        assert key in manifest
+    assert manifest["seed"] == 9
+    assert len(manifest["scenario_digest"]) == 64
+    assert manifest["versions"]["samplesim"]
+    assert manifest["command"][0] == "samplesim"
+    assert "--seed" in manifest["command"] and "9" in manifest["command"]
+    # The files hold the same tables as the API.
+    import samplesim
+
+    sc = samplesim.load_scenario(FLAGSHIP)
+    assert manifest["scenario_digest"] == sc.digest
+    res = samplesim.simulate(sc, seed=9)
+    got = pd.read_parquet(out / "proposals.parquet")
+    pd.testing.assert_series_equal(got["merit"], res.proposals["merit"])
+    assert list(got["proposal_id"]) == list(res.proposals["proposal_id"])
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary["country"]) == list(res.summary["country"])
+    assert list(summary["submitted"]) == list(res.summary["submitted"])
+
+
+def test_run_in_process_quiet(tmp_path, capsys):
+    f = write_scenario(tmp_path / "mini.toml", minimal_raw())
+    out = tmp_path / "o"
+    assert cli.main(["run", str(f), "--seed", "2", "--out", str(out), "--no-plots", "--quiet"]) == 0
+    text = capsys.readouterr().out.strip().splitlines()
+    assert len(text) == 1 and text[0].startswith(f"wrote {out}")
+    assert (out / "proposals.parquet").is_file()
+    assert not (out / "plots").exists() or not any((out / "plots").iterdir())
+    # Re-running over an earlier samplesim output replaces it.
+    assert cli.main(["run", str(f), "--seed", "3", "--out", str(out), "--no-plots"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 3
+    assert _leftovers(tmp_path) == ["mini.toml", "o"]
+
+
+def test_run_refuses_foreign_directory(tmp_path, capsys):
+    f = write_scenario(tmp_path / "mini.toml", minimal_raw())
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.tex").write_text("do not delete")
+    assert cli.main(["run", str(f), "--out", str(out), "--no-plots"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "not a samplesim output directory" in err
+    assert _leftovers(out) == ["thesis.tex"]
+    assert (out / "thesis.tex").read_text() == "do not delete"
+    assert _leftovers(tmp_path) == ["mini.toml", "precious"]
+    # A file in the way is refused too.
+    (tmp_path / "afile").write_text("x")
+    assert cli.main(["run", str(f), "--out", str(tmp_path / "afile"), "--no-plots"]) == 2
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_run_refuses_foreign_directory_subprocess(tmp_path):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "data.txt").write_text("keep")
+    proc = _sh("run", str(FLAGSHIP), "--out", str(out), "--no-plots")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert _leftovers(out) == ["data.txt"]
+    assert _leftovers(tmp_path) == ["precious"]
+
+
+def test_run_bad_seed(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert cli.main(["run", str(FLAGSHIP), "--seed", "-1", "--out", str(out)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_run_unknown_variant(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert cli.main(["run", str(FLAGSHIP), "--variant", "nope", "--out", str(out)]) == 2
+    assert "no variant named 'nope'" in capsys.readouterr().err
+    assert not out.exists()
