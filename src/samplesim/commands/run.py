@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_run_summary(res, sc)
     print(
-        f"wrote {out}/ ({len(res.proposals)} proposals, {res.n_events} simpy events, {wall * 1000:.1f} ms)"
+        f"wrote {out}/ ({len(res.proposals)} proposals, {res.n_events} simpy events, "
+        f"{wall * 1000:.1f} ms)"
     )
     return 0
