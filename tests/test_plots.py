@@ -258,12 +258,7 @@ def test_real_experiment_tables(experiment_dirs):
     _check_axes(fig)
 
 
-def test_plot_command(result, experiment_dirs, tmp_path, capsys):
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    write_run(result, run_dir, {"scenario": "change5-2023", "kind": "run", "seed": 1}, plots=False)
-    assert main(["plot", str(run_dir)]) == 0
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == sorted(plots.RUN_FIGURES)
+def test_plot_command(experiment_dirs, tmp_path, capsys):
     cmp_dir, _ = experiment_dirs["comparison"]
     assert main(["plot", str(cmp_dir)]) == 0
     names = {p.name for p in (cmp_dir / "plots").iterdir()}
