@@ -225,7 +225,7 @@ def allocation(result: Any) -> Figure:
     ymax = max(float(np.nanmax(req)) if len(req) else 0, float(bottom.max()) if len(x) else 0)
     ax.set_ylim(0, max(ymax, 1e-3) * 1.15)
     ax.set_title(f"Grams granted by country and sample type (total {bottom.sum():.2f} g)")
-    ax.legend(title="sample type", loc="upper left", frameon=False)
+    ax.legend(title="granted by sample type", loc="upper left", frameon=False)
     ax.grid(axis="x", visible=False)
 
     inv = rt.inventory
@@ -417,6 +417,8 @@ def _select_rows(p: pd.DataFrame, max_rows: int) -> tuple[pd.DataFrame, str]:
         return short.head(max_rows), f"first {max_rows} shortlisted of {len(p)} proposals"
     rest = p[p["shortlisted_day"].isna()].head(max_rows - len(short))
     sel = pd.concat([short, rest]).sort_index()
+    if not len(short):
+        return sel, f"first {max_rows} of {len(p)} proposals (none shortlisted)"
     return sel, f"all {len(short)} shortlisted + first {len(rest)} others of {len(p)} proposals"
 
 
