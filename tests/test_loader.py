@@ -322,3 +322,20 @@ def test_random_single_corruptions_are_reported_at_their_path(raw, data):
     assert str(keys[-1]) in expected
     # Corrupting one key reports nothing but that key (and nothing un-located).
     assert all(p == expected for p in paths), info.value.problems
+
+
+def test_reviewers_all_conflicted_is_an_error() -> None:
+    """A country whose proposals can find no reviewer outside it would wait forever."""
+    from pathlib import Path
+
+    from samplesim.scenario import build_scenario, load_raw
+
+    raw = load_raw(Path(__file__).resolve().parents[1] / "scenarios" / "small-known.toml")
+    raw["review"]["reviewer_countries"] = {"AA": raw["review"]["reviewers"]}
+    with pytest.raises(ScenarioError) as exc:
+        build_scenario(raw, "x.toml")
+    assert any(
+        p.path == "review.reviewer_countries" and "from AA" in p.message for p in exc.value.problems
+    )
+    raw["review"]["conflict_of_interest"] = False
+    build_scenario(raw, "x.toml")  # without conflict-of-interest exclusion it is fine

@@ -174,8 +174,20 @@ def check_scenario(sc: Scenario) -> list[Problem]:
         ck.fail("review.reliability", f"must be in (0, 1] (got {rv.reliability})")
     for country, n in rv.reviewer_countries.items():
         ck.nonneg(f"review.reviewer_countries.{country}", n)
-    if sum(rv.reviewer_countries.values()) > rv.reviewers:
+    n_listed = sum(rv.reviewer_countries.values())
+    if n_listed > rv.reviewers:
         ck.fail("review.reviewer_countries", f"adds up to more than reviewers ({rv.reviewers})")
+    elif rv.conflict_of_interest and n_listed == rv.reviewers:
+        # With every reviewer from listed countries, a country's own proposals need
+        # reviews_per_proposal reviewers from elsewhere, or they wait forever.
+        for country in sorted({i.country for i in sc.institutions}):
+            others = rv.reviewers - rv.reviewer_countries.get(country, 0)
+            if others < 1:
+                ck.fail(
+                    "review.reviewer_countries",
+                    f"every reviewer is from {country}, so proposals led from {country} can "
+                    "never be reviewed (conflict_of_interest = true)",
+                )
     sl = rv.shortlist
     if sl.top_k is not None and sl.top_k < 1:
         ck.fail("review.shortlist.top_k", f"must be at least 1 (got {sl.top_k})")
