@@ -28,6 +28,7 @@ __all__ = [
     "package_versions",
     "write_json",
     "write_run",
+    "write_text",
 ]
 
 _PACKAGES = (
@@ -69,7 +70,11 @@ def make_manifest(sc: Scenario, **extra: Any) -> dict[str, Any]:
 
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` as stable, indented JSON (atomically: temp file + rename)."""
-    text = json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temp file in the same folder + rename)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -8,14 +8,11 @@ tables and the manifest are plain HTML with inline CSS. Use :func:`write_report`
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import html
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from samplesim.errors import UserError
+from samplesim.output import write_text
 
 __all__ = ["build_report", "figure_to_data_uri", "write_report"]
 
@@ -378,13 +376,5 @@ def write_report(path: str | Path, out: str | Path | None = None, dpi: int = 110
         raise UserError(f"{out}: is a directory; give a file name for --out")
     text = build_report(path, dpi=dpi)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_text(out, text)
     return out
