@@ -13,6 +13,7 @@ import samplesim
 from helpers import FLAGSHIP, valid_scenarios
 from samplesim.model.trace import STAGES, TERMINAL_STATES
 from samplesim.scenario import Scenario, build_scenario, load_raw, scenario_variants
+from samplesim.scenario.schema import Call
 
 TOL = 1e-9
 NO_GRAMS = ["blocked", "ineligible", "incomplete", "not_shortlisted", "declined"]
@@ -177,12 +178,37 @@ def check_summary(res: samplesim.SimulationResult) -> None:
     assert all_row["delivered"] == (props["state"] == "delivered").sum()
 
 
+def _is_meeting(call: Call, day: float) -> bool:
+    d = call.decision
+    if day in d.meeting_days:
+        return True
+    if not d.meeting_every_days:
+        return False
+    start = d.meeting_days[-1] if d.meeting_days else call.close_day
+    if d.first_meeting_day is not None:
+        start = d.first_meeting_day
+    k = (day - start) / d.meeting_every_days
+    return k >= 0 and abs(k - round(k)) < 1e-6
+
+
+def check_meetings(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    """A call with decision meetings decides only on meeting days."""
+    props = res.proposals
+    for call in sc.calls:
+        d = call.decision
+        if not (d.meeting_days or d.meeting_every_days):
+            continue
+        days = props.loc[props["call"] == call.name, "decision_day"].dropna()
+        assert all(_is_meeting(call, x) for x in days), (call.name, sorted(set(days)))
+
+
 def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:
     check_inventory(sc, res)
     check_states(res)
     check_times(sc, res)
     check_rules(sc, res)
     check_summary(res)
+    check_meetings(sc, res)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])

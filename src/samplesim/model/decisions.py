@@ -3,10 +3,16 @@
 A :class:`CallDesk` collects the call's reviewed proposals and decides them in batches:
 the whole call at once (``decision.mode = "batch"``), or whatever is ready at each meeting
 (``"rolling"``). Every proposal waiting on a batch waits on one shared simpy event.
+
+A call with decision meetings decides only on meeting days: the first meeting on or after the
+panel plus the approval delay. When no meeting is left before the horizon, its proposals stay
+``pending`` with the reason :data:`NO_MEETING`. A batch call without any meeting is decided
+the approval delay after its panel (or shortlist).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -19,7 +25,10 @@ from samplesim.scenario.schema import Call
 if TYPE_CHECKING:
     from samplesim.model.world import World
 
-__all__ = ["CallDesk"]
+__all__ = ["NO_MEETING", "CallDesk"]
+
+#: Reason of a proposal left pending because its call has no decision meeting left.
+NO_MEETING = "no decision meeting left before the horizon"
 
 
 class CallDesk:
@@ -36,7 +45,13 @@ class CallDesk:
         streams = world.streams
         self.alloc_rng = streams.named("allocation", call.name)
         self.decision_rng = streams.named("decision", call.name)
+        d = call.decision
+        #: Whether decisions wait for meetings at all (else: approval_delay after the panel).
+        self.has_meetings = bool(d.meeting_days or d.meeting_every_days)
+        #: Meeting days before the horizon, increasing.
         self.meetings = self._meeting_days()
+        #: Rolling call whose last meeting has passed: nothing more will be decided.
+        self.closed = False
         if call.decision.mode == "rolling" and n_expected:
             world.env.process(self._rolling())
 
@@ -48,25 +63,43 @@ class CallDesk:
 
     def reviewed(self, i: int) -> simpy.Event:
         """Proposal ``i`` finished review; returns the event its decision will trigger."""
-        self.ready.append(i)
         self.settled += 1
         ev = self.event
+        if self.closed:
+            self._no_meeting(i, self.w.env.now)
+            return ev
+        self.ready.append(i)
         self._maybe_batch()
         return ev
+
+    def _no_meeting(self, i: int, ready_day: float) -> None:
+        """Leave proposal ``i`` pending: no meeting on or after ``ready_day`` before the horizon."""
+        w = self.w
+        w.pending_reason[i] = NO_MEETING
+        detail = (
+            f"{self.call.name}: ready for a decision on day {ready_day:g}, "
+            f"no meeting from then to the horizon (day {w.horizon:g})"
+        )
+        w.trace.event(i, w.env.now, "decision", "no_meeting", detail)
 
     def _maybe_batch(self) -> None:
         if self.call.decision.mode == "batch" and self.settled == self.n_expected and self.ready:
             batch, self.ready = self.ready, []
-            self.w.env.process(self._decide(batch, self.event, align=True))
+            self.w.env.process(self._decide(batch, self.event, whole_call=True))
 
     # -- schedules --------------------------------------------------------------------
     def _meeting_days(self) -> list[float]:
-        d = self.call.decision
-        days = list(d.meeting_days)
+        """The call's meeting days before the horizon (a meeting on the horizon is not held)."""
+        d, horizon = self.call.decision, self.w.horizon
+        days = [m for m in d.meeting_days if m < horizon]
         if d.meeting_every_days:
-            start = days[-1] if days else (d.first_meeting_day or self.call.close_day)
-            t = start + (d.meeting_every_days if days else 0.0)
-            while t <= self.w.horizon:
+            if d.meeting_days:
+                t = d.meeting_days[-1] + d.meeting_every_days
+            elif d.first_meeting_day is not None:
+                t = d.first_meeting_day
+            else:
+                t = self.call.close_day
+            while t < horizon:
                 days.append(t)
                 t += d.meeting_every_days
         return days
@@ -79,12 +112,23 @@ class CallDesk:
             if self.ready:
                 batch, self.ready = self.ready, []
                 ev, self.event = self.event, env.event()
-                env.process(self._decide(batch, ev, align=False))
+                env.process(self._decide(batch, ev, whole_call=False))
             if self.settled == self.n_expected and not self.ready:
                 return
+        self.closed = True
+        for i in self.ready:
+            self._no_meeting(i, env.now)
+        self.ready = []
 
     # -- one decision -----------------------------------------------------------------
-    def _decide(self, batch: list[int], done: simpy.Event, align: bool) -> Iterator[simpy.Event]:
+    def _decide(
+        self, batch: list[int], done: simpy.Event, whole_call: bool
+    ) -> Iterator[simpy.Event]:
+        """Shortlist ``batch`` now, hold the panel, then decide at the next meeting.
+
+        ``whole_call``: the batch is the whole call (batch mode), so the panel is held on the
+        call's ``panel_day`` (or when the last review is in, if that is later).
+        """
         w, env, tr, sc = self.w, self.w.env, self.w.trace, self.w.sc
         score = tr.review_score
         sl = sc.review.shortlist
@@ -103,8 +147,15 @@ class CallDesk:
 
         pn = sc.panel
         if pn.enabled and short:
-            if align and self.call.panel_day is not None:
-                panel_at = max(self.call.panel_day, env.now)
+            planned = self.call.panel_day if whole_call else None
+            if planned is not None:
+                panel_at = max(planned, env.now)
+                if env.now > planned:
+                    detail = (
+                        f"{self.call.name}: planned for day {planned:g}, held on day "
+                        f"{env.now:g} when the last review was in"
+                    )
+                    tr.event(-1, env.now, "panel", "postponed", detail)
             else:
                 panel_at = env.now + float(pn.delay.sample(self.decision_rng, 1)[0])
             if panel_at > env.now:
@@ -117,9 +168,13 @@ class CallDesk:
                 tr.final_score[i] = score[i]
 
         t = env.now + float(sc.allocation.approval_delay.sample(self.decision_rng, 1)[0])
-        if align and self.meetings:
-            later = [m for m in self.meetings if m >= t]
-            t = later[0] if later else t
+        if self.has_meetings:
+            k = bisect_left(self.meetings, t)
+            if k == len(self.meetings):
+                for i in batch:
+                    self._no_meeting(i, t)
+                return
+            t = self.meetings[k]
         if t > env.now:
             yield env.timeout(t - env.now)
 

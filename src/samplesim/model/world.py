@@ -101,6 +101,7 @@ class World:
         self.country_of = [apps[a].country for a in p.applicant]
         self.trace = Trace(n, len(sc.inventory))
         self.outcome: list[tuple[str, str] | None] = [None] * n
+        self.pending_reason: list[str] = [""] * n  # why a proposal waits (else the horizon)
         self.awarded = np.zeros(n)
         self.inventory = Inventory(
             sc.sample_types,
@@ -304,5 +305,5 @@ class World:
         tr = self.trace
         for i in range(self.n):
             if tr.state[i] == "pending":  # never reached a terminal state
-                tr.finish(i, self.horizon, "pending", "horizon reached")
+                tr.finish(i, self.horizon, "pending", self.pending_reason[i] or "horizon reached")
         return self
