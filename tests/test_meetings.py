@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 import samplesim
-from helpers import minimal_raw
-from samplesim.scenario import build_scenario
+from helpers import minimal_raw, write_scenario
+from samplesim import cli
+from samplesim.scenario import ScenarioError, build_scenario
 
 NO_MEETING = "no decision meeting left before the horizon"
 
@@ -100,3 +101,46 @@ def test_panel_on_its_planned_day_is_not_postponed():
     ev = _events(res)
     assert not ((ev["kind"] == "panel") & (ev["name"] == "postponed")).any()
     assert (res.proposals["panel_day"].dropna() == 800).all()
+
+
+@pytest.mark.parametrize(
+    ("decision", "path", "words"),
+    [
+        (
+            {"mode": "batch", "meeting_days": [30, 200]},
+            "calls[0].decision.meeting_days[0]",
+            "must be on or after close_day (60)",
+        ),
+        (
+            {"mode": "batch", "meeting_every_days": 30.0, "first_meeting_day": 40},
+            "calls[0].decision.first_meeting_day",
+            "must be on or after close_day (60)",
+        ),
+        (
+            {"mode": "rolling", "meeting_days": [200], "first_meeting_day": 100},
+            "calls[0].decision.first_meeting_day",
+            "meeting_every_days",
+        ),
+        (
+            {"mode": "batch", "first_meeting_day": 100},
+            "calls[0].decision.first_meeting_day",
+            "meeting_every_days",
+        ),
+    ],
+)
+def test_bad_meetings_name_the_key_path(tmp_path, capsys, decision, path, words):
+    raw = minimal_raw()
+    raw["calls"][0]["decision"] = decision
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw)
+    assert [p.message for p in info.value.problems if p.path == path], info.value.render()
+    assert any(words in p.message for p in info.value.problems if p.path == path)
+    f = write_scenario(tmp_path / "bad.toml", raw)
+    assert cli.main(["validate", str(f)]) == 2
+    assert path in capsys.readouterr().err
+
+
+def test_rolling_meetings_may_precede_close_day():
+    raw = minimal_raw()
+    raw["calls"][0]["decision"] = {"mode": "rolling", "meeting_days": [30, 90]}
+    build_scenario(raw)

@@ -90,8 +90,30 @@ def check_scenario(sc: Scenario) -> list[Problem]:
         d = c.decision
         ck.positive(f"{p}.decision.meeting_every_days", d.meeting_every_days)
         for j, m in enumerate(d.meeting_days):
-            if m < c.open_day:
+            if d.mode == "batch" and m < c.close_day:
+                ck.fail(
+                    f"{p}.decision.meeting_days[{j}]",
+                    f"must be on or after close_day ({c.close_day:g}): a batch call is decided "
+                    "after it closes",
+                )
+            elif m < c.open_day:
                 ck.fail(f"{p}.decision.meeting_days[{j}]", f"is before open_day ({c.open_day:g})")
+        fm = d.first_meeting_day
+        if fm is not None:
+            if d.meeting_every_days is None or d.meeting_days:
+                ck.fail(
+                    f"{p}.decision.first_meeting_day",
+                    "is only used with meeting_every_days and no meeting_days (repeats "
+                    "otherwise start after the last of meeting_days)",
+                )
+            elif d.mode == "batch" and fm < c.close_day:
+                ck.fail(
+                    f"{p}.decision.first_meeting_day",
+                    f"must be on or after close_day ({c.close_day:g}): a batch call is decided "
+                    "after it closes",
+                )
+            elif fm < c.open_day:
+                ck.fail(f"{p}.decision.first_meeting_day", f"is before open_day ({c.open_day:g})")
         if sorted(d.meeting_days) != list(d.meeting_days):
             ck.fail(f"{p}.decision.meeting_days", "must be in increasing order")
         if d.mode == "rolling" and not d.meeting_days and d.meeting_every_days is None:
