@@ -30,8 +30,8 @@ __all__ = ["EXECUTORS", "AutoExecutor", "Executor", "default_jobs", "make_execut
 EXECUTORS = ("auto", "serial", "processes", "dask")
 
 #: Seconds for a pool of spawned workers to start and import ``samplesim.worker``; measured
-#: at 0.8-1.5 s on a shared 2-core machine (numpy + simpy + the model, no pandas/scipy).
-WORKER_STARTUP_S = 1.2
+#: at 2.1-2.5 s for two workers (start, import, shut down) on a shared 2-core machine.
+WORKER_STARTUP_S = 2.0
 
 
 def default_jobs() -> int:

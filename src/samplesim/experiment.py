@@ -169,13 +169,14 @@ class _Plan:
     scenario: Scenario | None = None  # the caller's object (see _resolve)
     label: str = "baseline"  # the variant that ``raw`` itself is
     plugins: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
     shipped: dict[str, dict[str, Any]] = attrs.Factory(dict)
     exact: bool = True  # whether ``raw`` rebuilds ``scenario`` exactly (params need it)
 
     def task(self, runs: list[RunSpec], shipped: bytes | None) -> Task:
         return Task(
             self.raw, self.source, self.digest, self.seed, tuple(runs),
-            self.scenario, self.label, self.plugins, shipped,
+            self.scenario, self.label, self.plugins, shipped, self.modules,
         )  # fmt: skip
 
     def point_params(self) -> list[tuple[int, tuple[tuple[str, Any], ...]]]:
@@ -266,21 +267,24 @@ def _resolve(scenario: Any) -> _Resolved:
     return _Resolved(load_raw(scenario), str(scenario), "baseline")
 
 
-def _plugins(plugins: Any) -> tuple[tuple[str, ...], dict[str, dict[str, Any]]]:
-    """Load ``plugins`` and installed ones; (modules for the workers, entries by value)."""
+def _plugins(
+    plugins: Any,
+) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, dict[str, Any]]]:
+    """Load ``plugins`` and installed ones: (plugins, other modules that registered
+    policies/effects, entries defined in ``__main__``) for the workers."""
     from samplesim.plugins import discover, load_plugins, registered_elsewhere
 
     names = load_plugins(plugins)
     discover()
     modules, by_value = registered_elsewhere()
-    return tuple(dict.fromkeys([*names, *modules])), by_value
+    return names, tuple(m for m in modules if m not in names), by_value
 
 
 def _plan(
     kind: str, scenario: Any, seed: Any, variants: list[str] | None, plugins: Any = None
 ) -> _Plan:
     seed = check_seed(seed)
-    modules, by_value = _plugins(plugins)
+    names, modules, by_value = _plugins(plugins)
     res = scenario if isinstance(scenario, _Resolved) else _resolve(scenario)
     raw, source = res.raw, res.source
     if res.scenario is not None and not res.exact:
@@ -310,7 +314,7 @@ def _plan(
     points = pd.DataFrame({"point": np.zeros(1, dtype="int64")})
     return _Plan(
         kind, raw, source, digest, base, seed, variants, points,
-        scenario=res.scenario, label=res.label, plugins=modules, shipped=by_value,
+        scenario=res.scenario, label=res.label, plugins=names, modules=modules, shipped=by_value,
         exact=res.exact,
     )  # fmt: skip
 

@@ -111,12 +111,15 @@ def registered_elsewhere() -> tuple[tuple[str, ...], dict[str, dict[str, Any]]]:
 
 
 def install(by_value: dict[str, dict[str, Any]]) -> None:
-    """Register entries sent by value (see :func:`registered_elsewhere`)."""
+    """Register entries sent by value (see :func:`registered_elsewhere`); names this process
+    already knows keep their entry (the caller's own process runs batches too)."""
     from samplesim.policies import POLICIES
     from samplesim.rules import EFFECTS
 
-    POLICIES.update(by_value.get("policies", {}))
-    EFFECTS.update(by_value.get("effects", {}))
+    for name, fn in by_value.get("policies", {}).items():
+        POLICIES.setdefault(name, fn)
+    for name, effect in by_value.get("effects", {}).items():
+        EFFECTS.setdefault(name, effect)
 
 
 def add_plugin_argument(p: Any) -> None:

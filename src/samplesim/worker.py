@@ -11,6 +11,8 @@ modules to import and the policies/effects defined in ``__main__`` (sent by valu
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import pickle
 import traceback
 from typing import Any
@@ -44,8 +46,9 @@ class Task:
     ``raw`` is the scenario data that ``label`` names (``baseline`` for a file; the variant
     of a Scenario object otherwise); other variants apply their overrides to it.
     ``scenario`` is the caller's object, run unchanged for ``label`` without parameters.
-    ``plugins`` are module names to import first; ``shipped`` holds cloudpickled
-    policies/effects defined in ``__main__``.
+    ``plugins`` are module names to import first; ``modules`` are modules that registered
+    policies/effects in the caller's process (imported if they can be); ``shipped`` holds
+    cloudpickled policies/effects defined in ``__main__``.
     """
 
     raw: dict[str, Any]
@@ -57,6 +60,7 @@ class Task:
     label: str = "baseline"
     plugins: tuple[str, ...] = ()
     shipped: bytes | None = None
+    modules: tuple[str, ...] = ()
 
 
 _SCENARIOS: dict[tuple[Any, ...], Scenario] = {}
@@ -65,13 +69,17 @@ _PREPARED: set[Any] = set()
 
 def _prepare(task: Task) -> None:
     """Import the task's plugins and register what it ships (once per process)."""
-    key = (task.plugins, task.shipped)
+    key = (task.plugins, task.modules, task.shipped)
     if key in _PREPARED:
         return
     from samplesim.plugins import discover, install, load_plugins
 
     discover()
     load_plugins(task.plugins)
+    for module in task.modules:
+        # Not needed by this scenario, or its "unknown policy" error will say so.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
     if task.shipped is not None:
         install(pickle.loads(task.shipped))
     _PREPARED.add(key)
