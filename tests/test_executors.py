@@ -61,5 +61,5 @@ def test_bad_executor_options():
         make_executor("threads")
     with pytest.raises(UserError):
         make_executor("processes", 0)
-    with pytest.raises(UserError, match="--scheduler"):
+    with pytest.raises(UserError, match="scheduler"):
         make_executor("serial", 1, "tcp://x:1")

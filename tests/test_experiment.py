@@ -189,9 +189,9 @@ def test_sweep_sobol_gives_indices(tmp_path):
 
 
 def test_failed_runs_are_recorded_and_the_rest_carry_on(tmp_path, monkeypatch):
-    import samplesim.experiment as ex
+    import samplesim.worker as worker
 
-    real = ex.World
+    real = worker.World
 
     class Flaky(real):
         def run(self):
@@ -199,7 +199,7 @@ def test_failed_runs_are_recorded_and_the_rest_carry_on(tmp_path, monkeypatch):
                 raise RuntimeError("boom")
             return super().run()
 
-    monkeypatch.setattr(ex, "World", Flaky)
+    monkeypatch.setattr(worker, "World", Flaky)
     res = samplesim.replicate(SMALL, replications=6, out=tmp_path / "r", batch_size=2)
     assert sorted(res.runs["replication"].unique()) == [0, 1, 2, 4, 5]
     err = pd.read_csv(tmp_path / "r" / "errors.csv")

@@ -8,14 +8,17 @@ Quick use::
     res.proposals, res.summary
 """
 
-from samplesim.outcomes import PROPOSAL_COLUMNS, SUMMARY_COLUMNS, SimulationResult
 from samplesim.scenario import Scenario, ScenarioError, load_scenario
-from samplesim.simulation import simulate
 
 __version__ = "0.1.0"
 
-#: Experiment API (imported on first use: it pulls in pyarrow, scipy and the executors).
+#: Imported on first use: the experiment API pulls in pyarrow, scipy and the executors, and
+#: worker processes (samplesim.worker) must not pay for pandas.
 _LAZY = {
+    "PROPOSAL_COLUMNS": "samplesim.outcomes",
+    "SUMMARY_COLUMNS": "samplesim.outcomes",
+    "SimulationResult": "samplesim.outcomes",
+    "simulate": "samplesim.simulation",
     "replicate": "samplesim.experiment",
     "compare": "samplesim.experiment",
     "sweep": "samplesim.experiment",

@@ -3,17 +3,20 @@
 Each sub-command lives in :mod:`samplesim.commands` as a module with ``NAME``, ``HELP``,
 ``add_arguments(parser)`` and ``run(args) -> int``. Bad input (a :class:`UserError` or a
 :class:`~samplesim.scenario.ScenarioError`) prints a clear message and exits with status 2,
-without a traceback.
+without a traceback; library messages name API parameters, mapped here to their flags. An
+experiment whose every run raised (:class:`ExperimentError`) exits with status 1 and shows
+the first run's traceback. ``--plugin`` modules and installed plugins load before a command.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
-from samplesim.errors import UserError
+from samplesim.errors import ExperimentError, UserError
 from samplesim.scenario import ScenarioError
 
 __all__ = ["COMMANDS", "main"]
@@ -52,17 +55,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: API parameter -> command-line flag, where the flag is not ``--`` + the dashed name.
+FLAGS = {"params": "--param", "plugins": "--plugin", "max_replications": "--replications"}
+
+
+def user_message(exc: UserError) -> str:
+    """The message of ``exc`` with its API parameter name replaced by the CLI flag."""
+    msg = str(exc)
+    if exc.param:
+        flag = FLAGS.get(exc.param, "--" + exc.param.replace("_", "-"))
+        msg = re.sub(rf"(?<![\w.-]){re.escape(exc.param)}\b", flag, msg, count=1)
+    return msg
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samplesim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if hasattr(args, "plugin"):
+            from samplesim.plugins import discover, load_plugins
+
+            load_plugins(args.plugin)
+            discover()
         return int(args._run(args) or 0)
     except ScenarioError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return 2
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {user_message(exc)}", file=sys.stderr)
         return 2
+    except ExperimentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if exc.traceback:
+            print(exc.traceback.rstrip(), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -53,13 +53,15 @@ def parse_param(spec: str) -> tuple[str, float, float]:
     lo, colon, hi = rng.partition(":")
     path = path.strip()
     if not eq or not colon or not path or any(not p for p in path.split(".")):
-        raise UserError(f"--param {spec!r}: expected PATH=LOW:HIGH, e.g. review.reviewers=5:40")
+        raise UserError(
+            f"params {spec!r}: expected PATH=LOW:HIGH, e.g. review.reviewers=5:40", "params"
+        )
     try:
         low, high = float(lo), float(hi)
     except ValueError:
-        raise UserError(f"--param {spec!r}: LOW and HIGH must be numbers") from None
+        raise UserError(f"params {spec!r}: LOW and HIGH must be numbers", "params") from None
     if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
-        raise UserError(f"--param {spec!r}: need finite LOW < HIGH")
+        raise UserError(f"params {spec!r}: need finite LOW < HIGH", "params")
     return path, low, high
 
 
@@ -96,17 +98,19 @@ def make_params(
     not exist or a value the scenario rejects is a :class:`UserError` naming the parameter.
     """
     if not specs:
-        raise UserError("a sweep needs at least one --param PATH=LOW:HIGH")
+        raise UserError("params: a sweep needs at least one parameter", "params")
     base = build_scenario(raw, source, variant=variant)
     params = []
     for path, (low, high) in specs.items():
         if not low < high:
-            raise UserError(f"--param {path}: need LOW < HIGH (got {low:g}:{high:g})")
+            raise UserError(f"params {path}: need LOW < HIGH (got {low:g}:{high:g})", "params")
         current = _current_value(base, path)
         integer = isinstance(current, int) and not isinstance(current, bool)
         p = Param(path, float(low), float(high), integer)
         if integer and p.value(low) == p.value(high):
-            raise UserError(f"--param {path}: integer range {low:g}:{high:g} holds one value")
+            raise UserError(
+                f"params {path}: integer range {low:g}:{high:g} holds one value", "params"
+            )
         for end in (low, high):
             try:
                 build_scenario(
@@ -118,7 +122,9 @@ def make_params(
                 )
             except ScenarioError as exc:
                 msgs = "; ".join(f"{q.path}: {q.message}" for q in exc.problems)
-                raise UserError(f"--param {path}={p.value(end)!r} is not valid: {msgs}") from None
+                raise UserError(
+                    f"params {path}={p.value(end)!r} is not valid: {msgs}", "params"
+                ) from None
         params.append(p)
     return params
 
@@ -141,7 +147,7 @@ def make_points(
 ) -> pd.DataFrame:
     """The ``points`` table: ``point`` plus one column per parameter path."""
     if design not in DESIGNS:
-        raise UserError(f"unknown design {design!r} (choose from {', '.join(DESIGNS)})")
+        raise UserError(f"unknown design {design!r} (choose from {', '.join(DESIGNS)})", "design")
     names = [p.path for p in params]
     if design == "grid":
         per = {
@@ -151,14 +157,14 @@ def make_points(
         for p in params:
             k = per[p.path]
             if k < 2:
-                raise UserError(f"--levels for {p.path} must be at least 2")
+                raise UserError(f"levels for {p.path} must be at least 2", "levels")
             vals = [p.value(x) for x in np.linspace(p.low, p.high, k)]
             axes.append(list(dict.fromkeys(vals)))
         mesh = np.meshgrid(*[np.asarray(a, dtype=float) for a in axes], indexing="ij")
         matrix = np.column_stack([m.ravel() for m in mesh])
     else:
         if samples is None or samples < 1:
-            raise UserError(f"--samples N (N >= 1) is required for the {design} design")
+            raise UserError(f"samples N (N >= 1) is required for the {design} design", "samples")
         if design == "lhs":
             from SALib.sample import latin
 
@@ -168,8 +174,9 @@ def make_points(
 
             if samples < 2 or samples & (samples - 1):
                 raise UserError(
-                    f"--samples {samples}: the Sobol' design needs a power of two "
-                    "(e.g. 64, 128, 256); it runs N * (D + 2) points"
+                    f"samples {samples}: the Sobol' design needs a power of two "
+                    "(e.g. 64, 128, 256); it runs N * (D + 2) points",
+                    "samples",
                 )
             matrix = sobol.sample(problem(params), samples, calc_second_order=False, seed=seed)
     df = pd.DataFrame({"point": np.arange(len(matrix), dtype="int64")})

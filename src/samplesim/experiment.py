@@ -27,8 +27,8 @@ Python API (mirrors the command line)::
 from __future__ import annotations
 
 import math
+import pickle
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +37,16 @@ import numpy as np
 import pandas as pd
 
 from samplesim.design import Param, make_params, make_points, sobol_indices
-from samplesim.errors import UserError
+from samplesim.errors import ExperimentError, UserError, check_seed
 from samplesim.executors import make_executor
-from samplesim.model.world import World
-from samplesim.outcomes import SUMMARY_COLUMNS, build_result
+from samplesim.outcomes import SUMMARY_COLUMNS
 from samplesim.output import make_manifest, write_json
 from samplesim.progress import RunProgress
-from samplesim.scenario import Scenario, build_scenario, load_raw, raw_digest, set_path
+from samplesim.scenario import Scenario, build_scenario, load_raw, raw_digest
+from samplesim.scenario.convert import CONVERTER
 from samplesim.stats import comparison_table, replications_table, t_interval
 from samplesim.store import MemoryStore, ResultStore, empty_runs, run_key, sort_runs
+from samplesim.worker import RunSpec, Task, run_batch, run_summary
 
 __all__ = [
     "ExperimentResult",
@@ -64,110 +65,16 @@ ALL_ONLY = ("inventory_used_fraction", "inventory_reserved_g", "merit_efficiency
 COUNT_METRICS = METRICS[: METRICS.index("pending") + 1]
 DEFAULT_OUTCOMES = ("approved", "grams_granted", "median_days_to_samples")
 DEFAULT_PRECISION_CAP = 1000
-_DAY_STAGES = ("submitted", "cleared", "reviewed", "shortlisted", "decision", "samples")
 
 
 # --------------------------------------------------------------------------------------------
-# One run -> long rows (a lean equivalent of outcomes.summarize, built from the World arrays)
+# One run's summary (samplesim.worker.run_summary) -> long rows
 
 
-def _median(x: np.ndarray) -> float:
-    x = x[~np.isnan(x)]
-    return float(np.median(x)) if len(x) else float("nan")
-
-
-def run_summary(w: World) -> tuple[list[str], dict[str, np.ndarray]]:
-    """The summary of a finished run, straight from the :class:`World` arrays.
-
-    Same numbers as :func:`samplesim.outcomes.summarize` (equal up to floating-point
-    summation order; tested), without building the proposals/events DataFrames, which cost
-    ~10x the simulation itself. Returns the row labels (countries sorted, then ``ALL``) and
-    one array per metric.
-    """
-    tr, p = w.trace, w.props
-    day = {s: np.asarray(tr.days[s], dtype=float) for s in _DAY_STAGES}
-    countries = sorted({a.country for a in w.applicants} | set(w.country_of))
-    c = len(countries)
-    idx = (
-        np.searchsorted(np.asarray(countries), np.asarray(w.country_of))
-        if w.n
-        else np.zeros(0, dtype=np.int64)
-    )
-    state = np.asarray(tr.state, dtype=object)
-    awarded = np.asarray(w.awarded, dtype=float)
-    approved = awarded > 0
-    blocked = state == "blocked"
-    n = w.n
-    granted = tr.granted.sum(axis=1) if n else np.zeros(0)
-    requested = p.requested.sum(axis=1) if n else np.zeros(0)
-    flags = {
-        "submitted": np.ones(n),
-        "screened_out": (state == "incomplete") | (state == "ineligible"),
-        "blocked": blocked,
-        "blocked_after_approval": blocked & approved,
-        "cleared": ~np.isnan(day["cleared"]),
-        "reviewed": ~np.isnan(day["reviewed"]),
-        "shortlisted": ~np.isnan(day["shortlisted"]),
-        "approved": approved,
-        "delivered": state == "delivered",
-        "pending": state == "pending",
-        "grams_requested": requested,
-        "grams_granted": granted,
-    }
-    out: dict[str, np.ndarray] = {}
-    for k, v in flags.items():
-        per = np.bincount(idx, weights=np.asarray(v, dtype=float), minlength=c)
-        out[k] = np.append(per, float(np.sum(v)))
-    dd = day["decision"] - day["submitted"]
-    ds = day["samples"] - day["submitted"]
-    out["median_days_to_decision"] = np.array(
-        [_median(dd[idx == i]) for i in range(c)] + [_median(dd)]
-    )
-    out["median_days_to_samples"] = np.array(
-        [_median(ds[idx == i]) for i in range(c)] + [_median(ds)]
-    )
-    sub = out["submitted"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["approval_rate"] = np.where(
-            sub > 0, out["approved"] / np.where(sub > 0, sub, 1), np.nan
-        )
-    g_all = out["grams_granted"][-1]
-    out["grams_share"] = out["grams_granted"] / g_all if g_all > 0 else np.full(c + 1, np.nan)
-    initial = float(sum(s.grams for s in w.sc.inventory))
-    m = int(approved.sum())
-    if m:
-        top = np.argsort(-np.asarray(p.merit, dtype=float), kind="stable")[:m]
-        merit_eff = approved[top].sum() / m
-    else:
-        merit_eff = np.nan
-    rates = out["approval_rate"][:c][sub[:c] > 0]
-    rates = rates[~np.isnan(rates)]
-    jain = (
-        float(rates.sum() ** 2 / (len(rates) * (rates**2).sum()))
-        if len(rates) and np.any(rates > 0)
-        else np.nan
-    )
-    for k, v in (
-        ("inventory_used_fraction", g_all / initial if initial else np.nan),
-        ("inventory_reserved_g", float(w.inventory.reserved.sum())),
-        ("merit_efficiency", merit_eff),
-        ("fairness_index", jain),
-    ):
-        col = np.full(c + 1, np.nan)
-        col[-1] = v
-        out[k] = col
-    return [*countries, "ALL"], out
-
-
-def _long_rows(w: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _long_rows(
+    labels: list[str], vals: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(country, metric, value) arrays of one run, ALL-only metrics for ALL only."""
-    try:
-        labels, vals = run_summary(w)
-    except (AttributeError, KeyError, TypeError, ValueError):  # pragma: no cover
-        # The World's internals changed under the lean path: fall back to the full tables.
-        summary = build_result(w).summary
-        labels = summary["country"].tolist()
-        vals = {m: summary[m].to_numpy(dtype=float) for m in METRICS}
     c = len(labels)
     cs, ms, vs = [], [], []
     lab = np.asarray(labels, dtype=object)
@@ -184,88 +91,30 @@ def _long_rows(w: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(cs), np.concatenate(ms), np.concatenate(vs).astype(float)
 
 
-# --------------------------------------------------------------------------------------------
-# Tasks (what a worker receives) and the worker function
-
-
-@attrs.frozen
-class RunSpec:
-    """One run of an experiment."""
-
-    key: str
-    point: int
-    variant: str
-    params: tuple[tuple[str, Any], ...]
-    replication: int
-
-
-@attrs.frozen
-class Task:
-    """A batch of runs of one scenario (raw data, shipped to the worker)."""
-
-    raw: dict[str, Any]
-    source: str
-    digest: str
-    seed: int
-    runs: tuple[RunSpec, ...]
-
-
-_SCENARIOS: dict[tuple[Any, ...], Scenario] = {}
-
-
-def _scenario(task: Task, run: RunSpec) -> Scenario:
-    key = (task.digest, task.source, run.variant, run.params)
-    sc = _SCENARIOS.get(key)
-    if sc is None:
-        if len(_SCENARIOS) > 256:
-            _SCENARIOS.clear()
-        overrides = [set_path(path, value) for path, value in run.params]
-        sc = build_scenario(
-            task.raw, task.source, variant=run.variant, overrides=overrides, check_variants=False
-        )
-        _SCENARIOS[key] = sc
-    return sc
-
-
-def run_task(task: Task) -> tuple[pd.DataFrame, list[str], list[dict[str, Any]]]:
-    """Run a batch: the long-table rows of its runs, the keys of the runs that finished and
-    one record per run that raised (the batch carries on)."""
-    frames: list[tuple[RunSpec, np.ndarray, np.ndarray, np.ndarray]] = []
-    keys: list[str] = []
-    errors: list[dict[str, Any]] = []
-    for run in task.runs:
-        try:
-            sc = _scenario(task, run)
-            w = World(sc, task.seed, run.replication).run()
-            frames.append((run, *_long_rows(w)))
-            keys.append(run.key)
-        except Exception as exc:  # a failed run is recorded, not fatal
-            errors.append(
-                {
-                    "key": run.key,
-                    "point": run.point,
-                    "variant": run.variant,
-                    "replication": run.replication,
-                    "seed": task.seed,
-                    "error": f"{type(exc).__name__}: {exc}",
-                    "traceback": traceback.format_exc(limit=5),
-                }
-            )
-    if not frames:
-        return empty_runs(), keys, errors
+def _frame(done: list[tuple[RunSpec, list[str], dict[str, np.ndarray]]], seed: int) -> pd.DataFrame:
+    """The long-table rows of a batch's finished runs."""
+    if not done:
+        return empty_runs()
+    frames = [(run, *_long_rows(labels, vals)) for run, labels, vals in done]
     sizes = [len(f[1]) for f in frames]
-    df = pd.DataFrame(
+    return pd.DataFrame(
         {
             "point": np.repeat([f[0].point for f in frames], sizes).astype("int64"),
             "variant": np.repeat(np.asarray([f[0].variant for f in frames], dtype=object), sizes),
             "replication": np.repeat([f[0].replication for f in frames], sizes).astype("int64"),
-            "seed": np.full(sum(sizes), task.seed, dtype="int64"),
+            "seed": np.full(sum(sizes), seed, dtype="int64"),
             "country": np.concatenate([f[1] for f in frames]),
             "metric": np.concatenate([f[2] for f in frames]),
             "value": np.concatenate([f[3] for f in frames]),
         }
     )
-    return df, keys, errors
+
+
+def run_task(task: Task) -> tuple[pd.DataFrame, list[str], list[dict[str, Any]]]:
+    """Run a batch in this process: its long-table rows, the keys of the runs that finished
+    and one record per run that raised (see :func:`samplesim.worker.run_batch`)."""
+    done, keys, errors = run_batch(task)
+    return _frame(done, task.seed), keys, errors
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,6 +136,7 @@ class ExperimentResult:
         precision: for sequential stopping: metric, country, target, half_width, n, reached.
         manifest: the experiment manifest; out: the output directory (or None).
         executed: runs executed by this call (resumed runs excluded); wall: seconds.
+        executor: where the runs executed (``serial``, ``processes ×2``, ``dask ×4``).
     """
 
     kind: str
@@ -301,6 +151,7 @@ class ExperimentResult:
     out: Path | None = None
     executed: int = 0
     wall: float = 0.0
+    executor: str = ""
 
 
 @attrs.define
@@ -315,6 +166,18 @@ class _Plan:
     points: pd.DataFrame  # point + one column per param (one row, no params, when no sweep)
     params: list[Param] = attrs.Factory(list)
     extra: dict[str, Any] = attrs.Factory(dict)
+    scenario: Scenario | None = None  # the caller's object (see _resolve)
+    label: str = "baseline"  # the variant that ``raw`` itself is
+    plugins: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    shipped: dict[str, dict[str, Any]] = attrs.Factory(dict)
+    exact: bool = True  # whether ``raw`` rebuilds ``scenario`` exactly (params need it)
+
+    def task(self, runs: list[RunSpec], shipped: bytes | None) -> Task:
+        return Task(
+            self.raw, self.source, self.digest, self.seed, tuple(runs),
+            self.scenario, self.label, self.plugins, shipped, self.modules,
+        )  # fmt: skip
 
     def point_params(self) -> list[tuple[int, tuple[tuple[str, Any], ...]]]:
         names = [p.path for p in self.params]
@@ -350,41 +213,118 @@ def _py(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _resolve(scenario: Any) -> tuple[dict[str, Any], str, str | None]:
-    """(raw data, source, variant) of a path, a loaded Scenario or a raw dict."""
+@attrs.frozen
+class _Resolved:
+    raw: dict[str, Any]
+    source: str
+    label: str  # the variant ``raw`` is (``baseline`` unless a Scenario object says otherwise)
+    scenario: Scenario | None = None  # an edited Scenario object, run exactly as given
+    exact: bool = True  # whether ``raw`` rebuilds ``scenario`` exactly
+
+
+def _object_raw(sc: Scenario) -> dict[str, Any]:
+    raw = CONVERTER.unstructure(sc)
+    for k in ("source", "variant", "digest"):
+        raw.pop(k, None)
+    return raw
+
+
+def _resolve(scenario: Any) -> _Resolved:
+    """The raw data behind a path, raw dict or Scenario object.
+
+    A Scenario object equal to what its ``.source`` file gives is run from the file (same
+    digest as the path). Any other object (e.g. ``attrs.evolve(sc, inventory=...)``) is run
+    exactly as given: its data is the experiment's ``sc.variant`` (usually ``baseline``), a
+    named variant applies that variant's overrides to the object, and the recorded digest is
+    that of the object's data, so stores and ``resume`` never mix it with the file.
+    """
     if isinstance(scenario, Scenario):
-        if not scenario.source or not Path(scenario.source).exists():
-            raise UserError(
-                "a loaded Scenario must come from a file (its .source); pass the path instead"
-            )
-        raw = load_raw(scenario.source)
-        if scenario.digest and raw_digest(raw) != scenario.digest:
-            raise UserError(
-                f"{scenario.source}: the file changed since the scenario was loaded; reload it"
-            )
-        return raw, scenario.source, (None if scenario.variant == "baseline" else scenario.variant)
+        sc = scenario
+        if sc.source and Path(sc.source).is_file():
+            try:
+                raw = load_raw(sc.source)
+                label = sc.variant
+                from_file = build_scenario(raw, sc.source, variant=label, check_variants=False)
+            except Exception:
+                from_file = None
+            if from_file == sc:
+                return _Resolved(raw, sc.source, "baseline")
+        raw = _object_raw(sc)
+        source = sc.source or "<scenario>"
+        try:
+            rebuilt = build_scenario(raw, source, check_variants=False)
+            exact = attrs.evolve(rebuilt, variant=sc.variant) == sc
+        except Exception:
+            exact = False
+        return _Resolved(raw, source, sc.variant, sc, exact)
     if isinstance(scenario, dict):
-        return scenario, "<scenario>", None
-    return load_raw(scenario), str(scenario), None
+        return _Resolved(scenario, "<scenario>", "baseline")
+    if not isinstance(scenario, str | Path):
+        raise UserError(
+            f"scenario must be a file path, a Scenario or raw data, got {type(scenario).__name__}",
+            param="scenario",
+        )
+    return _Resolved(load_raw(scenario), str(scenario), "baseline")
 
 
-def _plan(kind: str, scenario: Any, seed: int, variants: list[str] | None) -> _Plan:
-    if seed < 0:
-        raise UserError("seed must be a non-negative integer")
-    raw, source, sc_variant = _resolve(scenario)
-    base = build_scenario(raw, source)  # checks the scenario and all its variants
+def _plugins(
+    plugins: Any,
+) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, dict[str, Any]]]:
+    """Load ``plugins`` and installed ones: (plugins, other modules that registered
+    policies/effects, entries defined in ``__main__``) for the workers."""
+    from samplesim.plugins import discover, load_plugins, registered_elsewhere
+
+    names = load_plugins(plugins)
+    discover()
+    modules, by_value = registered_elsewhere()
+    return names, tuple(m for m in modules if m not in names), by_value
+
+
+def _plan(
+    kind: str, scenario: Any, seed: Any, variants: list[str] | None, plugins: Any = None
+) -> _Plan:
+    seed = check_seed(seed)
+    names, modules, by_value = _plugins(plugins)
+    res = scenario if isinstance(scenario, _Resolved) else _resolve(scenario)
+    raw, source = res.raw, res.source
+    if res.scenario is not None and not res.exact:
+        # The object's data does not rebuild it: run the object itself, nothing derived.
+        base = attrs.evolve(res.scenario, digest=raw_digest(raw))
+    else:
+        base = build_scenario(raw, source)  # checks the scenario and all its variants
+    digest = raw_digest(raw)
     if variants is None:
-        variants = [sc_variant or "baseline"]
-    for v in variants:
+        variants = [res.label]
+    derived = [v for v in variants if v != res.label]
+    if derived and res.scenario is not None and (res.label != "baseline" or not res.exact):
+        why = (
+            f"it is already variant {res.label!r}"
+            if res.label != "baseline"
+            else "its data cannot be rebuilt from its attributes"
+        )
+        raise UserError(
+            f"variants {derived!r} cannot be applied to this edited Scenario ({why}); "
+            "pass the baseline Scenario or the scenario file",
+            param="variants",
+        )
+    for v in derived:
         build_scenario(raw, source, variant=v, check_variants=False)  # unknown name -> error
+    if res.scenario is not None:
+        base = attrs.evolve(res.scenario, digest=digest)
     points = pd.DataFrame({"point": np.zeros(1, dtype="int64")})
-    return _Plan(kind, raw, source, base.digest, base, seed, variants, points)
+    return _Plan(
+        kind, raw, source, digest, base, seed, variants, points,
+        scenario=res.scenario, label=res.label, plugins=names, modules=modules, shipped=by_value,
+        exact=res.exact,
+    )  # fmt: skip
 
 
 def _batch_size(n_runs: int, jobs: int, batch_size: int | None) -> int:
     if batch_size is not None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+            raise UserError(f"batch_size must be an integer, got {batch_size!r}", "batch_size")
         if batch_size < 1:
-            raise UserError("--batch-size must be at least 1")
+            raise UserError("batch_size must be at least 1", param="batch_size")
         return batch_size
     return max(5, min(50, math.ceil(n_runs / (4 * max(1, jobs)))))
 
@@ -402,15 +342,38 @@ def _execute(
     if not todo:
         return 0
     size = _batch_size(len(todo), executor.jobs, batch_size)
-    tasks = [
-        Task(plan.raw, plan.source, plan.digest, plan.seed, tuple(todo[i : i + size]))
-        for i in range(0, len(todo), size)
-    ]
+    shipped = _shipped(plan, executor)
+    tasks = [plan.task(todo[i : i + size], shipped) for i in range(0, len(todo), size)]
     progress.add_total(len(todo))
-    for df, keys, errors in executor.map_unordered(run_task, tasks):
-        store.add(df, keys, errors)
+    for done, keys, errors in executor.map_unordered(run_batch, tasks):
+        store.add(_frame(done, plan.seed), keys, errors)
         progress.advance(len(keys) + len(errors))
+        progress.set_executor(executor.label)
     return len(todo)
+
+
+def _shipped(plan: _Plan, executor: Any) -> bytes | None:
+    """Policies/effects defined in ``__main__``, pickled by value for worker processes.
+
+    Raises:
+        UserError: when they cannot be pickled and the executor has worker processes.
+    """
+    if not any(plan.shipped.values()) or executor.name == "serial":
+        return None
+    if executor.name == "auto" and not executor.allow_parallel:
+        return None
+    names = [f"{k[:-1] if k == 'effects' else 'policy'} {n!r}" for k in plan.shipped
+             for n in plan.shipped[k]]  # fmt: skip
+    try:
+        import cloudpickle
+
+        return cloudpickle.dumps(plan.shipped, protocol=pickle.DEFAULT_PROTOCOL)
+    except Exception as exc:
+        raise UserError(
+            f"{', '.join(names)} defined in __main__ cannot be sent to worker processes ({exc}); "
+            "put it in a module and pass plugins=['that_module'], or use executor='serial'",
+            param="plugins",
+        ) from None
 
 
 def parse_precision(spec: str | tuple[str, float] | None) -> tuple[str, str, float] | None:
@@ -428,9 +391,14 @@ def parse_precision(spec: str | tuple[str, float] | None) -> tuple[str, str, flo
     except ValueError:
         hw = float("nan")
     if not eq or not metric or not (hw > 0 and math.isfinite(hw)):
-        raise UserError(f"--precision {spec!r}: expected METRIC[@COUNTRY]=HALFWIDTH (> 0)")
+        raise UserError(
+            f"precision {spec!r}: expected METRIC[@COUNTRY]=HALFWIDTH (> 0)", param="precision"
+        )
     if metric not in METRICS:
-        raise UserError(f"--precision: unknown metric {metric!r} (known: {', '.join(METRICS)})")
+        raise UserError(
+            f"precision: unknown metric {metric!r} (known: {', '.join(METRICS)})",
+            param="precision",
+        )
     return metric, country, hw
 
 
@@ -454,7 +422,7 @@ def _run_plan(
     *,
     precision: Any = None,
     precision_cap: int | None = None,
-    executor: str = "serial",
+    executor: str = "auto",
     jobs: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
@@ -463,16 +431,28 @@ def _run_plan(
     quiet: bool = True,
 ) -> tuple[pd.DataFrame, MemoryStore, dict[str, Any] | None, int, float, dict[str, Any], set]:
     if not isinstance(replications, int | np.integer) or replications < 1:
-        raise UserError(f"replications must be a positive integer (got {replications!r})")
+        raise UserError(
+            f"replications must be a positive integer, got {replications!r}", param="replications"
+        )
     prec = parse_precision(precision)
     cap = replications if precision_cap is None else precision_cap
     if prec is not None and cap < 2:
-        raise UserError("--precision needs room for at least 2 replications")
+        raise UserError(
+            "precision needs room for at least 2 replications (max_replications)",
+            param="max_replications",
+        )
     manifest = _manifest(
         plan, replications, executor=executor, precision=None if prec is None else list(prec)
     )
     # The executor first: an unreachable scheduler must not leave an output directory behind.
-    ex = make_executor(executor, jobs, scheduler)
+    ex = make_executor(executor, jobs, scheduler, size=lambda task: len(task.runs))
+    try:
+        _shipped(plan, ex)
+    except UserError:
+        if ex.name != "auto":
+            ex.close()
+            raise
+        ex.allow_parallel = False  # __main__ policies that cannot travel: stay in-process
     try:
         store: MemoryStore = (
             ResultStore(Path(out), manifest, resume=resume) if out is not None else MemoryStore()
@@ -499,7 +479,9 @@ def _run_plan(
                     & (runs["metric"] == metric)
                 ]
                 if sel.empty:
-                    raise UserError(f"--precision: no values of {metric}@{country} in the runs")
+                    raise UserError(
+                        f"precision: no values of {metric}@{country} in the runs", "precision"
+                    )
                 ci = t_interval(sel["value"].to_numpy())
                 hw = ci.half_width
                 if hw < target or n >= cap:
@@ -519,6 +501,7 @@ def _run_plan(
     specs = plan.runs(range(n))
     runs = _planned(store.runs(), plan, n)
     manifest["replications"] = n
+    manifest["executor"] = ex.label
     return runs, store, prec_info, executed, wall, manifest, {s.key for s in specs}
 
 
@@ -558,7 +541,26 @@ def _finish(
                 "finished_keys": finished,
             },
         )
+    _check_failures(runs, errors, store)
     return errors
+
+
+def _check_failures(runs: pd.DataFrame, errors: pd.DataFrame, store: MemoryStore) -> None:
+    """Raise :class:`ExperimentError` when every run of a variant (or of all) raised."""
+    if not len(errors):
+        return
+    ok = set(runs["variant"].unique())
+    dead = [v for v in dict.fromkeys(errors["variant"]) if v not in ok]
+    if not dead:
+        return
+    first = errors[errors["variant"] == dead[0]].iloc[0]
+    tb = next((e.get("traceback", "") for e in store.errors if e["key"] == first["key"]), "")
+    what = "every run" if not ok else f"every run of variant(s) {', '.join(map(repr, dead))}"
+    raise ExperimentError(
+        f"{what} raised ({int(errors['variant'].isin(dead).sum())} runs); "
+        f"first error: {first['error']}",
+        traceback=tb,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -575,7 +577,8 @@ def add_execution_arguments(p: Any, replications_default: int | None = 30) -> No
         "--executor",
         choices=EXECUTORS,
         default=None,
-        help="where runs execute (default: processes for 100 runs or more, else serial)",
+        help="where runs execute (default auto: serial, switching to worker processes when "
+        "the first batch shows they pay)",
     )
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument(
@@ -591,14 +594,18 @@ def add_execution_arguments(p: Any, replications_default: int | None = 30) -> No
         "--resume", action="store_true", help="continue an interrupted experiment in --out"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+    from samplesim.plugins import add_plugin_argument
+
+    add_plugin_argument(p)
 
 
 def execution_kwargs(args: Any, n_runs: int) -> dict[str, Any]:
     """API keyword arguments from the parsed execution options."""
     executor = args.executor
     if executor is None:
-        executor = "dask" if args.scheduler else ("processes" if n_runs >= 100 else "serial")
+        executor = "dask" if args.scheduler else "auto"
     return {
+        "plugins": list(getattr(args, "plugin", []) or []),
         "seed": args.seed,
         "executor": executor,
         "jobs": args.jobs,
@@ -622,24 +629,32 @@ def replicate(
     variant: str | None = None,
     precision: str | tuple[str, float] | None = None,
     max_replications: int | None = None,
-    executor: str = "serial",
+    executor: str = "auto",
     jobs: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
     resume: bool = False,
     batch_size: int | None = None,
     quiet: bool = True,
+    plugins: list[str] | str | None = None,
 ) -> ExperimentResult:
     """Run ``replications`` replications (indices 0..K-1, root ``seed``) of a scenario.
 
     Args:
-        scenario: a scenario file path, a loaded :class:`Scenario` (reloaded from its
-            ``.source``) or raw scenario data.
+        scenario: a scenario file path, raw scenario data or a :class:`Scenario` object,
+            run exactly as given (an edited object too; ``variant`` then applies that
+            variant's overrides to the object).
         replications: K, the number of replications (with ``precision``: the first batch is
             min(K, 10) and ``max_replications`` caps the total; default cap K).
         precision: ``"metric[@COUNTRY]=halfwidth"``: add replications in batches until the
             95 % half-width of that metric (country ALL by default) is below the target.
-        executor, jobs, scheduler: see :func:`samplesim.executors.make_executor`.
+        seed: the root seed, a non-negative integer.
+        executor, jobs, scheduler: see :func:`samplesim.executors.make_executor`; the
+            default ``auto`` starts worker processes only when a measured batch shows
+            they pay.
+        plugins: modules to import first, in this process and every worker (they register
+            policies or rule effects); installed ``samplesim.plugins`` entry points load
+            by themselves.
         out: an experiment directory to write (parts, runs.parquet, replications.csv,
             manifest.json); ``resume`` continues an interrupted one.
 
@@ -647,7 +662,7 @@ def replicate(
         An :class:`ExperimentResult`; ``.summary`` is the replications table, ``.runs`` the
         long runs table, ``.precision`` the stopping outcome.
     """
-    plan = _plan("replications", scenario, seed, None if variant is None else [variant])
+    plan = _plan("replications", scenario, seed, None if variant is None else [variant], plugins)
     runs, store, prec, executed, wall, manifest, keys = _run_plan(
         plan,
         replications,
@@ -674,6 +689,7 @@ def replicate(
         out=store.out,
         executed=executed,
         wall=wall,
+        executor=manifest.get("executor", ""),
     )
 
 
@@ -683,7 +699,7 @@ def compare(
     replications: int = 30,
     *,
     seed: int = 1,
-    executor: str = "serial",
+    executor: str = "auto",
     jobs: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
@@ -691,11 +707,14 @@ def compare(
     batch_size: int | None = None,
     plots: bool = True,
     quiet: bool = True,
+    plugins: list[str] | str | None = None,
 ) -> ExperimentResult:
     """Run the baseline and every variant on the same replications (common random numbers).
 
     Args:
-        variants: variant names (default: every variant the scenario declares).
+        variants: variant names, or one name (default: every variant the scenario declares).
+            With an edited :class:`Scenario`, the object is the baseline and each variant
+            applies its overrides to it.
         Others as in :func:`replicate`.
 
     Returns:
@@ -704,20 +723,28 @@ def compare(
         With ``out`` and ``plots``, ``out/plots/comparison.png`` is drawn by
         ``samplesim.plots.comparison_forest`` when that function exists.
     """
-    raw, _, _ = _resolve(scenario)
-    declared = list(raw.get("variants", {}) or {})
+    check_seed(seed)
+    res = _resolve(scenario)
+    declared = list(res.raw.get("variants", {}) or {})
     if variants is None:
         variants = declared
+    elif isinstance(variants, str):
+        variants = [variants]
+    elif not all(isinstance(v, str) for v in variants):
+        raise UserError(f"variants must be variant names, got {variants!r}", param="variants")
     variants = [v for v in dict.fromkeys(variants) if v != "baseline"]
     if not variants:
-        raise UserError("compare needs at least one variant (the scenario declares none)")
+        raise UserError(
+            "compare needs at least one variant (the scenario declares none)", param="variants"
+        )
     unknown = [v for v in variants if v not in declared]
     if unknown:
         raise UserError(
-            f"unknown variant(s) {', '.join(map(repr, unknown))} "
-            f"(known: {', '.join(declared) or 'none'})"
+            f"variants: unknown variant(s) {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(declared) or 'none'})",
+            param="variants",
         )
-    plan = _plan("comparison", scenario, seed, ["baseline", *variants])
+    plan = _plan("comparison", res, seed, ["baseline", *variants], plugins)
     runs, store, _, executed, wall, manifest, keys = _run_plan(
         plan,
         replications,
@@ -757,6 +784,7 @@ def compare(
         out=store.out,
         executed=executed,
         wall=wall,
+        executor=manifest.get("executor", ""),
     )
 
 
@@ -769,7 +797,9 @@ def _parse_outcomes(outcomes: list[str] | str | None) -> list[tuple[str, str, st
     for o in outcomes:
         metric, _, country = o.strip().partition("@")
         if metric not in METRICS:
-            raise UserError(f"--outcomes: unknown metric {metric!r} (known: {', '.join(METRICS)})")
+            raise UserError(
+                f"outcomes: unknown metric {metric!r} (known: {', '.join(METRICS)})", "outcomes"
+            )
         out.append((o.strip(), metric, country or "ALL"))
     return out
 
@@ -785,13 +815,14 @@ def sweep(
     outcomes: list[str] | str | None = None,
     variant: str | None = None,
     seed: int = 1,
-    executor: str = "serial",
+    executor: str = "auto",
     jobs: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
     resume: bool = False,
     batch_size: int | None = None,
     quiet: bool = True,
+    plugins: list[str] | str | None = None,
 ) -> ExperimentResult:
     """Sweep parameters over a design; every point runs the same replications (CRN).
 
@@ -809,15 +840,30 @@ def sweep(
     """
     from samplesim.design import parse_param
 
+    if isinstance(params, str):
+        params = [params]
     if isinstance(params, list | tuple):
         specs = {}
         for s in params:
             path, lo, hi = parse_param(s)
             specs[path] = (lo, hi)
+    elif isinstance(params, dict):
+        try:
+            specs = {k: (float(v[0]), float(v[1])) for k, v in params.items()}
+        except (TypeError, ValueError, IndexError):
+            raise UserError(
+                f"params: expected {{'path': (low, high)}}, got {params!r}", param="params"
+            ) from None
     else:
-        specs = {k: (float(v[0]), float(v[1])) for k, v in params.items()}
+        raise UserError(f"params: expected a dict or a list, got {params!r}", param="params")
     chosen = _parse_outcomes(outcomes)
-    plan = _plan("sweep", scenario, seed, None if variant is None else [variant])
+    plan = _plan("sweep", scenario, seed, None if variant is None else [variant], plugins)
+    if not plan.exact:
+        raise UserError(
+            "params cannot be swept around this edited Scenario (its data cannot be rebuilt "
+            "from its attributes); pass the scenario file",
+            param="params",
+        )
     plan.params = make_params(plan.raw, plan.source, specs, variant=plan.variants[0])
     plan.points = make_points(plan.params, design, samples, levels, seed)
     plan.extra = {"design": design, "samples": samples, "levels": levels}
@@ -874,6 +920,7 @@ def sweep(
         out=store.out,
         executed=executed,
         wall=wall,
+        executor=manifest.get("executor", ""),
     )
 
 

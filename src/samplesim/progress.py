@@ -36,6 +36,7 @@ class RunProgress:
         self.t0 = time.perf_counter()
         self._progress: Progress | None = None
         self._task = None
+        self.executor = ""
 
     def __enter__(self) -> RunProgress:
         self.t0 = time.perf_counter()
@@ -61,6 +62,12 @@ class RunProgress:
             t = self._progress.tasks[0]
             self._progress.update(self._task, total=(t.total or 0) + n)
 
+    def set_executor(self, label: str) -> None:
+        """Show where the runs execute (``serial``, ``processes ×2``) after the description."""
+        self.executor = label
+        if self._progress is not None:
+            self._progress.update(self._task, description=f"{self.description} [{label}]")
+
     def advance(self, n: int) -> None:
         self.done += n
         if self._progress is not None:
@@ -75,7 +82,8 @@ class RunProgress:
             self._progress.stop()
 
 
-def rate_line(runs: int, wall: float) -> str:
-    """``"1,000 runs in 2.3 s (435 runs/s)"``."""
+def rate_line(runs: int, wall: float, executor: str = "") -> str:
+    """``"1,000 runs in 2.3 s (435 runs/s, processes ×2)"``."""
     rate = runs / wall if wall > 0 else float("inf")
-    return f"{runs:,} runs in {wall:.1f} s ({rate:,.0f} runs/s)"
+    where = f", {executor}" if executor else ""
+    return f"{runs:,} runs in {wall:.1f} s ({rate:,.0f} runs/s{where})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from samplesim.errors import check_seed
 from samplesim.model.world import World
 from samplesim.outcomes import SimulationResult, build_result
 from samplesim.scenario import Scenario, load_scenario
@@ -18,13 +19,19 @@ def simulate(
 
     Args:
         scenario: a loaded :class:`Scenario` or the path of a scenario file.
-        seed: the root seed; with ``replication`` it determines the run completely.
+        seed: the root seed, a non-negative integer; with ``replication`` it determines the
+            run completely.
         replication: the replication index; replication ``r`` of every variant draws from the
             same named streams, so variants compare paired (common random numbers).
 
     Returns:
         The run's tables: ``proposals``, ``events``, ``summary``, ``inventory``, ``rules``.
+
+    Raises:
+        UserError: ``seed`` or ``replication`` is not a non-negative integer.
     """
+    seed = check_seed(seed)
+    replication = check_seed(replication, "replication")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     return build_result(World(scenario, seed, replication).run())

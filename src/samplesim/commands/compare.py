@@ -49,5 +49,5 @@ def run(args: argparse.Namespace) -> int:
         print_comparison(res.comparison)
     if res.errors is not None and len(res.errors):
         print(f"{len(res.errors)} run(s) raised; see {res.out}/errors.csv")
-    print(f"wrote {res.out}/: {rate_line(res.executed, res.wall)}")
+    print(f"wrote {res.out}/: {rate_line(res.executed, res.wall, res.executor)}")
     return 1 if res.errors is not None and len(res.errors) else 0

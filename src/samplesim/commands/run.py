@@ -27,6 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip writing plots/*.png")
     p.add_argument("--quiet", action="store_true", help="print only the final line")
     _add_replication_arguments(p)
+    from samplesim.plugins import add_plugin_argument
+
+    add_plugin_argument(p)
 
 
 def _add_replication_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,7 +49,7 @@ def _add_replication_arguments(p: argparse.ArgumentParser) -> None:
         metavar="METRIC[@COUNTRY]=HALFWIDTH",
         help="add replications until the 95 %% half-width of METRIC is below HALFWIDTH",
     )
-    p.add_argument("--executor", choices=EXECUTORS, default=None, help="serial|processes|dask")
+    p.add_argument("--executor", choices=EXECUTORS, default=None, help="auto|serial|processes|dask")
     p.add_argument("--jobs", type=int, default=None, help="workers (default: all cores)")
     p.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of a Dask scheduler")
     p.add_argument("--batch-size", type=int, default=None, help="runs per task (default auto)")
@@ -87,7 +90,7 @@ def _run_replications(args: argparse.Namespace) -> int:
         )
     if res.errors is not None and len(res.errors):
         print(f"{len(res.errors)} run(s) raised; see {res.out}/errors.csv")
-    print(f"wrote {res.out}/: {rate_line(res.executed, res.wall)}")
+    print(f"wrote {res.out}/: {rate_line(res.executed, res.wall, res.executor)}")
     return 1 if res.errors is not None and len(res.errors) else 0
 
 

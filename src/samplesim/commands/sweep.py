@@ -119,5 +119,5 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"{len(res.points)} points x {args.replications} replication(s)")
     if res.errors is not None and len(res.errors):
         print(f"{len(res.errors)} run(s) raised; see {res.out}/errors.csv")
-    print(f"wrote {res.out}/: {rate_line(res.executed, res.wall)}")
+    print(f"wrote {res.out}/: {rate_line(res.executed, res.wall, res.executor)}")
     return 1 if res.errors is not None and len(res.errors) else 0

@@ -12,7 +12,10 @@ HELP = "check a scenario file (and its variants) and report every problem found"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
+    from samplesim.plugins import add_plugin_argument
+
     p.add_argument("scenario", help="path of the scenario TOML file")
+    add_plugin_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
