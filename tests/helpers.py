@@ -168,10 +168,10 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
         "must be after open_day (0)",
     ),
     (
-        "rule-unknown-country",
-        _set(["rules", 0, "selector"], {"countries": ["ZZ"]}),
+        "rule-malformed-country",
+        _set(["rules", 0, "selector"], {"countries": ["Russia"]}),
         "rules[0].selector.countries",
-        "unknown country 'ZZ'",
+        "'Russia' is not a country code",
     ),
     (
         "rule-unknown-sample-type",
@@ -186,6 +186,67 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
 
 def bad_text(case: Any) -> str:
     return case if isinstance(case, str) else to_toml(case(minimal_raw()))
+
+
+#: Structural mistakes and the exact plain message each gets (no library internals).
+PLAIN_MESSAGE_CASES: list[tuple[str, Any, str, str]] = [
+    (
+        "gate-not-a-choice",
+        _set(["rules", 0, "gate"], "screen"),
+        "rules[0].gate",
+        "'screen' is not one of: screening, agreement, shipping",
+    ),
+    (
+        "on-failure-number",
+        _set(["rules", 0, "on_failure"], 3),
+        "rules[0].on_failure",
+        "expected one of: block, condition, got a number (3)",
+    ),
+    (
+        "decision-mode",
+        _set(["calls", 0, "decision"], {"mode": "roll"}),
+        "calls[0].decision.mode",
+        "'roll' is not one of: batch, rolling",
+    ),
+    (
+        "quoted-close-day",
+        _set(["calls", 0, "close_day"], "2023-12-15"),
+        "calls[0].close_day",
+        "expected a number, got a string ('2023-12-15') "
+        "(TOML dates are written unquoted: close_day = 2023-12-15)",
+    ),
+    (
+        "quoted-meeting-day",
+        _set(["calls", 0, "decision"], {"meeting_days": [100, "2024-05-01"]}),
+        "calls[0].decision.meeting_days[1]",
+        "expected a number, got a string ('2024-05-01') "
+        "(TOML dates are written unquoted: meeting_days = [2024-05-01])",
+    ),
+    (
+        "string-for-list",
+        _set(["calls", 0, "eligible_countries"], "US"),
+        "calls[0].eligible_countries",
+        "expected a list, got a string ('US')",
+    ),
+    (
+        "list-for-table",
+        _set(["review", "reviewer_countries"], ["US"]),
+        "review.reviewer_countries",
+        "expected a table, got a list",
+    ),
+    (
+        "string-for-table",
+        _set(["calls", 0, "decision"], "batch"),
+        "calls[0].decision",
+        "expected a table, got a string ('batch')",
+    ),
+    (
+        "string-for-number",
+        _set(["inventory", 0, "grams"], "heavy"),
+        "inventory[0].grams",
+        "expected a number, got a string ('heavy')",
+    ),
+]
 
 
 # --- hypothesis strategies of valid scenarios ---------------------------------------------

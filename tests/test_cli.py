@@ -10,7 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import BAD_CASES, FLAGSHIP, bad_text, minimal_raw, write_scenario
+from helpers import (
+    BAD_CASES,
+    FLAGSHIP,
+    PLAIN_MESSAGE_CASES,
+    bad_text,
+    minimal_raw,
+    write_scenario,
+)
 from samplesim import cli
 
 
@@ -43,6 +50,33 @@ def test_validate_bad_input(tmp_path, capsys, case, mutate, path, words):
     assert len(lines) == 1 + n
     if path:
         assert any(line.startswith(f"  {path}: ") for line in lines[1:]), out.err
+
+
+@pytest.mark.parametrize("case", PLAIN_MESSAGE_CASES, ids=lambda c: c[0])
+def test_validate_messages_hide_library_internals(tmp_path, capsys, case):
+    name, mutate, path, message = case
+    f = write_scenario(tmp_path / f"{name}.toml", mutate(minimal_raw()))
+    assert cli.main(["validate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert f"  {path}: {message}" in err.splitlines()
+    for leak in ("CattrsError", "typing.", "Literal[", "Error:", "Traceback"):
+        assert leak not in err
+
+
+def test_validate_warns_about_countries_without_applicants(tmp_path, capsys):
+    raw = minimal_raw()
+    raw["rules"][0]["selector"] = {"countries": ["RU", "KP"]}
+    raw["variants"] = {"sy": {"rules": {"export-licence": {"selector": {"countries": ["SY"]}}}}}
+    f = write_scenario(tmp_path / "s.toml", raw)
+    assert cli.main(["validate", str(f)]) == 0
+    out = capsys.readouterr()
+    assert f"{f}: ok" in out.out
+    assert out.err.splitlines() == [
+        f"warning: {f}: rules[0].selector.countries: no applicant, partner or reviewer is "
+        "from RU, KP, so this never applies",
+        f"warning: {f}: variants.sy.rules[0].selector.countries: no applicant, partner or "
+        "reviewer is from SY, so this never applies",
+    ]
 
 
 def test_validate_bad_input_subprocess(tmp_path):

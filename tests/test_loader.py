@@ -14,6 +14,7 @@ import samplesim
 from helpers import (
     BAD_CASES,
     FLAGSHIP,
+    PLAIN_MESSAGE_CASES,
     SCENARIOS,
     bad_text,
     clone,
@@ -25,7 +26,9 @@ from helpers import (
 from samplesim.distributions import Exponential, LogNormal
 from samplesim.scenario import (
     ScenarioError,
+    ScenarioWarning,
     build_scenario,
+    check_warnings,
     load_raw,
     scenario_variants,
     validate_file,
@@ -118,7 +121,7 @@ def test_several_problems_reported_at_once():
     raw = minimal_raw()
     raw["inventory"][0]["grams"] = -1.0
     raw["calls"][0]["close_day"] = -5
-    raw["rules"][0]["selector"] = {"countries": ["ZZ"], "sample_types": ["cheese"]}
+    raw["rules"][0]["selector"] = {"countries": ["zz"], "sample_types": ["cheese"]}
     raw["review"]["reviews_per_proposal"] = 9
     with pytest.raises(ScenarioError) as info:
         build_scenario(raw, source="x.toml")
@@ -148,6 +151,50 @@ def test_several_structural_problems_reported_at_once():
         "inventory[1].grams",
         "review.duration.sigma",
     }
+
+
+@pytest.mark.parametrize(("case", "mutate", "path", "message"), PLAIN_MESSAGE_CASES)
+def test_structural_mistakes_get_plain_messages(case, mutate, path, message):
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(mutate(minimal_raw()))
+    assert [(p.path, p.message) for p in info.value.problems] == [(path, message)]
+
+
+def test_sanctions_list_may_name_countries_without_applicants(tmp_path):
+    raw = minimal_raw()
+    raw["rules"].append(
+        {
+            "name": "sanctions",
+            "gate": "screening",
+            "effect": "ban",
+            "selector": {"countries": ["RU", "IR", "KP", "SY"]},
+        }
+    )
+    raw["rules"][0]["by_country"] = {"US": 0.5, "CN": 0.1}  # CN: no applicant, but US applies
+    f = write_scenario(tmp_path / "s.toml", raw)
+    with pytest.warns(ScenarioWarning) as caught:
+        sc = samplesim.load_scenario(f)
+    assert [str(w.message) for w in caught] == [
+        f"{f}: rules[1].selector.countries: no applicant, partner or reviewer is from "
+        "RU, IR, KP, SY, so this never applies"
+    ]
+    assert sc.rules[1].selector.countries == ["RU", "IR", "KP", "SY"]
+    with pytest.warns(ScenarioWarning):
+        assert validate_file(f) == []
+    # One applicant from a listed country: the rule applies, nothing to warn about.
+    raw["institutions"][1]["country"] = "IR"
+    assert check_warnings(build_scenario(raw)) == []
+
+
+@pytest.mark.parametrize("code", ["Russia", "ru", "RUS", "R", ""])
+def test_malformed_country_codes_are_refused(code):
+    raw = minimal_raw()
+    raw["rules"][0]["selector"] = {"countries": ["US", code]}
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw)
+    (problem,) = info.value.problems
+    assert problem.path == "rules[0].selector.countries"
+    assert problem.message.startswith(f"{code!r} is not a country code (two capital letters")
 
 
 def test_unknown_variant(tmp_path):

@@ -284,3 +284,108 @@ def test_run_tables_from_files_match(result, tmp_path):
     assert loaded.start_date == result.start_date
     assert loaded.initial_grams == pytest.approx(result.initial_grams)
     assert np.array_equal(loaded.proposals["proposal_id"], result.proposals["proposal_id"])
+
+
+# --- figures the caller owns: saving leaves them alone; ax= / fig= / figsize= --------------
+
+
+def _state(fig: Figure) -> tuple:
+    return (
+        tuple(fig.get_size_inches()),
+        len(fig.axes),
+        tuple(len(ax.get_children()) for ax in fig.axes),
+        len(fig.legends),
+        _suptitle(fig),
+    )
+
+
+def test_save_figure_leaves_the_figure_unchanged(result, tmp_path):
+    fig = plots.funnel(result)
+    before = _state(fig)
+    a = plots.save_figure(fig, tmp_path / "a.png")
+    assert _state(fig) == before
+    b = plots.save_figure(fig, tmp_path / "b.png")
+    _png_ok(a)
+    assert a.read_bytes() == b.read_bytes()
+    assert _state(fig) == before
+
+
+def _many_tables():
+    t = synthetic_experiment(replications=4, points=6, variants=["baseline", "lottery"])
+    one = synthetic_experiment(replications=6, points=1, variants=["baseline", "lottery"])
+    return t, one
+
+
+def _fig_plots(result):
+    t, one = _many_tables()
+    return {
+        "funnel": lambda **kw: plots.funnel(result, **kw),
+        "allocation": lambda **kw: plots.allocation(result, **kw),
+        "timing": lambda **kw: plots.timing(result, **kw),
+        "inventory_over_time": lambda **kw: plots.inventory_over_time(result, **kw),
+        "replication_metrics": lambda **kw: plots.replication_metrics(one["replications"], **kw),
+        "comparison_forest": lambda **kw: plots.comparison_forest(one["comparison"], **kw),
+        "sensitivity_bars": lambda **kw: plots.sensitivity_bars(t["sensitivity"], **kw),
+    }
+
+
+def _ax_plots(result):
+    t, one = _many_tables()
+    return {
+        "timeline": lambda **kw: plots.timeline(result, **kw),
+        "replication_trace": lambda **kw: plots.replication_trace(
+            one["runs"], "approval_rate", **kw
+        ),
+        "sweep_response": lambda **kw: plots.sweep_response(
+            t["runs"], t["points"], "review.reviewers", "approval_rate", **kw
+        ),
+    }
+
+
+FIG_PLOTS = [
+    "funnel",
+    "allocation",
+    "timing",
+    "inventory_over_time",
+    "replication_metrics",
+    "comparison_forest",
+    "sensitivity_bars",
+]
+AX_PLOTS = ["timeline", "replication_trace", "sweep_response"]
+
+
+def test_every_public_plot_function_is_covered():
+    public = {n for n in plots.__all__ if callable(getattr(plots, n))}
+    helpers = {"country_colors", "detect_kind", "dir_figures", "load_experiment", "load_run"}
+    helpers |= {"metric_label", "read_manifest", "run_tables", "save_dir_plots", "save_figure"}
+    helpers |= {"save_run_plots", "variant_colors", "RunTables"}
+    assert public - helpers == set(FIG_PLOTS) | set(AX_PLOTS)
+
+
+@pytest.mark.parametrize("name", FIG_PLOTS)
+def test_multi_panel_plots_draw_into_a_given_figure_and_honour_figsize(result, name):
+    draw = _fig_plots(result)[name]
+    assert tuple(draw(figsize=(7.0, 5.0)).get_size_inches()) == (7.0, 5.0)
+    mine = Figure(figsize=(9.0, 6.0), layout="constrained")
+    left, right = mine.subfigures(1, 2)
+    right.subplots().plot([0, 1], [0, 1])
+    assert draw(fig=left) is mine
+    assert tuple(mine.get_size_inches()) == (9.0, 6.0)  # the caller's size is kept
+    assert len(right.axes) == 1  # the other sub-figure is untouched
+    assert left.axes and all(ax in mine.axes for ax in left.axes)
+    assert draw(fig=Figure(), figsize=(4.0, 3.0)).get_size_inches().tolist() == [4.0, 3.0]
+
+
+@pytest.mark.parametrize("name", AX_PLOTS)
+def test_one_panel_plots_draw_into_a_given_axes_and_honour_figsize(result, name):
+    draw = _ax_plots(result)[name]
+    assert tuple(draw(figsize=(7.0, 5.0)).get_size_inches()) == (7.0, 5.0)
+    mine = Figure(figsize=(9.0, 6.0))
+    ax, other = mine.subplots(1, 2)
+    assert draw(ax=ax) is mine
+    assert len(mine.axes) == 2  # no new axes
+    assert ax.has_data() and not other.has_data()
+    assert ax.get_title() and _suptitle(mine) == ""  # the title goes on the given axes
+    assert tuple(mine.get_size_inches()) == (9.0, 6.0)
+    assert draw(ax=ax, figsize=(5.0, 4.0)) is mine
+    assert tuple(mine.get_size_inches()) == (5.0, 4.0)

@@ -27,10 +27,16 @@ _LAZY = {
 }
 
 
+#: Submodules reachable as attributes, imported on first use (``plots`` pulls in matplotlib).
+_LAZY_MODULES = ("plots",)
+
+
 def __getattr__(name: str):
-    if name in _LAZY:
+    if name in _LAZY or name in _LAZY_MODULES:
         import importlib
 
+        if name in _LAZY_MODULES:
+            return importlib.import_module(f"samplesim.{name}")
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'samplesim' has no attribute {name!r}")
 
@@ -46,6 +52,7 @@ __all__ = [
     "compare",
     "load_results",
     "load_scenario",
+    "plots",
     "replicate",
     "simulate",
     "sweep",

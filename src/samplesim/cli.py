@@ -14,10 +14,12 @@ import argparse
 import importlib
 import re
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from samplesim.errors import ExperimentError, UserError
-from samplesim.scenario import ScenarioError
+from samplesim.scenario import ScenarioError, ScenarioWarning
 
 __all__ = ["COMMANDS", "main"]
 
@@ -71,13 +73,24 @@ def user_message(exc: UserError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samplesim`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
+    show = warnings.showwarning
+
+    def show_plainly(message: Warning | str, category: type[Warning], *rest: Any) -> None:
+        """Scenario warnings as ``warning: file: path: message``; others as usual."""
+        if issubclass(category, ScenarioWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            show(message, category, *rest)
+
     try:
         if hasattr(args, "plugin"):
             from samplesim.plugins import discover, load_plugins
 
             load_plugins(args.plugin)
             discover()
-        return int(args._run(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = show_plainly
+            return int(args._run(args) or 0)
     except ScenarioError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return 2

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from samplesim.scenario import load_raw, load_scenario, scenario_variants
+from samplesim.scenario import build_scenario, check_warnings, load_raw, scenario_variants
 
 NAME = "validate"
 HELP = "check a scenario file (and its variants) and report every problem found"
@@ -19,9 +20,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate; a ScenarioError propagates to the CLI (exit 2)."""
-    sc = load_scenario(args.scenario)
-    variants = scenario_variants(load_raw(args.scenario))
+    """Validate; a ScenarioError propagates to the CLI (exit 2); warnings do not fail."""
+    raw = load_raw(args.scenario)
+    sc = build_scenario(raw, source=str(args.scenario))
+    variants = scenario_variants(raw)
+    found = [str(w) for w in check_warnings(sc)]
+    for name in variants:
+        v = build_scenario(raw, source=str(args.scenario), variant=name, check_variants=False)
+        found += [f"variants.{name}.{w}" for w in check_warnings(v) if str(w) not in found]
+    for w in found:
+        print(f"warning: {args.scenario}: {w}", file=sys.stderr)
     n_inst = sum(i.count for i in sc.institutions)
     print(
         f"{args.scenario}: ok - scenario {sc.name!r}: {len(sc.calls)} call(s), "

@@ -18,7 +18,8 @@ import attrs
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, FigureBase
 
 __all__ = [
     "ALL_COLOR",
@@ -176,12 +177,44 @@ def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+Size = tuple[float, float]
+
+
+def target_figure(fig: FigureBase | None, figsize: Size | None, default: Size) -> FigureBase:
+    """The (sub)figure a multi-panel plot draws into: ``fig`` (resized to ``figsize`` when
+    given), or a new figure of ``figsize`` or ``default`` inches."""
+    if fig is None:
+        return new_figure(*(figsize or default))
+    if figsize is not None:
+        fig.get_figure(root=True).set_size_inches(figsize)
+    return fig
+
+
+def target_axes(ax: Axes | None, figsize: Size | None, default: Size) -> tuple[FigureBase, Axes]:
+    """The axes a one-panel plot draws into and its (sub)figure: ``ax`` (its figure resized to
+    ``figsize`` when given), or the single axes of a new figure."""
+    if ax is None:
+        fig = new_figure(*(figsize or default))
+        return fig, fig.subplots()
+    fig = ax.get_figure()
+    assert fig is not None
+    if figsize is not None:
+        fig.get_figure(root=True).set_size_inches(figsize)
+    return fig, ax
+
+
+def root(fig: FigureBase) -> Figure:
+    """The top-level :class:`Figure` of a figure or sub-figure."""
+    out = fig.get_figure(root=True)
+    assert isinstance(out, Figure)
+    return out
+
+
 def save_figure(fig: Figure, path: str | Path, dpi: int = 130) -> Path:
-    """Save ``fig`` as PNG (in the package style) and release its artists."""
+    """Save ``fig`` as PNG in the package style; the figure itself is left as it was."""
     path = Path(path)
     with matplotlib.rc_context(STYLE):
         fig.savefig(path, dpi=dpi, facecolor="white")
-    fig.clear()
     return path
 
 

@@ -13,16 +13,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 
 from samplesim.plots._common import (
+    Size,
     country_colors,
     metric_label,
-    new_figure,
+    root,
     sort_countries,
     styled,
     t_quantile,
+    target_axes,
+    target_figure,
 )
 
 __all__ = [
@@ -71,7 +75,7 @@ def _pick_metrics(df: pd.DataFrame, metrics: Sequence[str] | None) -> list[str]:
     return list(metrics)
 
 
-def _grid(fig: Figure, n: int, max_cols: int = 3, **kw: Any) -> list[Any]:
+def _grid(fig: FigureBase, n: int, max_cols: int = 3, **kw: Any) -> list[Any]:
     ncols = min(max_cols, n)
     nrows = math.ceil(n / ncols)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, **kw)).ravel()
@@ -81,7 +85,7 @@ def _grid(fig: Figure, n: int, max_cols: int = 3, **kw: Any) -> list[Any]:
 
 
 def _ragged_grid(
-    fig: Figure, heights: Sequence[float], ncols: int, row_unit: float, overhead: float
+    fig: FigureBase, heights: Sequence[float], ncols: int, row_unit: float, overhead: float
 ) -> tuple[list[Any], float]:
     """Axes in rows of ``ncols``, each row as tall as its tallest panel; a panel much shorter
     than the one before it (an ``ALL``-only metric after per-country ones) starts a new row.
@@ -113,12 +117,16 @@ def replication_metrics(
     replications_df: pd.DataFrame,
     metrics: Sequence[str] | None = None,
     variants: Sequence[str] | None = None,
+    *,
+    fig: FigureBase | None = None,
+    figsize: Size | None = None,
 ) -> Figure:
     """Each metric's mean over replications with its 95 % CI, by lead country.
 
     One panel per metric; countries on the y axis (in their colour), the mean as a dot and the
     ``ci_low``..``ci_high`` interval as error bars. Several variants are offset vertically and
-    told apart by marker shape.
+    told apart by marker shape. Draws into ``fig`` (a figure or sub-figure) when given;
+    ``figsize`` in inches (default: sized to the content).
     """
     df = replications_df
     if "point" in df and df["point"].nunique() > 1:
@@ -131,10 +139,12 @@ def replication_metrics(
     metrics = _country_first(df, metrics)
     per = df.groupby("metric")["country"].nunique()
     ncols = min(3, len(metrics))
-    fig = new_figure(4.0 * ncols + 1.4, 1.0)
+    own = fig is None and figsize is None
+    fig = target_figure(fig, figsize, (4.0 * ncols + 1.4, 1.0))
     unit = 0.2 * max(1.0, len(vs) ** 0.6)
     axes, h = _ragged_grid(fig, [float(per.get(m, 1)) for m in metrics], ncols, unit, 0.9)
-    fig.set_size_inches(4.0 * ncols + 1.4, h + 0.9)
+    if own:
+        root(fig).set_size_inches(4.0 * ncols + 1.4, h + 0.9)
     k = len(vs)
     offs = (np.arange(k) - (k - 1) / 2) * (0.7 / max(k, 1)) if k > 1 else np.zeros(1)
     for ax, m in zip(axes, metrics, strict=True):
@@ -187,7 +197,7 @@ def replication_metrics(
     n = df["n"].max() if "n" in df and len(df) else float("nan")
     what = vs[0] if k == 1 else f"{k} variants"
     fig.suptitle(f"Mean over replications with 95 % CI - {what}, n = {n:g} replications")
-    return fig
+    return root(fig)
 
 
 def _running_ci(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -210,9 +220,13 @@ def replication_trace(
     country: str = "ALL",
     variants: Sequence[str] | None = None,
     point: int | None = None,
+    *,
+    ax: Axes | None = None,
+    figsize: Size | None = None,
 ) -> Figure:
     """Running mean of ``metric`` (for ``country``) with its 95 % CI band as replications
-    accumulate, one line per variant: shows whether the number of replications is enough."""
+    accumulate, one line per variant: shows whether the number of replications is enough.
+    Draws into ``ax`` when given (the title then goes on the axes); ``figsize`` in inches."""
     df = runs_df
     sel = (df["metric"] == metric) & (df["country"] == country)
     if point is None and "point" in df:
@@ -224,8 +238,8 @@ def replication_trace(
         raise ValueError(f"no runs for metric {metric!r}, country {country!r}")
     vs = list(dict.fromkeys(sub["variant"].astype(str))) if variants is None else list(variants)
     vstyle = variant_colors(vs)
-    fig = new_figure(8.5, 4.4)
-    ax = fig.subplots()
+    own = ax is None
+    fig, ax = target_axes(ax, figsize, (8.5, 4.4))
     ylo, yhi = np.inf, -np.inf
     for v in vs:
         s = sub[sub["variant"].astype(str) == v].sort_values("replication", kind="stable")
@@ -248,8 +262,12 @@ def replication_trace(
         pad = max((yhi - ylo) * 0.08, 1e-9)
         ax.set_ylim(ylo - pad, yhi + pad)
     ax.legend(title="variant (band: 95 % CI)", loc="best", frameon=False)
-    fig.suptitle(f"Convergence of {metric} [{country}] over replications")
-    return fig
+    title = f"Convergence of {metric} [{country}] over replications"
+    if own:
+        fig.suptitle(title)
+    else:
+        ax.set_title(title)
+    return root(fig)
 
 
 @styled
@@ -257,12 +275,16 @@ def comparison_forest(
     comparison_df: pd.DataFrame,
     metrics: Sequence[str] | None = None,
     countries: Sequence[str] | None = None,
+    *,
+    fig: FigureBase | None = None,
+    figsize: Size | None = None,
 ) -> Figure:
     """Forest plot of paired differences (variant - baseline) with their 95 % CI.
 
     One panel per metric; rows are countries (default ``ALL`` only) and, within a country,
     variants (colour and marker). A filled marker means the interval excludes zero; the dashed
-    line is zero (no difference).
+    line is zero (no difference). Draws into ``fig`` (a figure or sub-figure) when given;
+    ``figsize`` in inches (default: sized to the content).
     """
     df = comparison_df
     metrics = _pick_metrics(df, metrics)
@@ -280,10 +302,12 @@ def comparison_forest(
     panel_cs = {
         m: [c for c in countries if c in set(df.loc[df["metric"] == m, "country"])] for m in metrics
     }
-    fig = new_figure(4.0 * ncols + 1.2, 1.0)
+    own = fig is None and figsize is None
+    fig = target_figure(fig, figsize, (4.0 * ncols + 1.2, 1.0))
     heights = [float(max(len(panel_cs[m]), 1) * (k + 1) - 1) for m in metrics]
     axes, h = _ragged_grid(fig, heights, ncols, 0.2, 0.9)
-    fig.set_size_inches(4.0 * ncols + 1.2, h + 0.8)
+    if own:
+        root(fig).set_size_inches(4.0 * ncols + 1.2, h + 0.8)
     ccol = country_colors(countries)
     for ax, m in zip(axes, metrics, strict=True):
         sub = df[df["metric"] == m]
@@ -341,7 +365,7 @@ def comparison_forest(
         f"Difference from {base!r} (paired, 95 % CI; filled = excludes 0) - {where}, "
         f"n = {n:g} replications"
     )
-    return fig
+    return root(fig)
 
 
 @styled
@@ -352,12 +376,16 @@ def sweep_response(
     outcome: str,
     country: str = "ALL",
     max_levels: int = 25,
+    *,
+    ax: Axes | None = None,
+    figsize: Size | None = None,
 ) -> Figure:
     """Mean of ``outcome`` against the swept parameter ``param``, with a 95 % CI band.
 
     With few distinct parameter values, one mean per value (over replications and any other
     swept parameters); with many (random/Sobol designs), per-point means as dots and the mean
-    in ten quantile bins of ``param``. One line per variant.
+    in ten quantile bins of ``param``. One line per variant. Draws into ``ax`` when given (the
+    title then goes on the axes); ``figsize`` in inches.
     """
     if param not in points_df:
         raise ValueError(f"parameter {param!r} not in the points table")
@@ -367,8 +395,8 @@ def sweep_response(
     df = sel.merge(points_df[["point", param]], on="point", how="inner")
     vs = list(dict.fromkeys(df["variant"].astype(str)))
     vstyle = variant_colors(vs)
-    fig = new_figure(8.5, 4.6)
-    ax = fig.subplots()
+    own = ax is None
+    fig, ax = target_axes(ax, figsize, (8.5, 4.6))
     levels = df[param].nunique()
     for v in vs:
         s = df[df["variant"].astype(str) == v]
@@ -395,22 +423,33 @@ def sweep_response(
     ax.set_ylabel(f"mean {metric_label(outcome)}")
     ax.legend(title="variant (band: 95 % CI)", frameon=False, loc="best")
     how = "per value" if levels <= max_levels else "dots: points; line: decile bins"
-    fig.suptitle(f"Response of {outcome} [{country}] to {param} ({how})")
-    return fig
+    title = f"Response of {outcome} [{country}] to {param} ({how})"
+    if own:
+        fig.suptitle(title)
+    else:
+        ax.set_title(title)
+    return root(fig)
 
 
 @styled
-def sensitivity_bars(sensitivity_df: pd.DataFrame, outcomes: Sequence[str] | None = None) -> Figure:
+def sensitivity_bars(
+    sensitivity_df: pd.DataFrame,
+    outcomes: Sequence[str] | None = None,
+    *,
+    fig: FigureBase | None = None,
+    figsize: Size | None = None,
+) -> Figure:
     """Sobol first-order (S1) and total (ST) indices with their confidence intervals.
 
-    One panel per outcome; parameters on the y axis sorted by ST.
+    One panel per outcome; parameters on the y axis sorted by ST. Draws into ``fig`` (a
+    figure or sub-figure) when given; ``figsize`` in inches.
     """
     df = sensitivity_df
     outs = list(dict.fromkeys(df["outcome"].astype(str))) if outcomes is None else list(outcomes)
     n_par = df["parameter"].nunique()
     ncols = min(2, len(outs))
     nrows = math.ceil(len(outs) / ncols)
-    fig = new_figure(5.5 * ncols + 0.5, 1.2 + nrows * (0.9 + 0.45 * n_par))
+    fig = target_figure(fig, figsize, (5.5 * ncols + 0.5, 1.2 + nrows * (0.9 + 0.45 * n_par)))
     axes = _grid(fig, len(outs), ncols)
     for ax, o in zip(axes, outs, strict=True):
         s = df[df["outcome"].astype(str) == o].sort_values("ST", kind="stable")
@@ -435,4 +474,4 @@ def sensitivity_bars(sensitivity_df: pd.DataFrame, outcomes: Sequence[str] | Non
         ax.grid(axis="y", visible=False)
     axes[0].legend(loc="lower right", frameon=False)
     fig.suptitle("Sobol sensitivity indices (bars: 95 % confidence)")
-    return fig
+    return root(fig)

@@ -9,19 +9,23 @@ from typing import Any
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from samplesim.plots._common import (
     ALL_COLOR,
+    Size,
     country_colors,
-    new_figure,
+    root,
     run_tables,
     save_figure,
     sort_countries,
     styled,
+    target_axes,
+    target_figure,
     title_with,
 )
 
@@ -63,7 +67,7 @@ _INV_STATES = (
 )
 
 
-def _country_legend(fig: Figure, countries: list[str], title: str = "lead country", **kw: Any):
+def _country_legend(fig: FigureBase, countries: list[str], title: str = "lead country", **kw: Any):
     colors = country_colors(countries)
     handles = [Patch(facecolor=colors[c], label=c) for c in countries]
     kw.setdefault("loc", "outside right upper")
@@ -82,18 +86,21 @@ def _outcome_category(p: pd.DataFrame) -> pd.Series:
 
 
 @styled
-def funnel(result_or_proposals: Any) -> Figure:
+def funnel(
+    result_or_proposals: Any, *, fig: FigureBase | None = None, figsize: Size | None = None
+) -> Figure:
     """Proposals per stage by lead country (stacked bars), and where/why proposals ended.
 
     Left: submitted -> screened -> legally cleared -> shortlisted -> approved -> samples in
     hand, stacked by country. Right: proposals by terminal state, blocked ones split by the
-    rule that blocked them (the rule name from ``reason``), stacked by country.
+    rule that blocked them (the rule name from ``reason``), stacked by country. Draws into
+    ``fig`` (a figure or sub-figure) when given; ``figsize`` in inches.
     """
     rt = run_tables(result_or_proposals)
     p = rt.proposals
     countries = sort_countries(p["country"].astype(str).unique())
     colors = country_colors(countries)
-    fig = new_figure(11, 4.6)
+    fig = target_figure(fig, figsize, (11, 4.6))
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.15, 1])
     counts = (
         pd.DataFrame({s: pd.Series(_STAGE_TEST[s](p), index=p.index) for s in FUNNEL_STAGES})
@@ -150,7 +157,7 @@ def funnel(result_or_proposals: Any) -> Figure:
     ax2.grid(axis="y", visible=False)
     _country_legend(fig, countries)
     fig.suptitle(title_with(rt.label, f"Proposal funnel ({len(p)} proposals)"))
-    return fig
+    return root(fig)
 
 
 def _wrap(s: str, width: int) -> str:
@@ -174,12 +181,15 @@ def _sample_types(p: pd.DataFrame, initial: dict[str, float] | None) -> list[str
 
 
 @styled
-def allocation(result: Any) -> Figure:
+def allocation(
+    result: Any, *, fig: FigureBase | None = None, figsize: Size | None = None
+) -> Figure:
     """Grams granted by lead country and sample type, and what became of the inventory.
 
     Left: stacked bars of grams finally granted (g) per country, one colour per sample type.
     Right: per sample type (and in total), the share of the initial inventory consumed, on
     loan, reserved and remaining at the end of the run, with the share granted over the run.
+    Draws into ``fig`` (a figure or sub-figure) when given; ``figsize`` in inches.
     """
     rt = run_tables(result)
     p = rt.proposals
@@ -187,7 +197,7 @@ def allocation(result: Any) -> Figure:
     tcol = _type_colors(types)
     countries = sort_countries(p["country"].astype(str).unique())
     ccol = country_colors(countries)
-    fig = new_figure(11, 4.6)
+    fig = target_figure(fig, figsize, (11, 4.6))
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.2, 1])
     x = np.arange(len(countries))
     bottom = np.zeros(len(countries))
@@ -272,7 +282,7 @@ def allocation(result: Any) -> Figure:
     ax2.set_xlabel("share of initial inventory at the end of the run (%)")
     ax2.set_title("Inventory at the end of the run")
     fig.suptitle(title_with(rt.label, "Allocation of samples"))
-    return fig
+    return root(fig)
 
 
 def _pct_fmt(v: float, _pos: Any = None) -> str:
@@ -291,17 +301,18 @@ def _ecdf(ax: Any, values: np.ndarray, n_total: int, x_end: float, **kw: Any) ->
 
 
 @styled
-def timing(result: Any) -> Figure:
+def timing(result: Any, *, fig: FigureBase | None = None, figsize: Size | None = None) -> Figure:
     """ECDFs of days from submission to decision and to samples in hand, by lead country.
 
     The curves are fractions of *all* that country's proposals, so a curve that stays below 1
-    shows the share that never got there (blocked, declined, pending).
+    shows the share that never got there (blocked, declined, pending). Draws into ``fig`` (a
+    figure or sub-figure) when given; ``figsize`` in inches.
     """
     rt = run_tables(result)
     p = rt.proposals
     countries = sort_countries(p["country"].astype(str).unique())
     colors = country_colors([*countries, "ALL"])
-    fig = new_figure(11, 4.4)
+    fig = target_figure(fig, figsize, (11, 4.4))
     axes = fig.subplots(1, 2, sharey=True)
     for ax, col, what in zip(
         axes,
@@ -346,7 +357,7 @@ def timing(result: Any) -> Figure:
     handles.append(Line2D([], [], color=ALL_COLOR, lw=2.4, ls="--", label="ALL"))
     fig.legend(handles=handles, title="lead country", loc="outside right upper", frameon=False)
     fig.suptitle(title_with(rt.label, "Time to decision and to samples (ECDF)"))
-    return fig
+    return root(fig)
 
 
 # --- timeline -------------------------------------------------------------------------------
@@ -423,13 +434,16 @@ def _select_rows(p: pd.DataFrame, max_rows: int) -> tuple[pd.DataFrame, str]:
 
 
 @styled
-def timeline(result: Any, max_rows: int = 40) -> Figure:
+def timeline(
+    result: Any, max_rows: int = 40, *, ax: Axes | None = None, figsize: Size | None = None
+) -> Figure:
     """Calendar Gantt chart of each proposal's stages in one run.
 
     One row per proposal (id, institution, country; labels in the country colour), one bar
     segment per workflow phase, rule-induced delays (``rule_wait`` .. ``rule`` events) drawn
     over them hatched, and a marker where the proposal ended. Runs with more than ``max_rows``
-    proposals show the first ``max_rows`` shortlisted ones (the title says so).
+    proposals show the first ``max_rows`` shortlisted ones (the title says so). Draws into
+    ``ax`` when given (legend and title then go on the axes); ``figsize`` in inches.
     """
     rt = run_tables(result)
     p = rt.proposals.sort_values(["submitted_day", "proposal_id"], kind="stable")
@@ -447,8 +461,8 @@ def timeline(result: Any, max_rows: int = 40) -> Figure:
         term = ev[ev["kind"] == "terminal"].drop_duplicates("proposal_id", keep="last")
         end_day = dict(zip(term["proposal_id"], term["day"].astype(float), strict=True))
     n = len(p)
-    fig = new_figure(12, 2.2 + 0.27 * max(n, 4))
-    ax = fig.subplots()
+    own = ax is None
+    fig, ax = target_axes(ax, figsize, (12, 2.2 + 0.27 * max(n, 4)))
     ccol = country_colors(p["country"].astype(str).unique())
     used_phases: list[str] = []
     days = p[day_cols].to_numpy(dtype=float)
@@ -533,14 +547,23 @@ def timeline(result: Any, max_rows: int = 40) -> Figure:
         Line2D([], [], marker=m, color=c, ls="none", mew=1.6, label=lab)
         for m, c, lab in used_ends.values()
     ]
-    fig.legend(
-        handles=handles, loc="outside lower center", ncols=min(5, len(handles)) or 1, frameon=False
-    )
+    ncols = min(5, len(handles)) or 1
     title = f"Timeline of each proposal ({n} proposals)"
     if note:
         title = f"Timeline of each proposal - showing {note}"
-    fig.suptitle(title_with(rt.label, title))
-    return fig
+    if own:
+        fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
+        fig.suptitle(title_with(rt.label, title))
+    else:
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncols=ncols,
+            frameon=False,
+        )
+        ax.set_title(title_with(rt.label, title))
+    return root(fig)
 
 
 def _short(s: str, width: int) -> str:
@@ -548,10 +571,13 @@ def _short(s: str, width: int) -> str:
 
 
 @styled
-def inventory_over_time(result: Any) -> Figure:
+def inventory_over_time(
+    result: Any, *, fig: FigureBase | None = None, figsize: Size | None = None
+) -> Figure:
     """Grams consumed / on loan / reserved / remaining over calendar time, per sample type.
 
     Stacked step areas (the four always sum to the initial grams); one panel per sample type.
+    Draws into ``fig`` (a figure or sub-figure) when given; ``figsize`` in inches.
     """
     rt = run_tables(result)
     inv = rt.inventory
@@ -567,7 +593,7 @@ def inventory_over_time(result: Any) -> Figure:
         horizon = max(horizon, float(ev["day"].max()))
     ncols = min(2, len(types))
     nrows = math.ceil(len(types) / ncols)
-    fig = new_figure(11, 1.4 + 3.0 * nrows)
+    fig = target_figure(fig, figsize, (11, 1.4 + 3.0 * nrows))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, t in zip(axes, types, strict=False):
         g = inv[inv["sample_type"].astype(str) == t].drop_duplicates("day", keep="last")
@@ -592,7 +618,7 @@ def inventory_over_time(result: Any) -> Figure:
     handles = [Patch(facecolor=c, label=lab) for _, lab, c in reversed(_INV_STATES)]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
     fig.suptitle(title_with(rt.label, "Inventory over time by sample type"))
-    return fig
+    return root(fig)
 
 
 #: File name -> figure function, as written by :func:`save_run_plots`.

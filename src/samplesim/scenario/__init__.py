@@ -3,7 +3,8 @@
 This layer knows nothing of simpy, files other than the scenario, plots or executors.
 """
 
-from samplesim.scenario.errors import Problem, ScenarioError
+from samplesim.scenario.checks import check_warnings
+from samplesim.scenario.errors import Problem, ScenarioError, ScenarioWarning
 from samplesim.scenario.loader import (
     build_scenario,
     load_raw,
@@ -19,8 +20,10 @@ __all__ = [
     "Problem",
     "Scenario",
     "ScenarioError",
+    "ScenarioWarning",
     "apply_override",
     "build_scenario",
+    "check_warnings",
     "load_raw",
     "load_scenario",
     "raw_digest",

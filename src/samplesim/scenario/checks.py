@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from samplesim.distributions import Distribution
@@ -10,7 +11,11 @@ from samplesim.rules import EFFECTS
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.schema import Scenario
 
-__all__ = ["check_scenario"]
+__all__ = ["COUNTRY_CODE", "check_scenario", "check_warnings"]
+
+#: A well-formed country code: two capital letters, the shape of ISO 3166-1 alpha-2 (``RU``).
+#: Three letters are refused so that no code can be mistaken for the ``ALL`` aggregate.
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 
 
 class _Checker:
@@ -47,6 +52,17 @@ class _Checker:
                 self.fail(f"{path}[{i}].name", f"duplicate name {n!r}")
             seen.add(n)
 
+    def countries(self, path: str, values: Iterable[str], known: list[str]) -> None:
+        """Countries the scenario knows, or any well-formed code (a sanctions list may name
+        countries without applicants: :func:`check_warnings` notes when none applies)."""
+        for v in values:
+            if v not in known and not COUNTRY_CODE.fullmatch(v):
+                self.fail(
+                    path,
+                    f"{v!r} is not a country code (two capital letters, ISO 3166-1 alpha-2, "
+                    f"e.g. RU; known here: {', '.join(known)})",
+                )
+
     def known(self, path: str, values: Iterable[str], known: list[str], what: str) -> None:
         for v in values:
             if v not in known:
@@ -80,7 +96,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
         if not c.close_day > c.open_day:
             ck.fail(f"{p}.close_day", f"must be after open_day ({c.open_day:g})")
         last_close = max(last_close, c.close_day)
-        ck.known(f"{p}.eligible_countries", c.eligible_countries, countries, "country")
+        ck.countries(f"{p}.eligible_countries", c.eligible_countries, countries)
         ck.positive(f"{p}.max_grams_per_proposal", c.max_grams_per_proposal)
         if not 0.0 <= c.reserve_fraction < 1.0:
             ck.fail(f"{p}.reserve_fraction", f"must be in [0, 1) (got {c.reserve_fraction})")
@@ -168,13 +184,13 @@ def check_scenario(sc: Scenario) -> list[Problem]:
             ck.fail(f"{p}.effect", f"unknown effect {r.effect!r} (known: {', '.join(EFFECTS)})")
         s = r.selector
         for key in ("countries", "partner_countries", "any_member_countries"):
-            ck.known(f"{p}.selector.{key}", getattr(s, key), countries, "country")
+            ck.countries(f"{p}.selector.{key}", getattr(s, key), countries)
         ck.known(f"{p}.selector.sample_types", s.sample_types, types, "sample type")
         inst_names = [i.name for i in sc.institutions] + [q.institution for q in sc.partners]
         ck.known(f"{p}.selector.institutions", s.institutions, inst_names, "institution")
         ck.prob(f"{p}.success_probability", r.success_probability)
         for country, v in r.by_country.items():
-            ck.known(f"{p}.by_country", [country], countries, "country")
+            ck.countries(f"{p}.by_country", [country], countries)
             ck.prob(f"{p}.by_country.{country}", v)
         ck.duration(f"{p}.delay", r.delay)
         ck.duration(f"{p}.fallback_delay", r.fallback_delay)
@@ -230,7 +246,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     if not 0 < al.max_share <= 1:
         ck.fail("allocation.max_share", f"must be in (0, 1] (got {al.max_share})")
     for country, q in al.quota.items():
-        ck.known("allocation.quota", [country], countries, "country")
+        ck.countries("allocation.quota", [country], countries)
         ck.nonneg(f"allocation.quota.{country}", q)
     ck.duration("allocation.approval_delay", al.approval_delay)
 
@@ -239,6 +255,33 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     ck.duration("logistics.shipping_delay", lg.shipping_delay)
     ck.duration("logistics.loan_days", lg.loan_days)
     for country, dist in lg.shipping_by_country.items():
-        ck.known("logistics.shipping_by_country", [country], countries, "country")
+        ck.countries("logistics.shipping_by_country", [country], countries)
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
     return ck.problems
+
+
+def check_warnings(sc: Scenario) -> list[Problem]:
+    """Things that are valid but probably not meant: a country list (a selector, eligibility,
+    a per-country table) none of whose countries has an applicant, partner or reviewer."""
+    known = set(sc.countries)
+    lists: list[tuple[str, Iterable[str]]] = []
+    for i, c in enumerate(sc.calls):
+        lists.append((f"calls[{i}].eligible_countries", c.eligible_countries))
+    for i, r in enumerate(sc.rules):
+        for key in ("countries", "partner_countries", "any_member_countries"):
+            lists.append((f"rules[{i}].selector.{key}", getattr(r.selector, key)))
+        lists.append((f"rules[{i}].by_country", r.by_country))
+    lists.append(("allocation.quota", sc.allocation.quota))
+    lists.append(("logistics.shipping_by_country", sc.logistics.shipping_by_country))
+    out = []
+    for path, values in lists:
+        values = list(values)
+        if values and not known.intersection(values):
+            out.append(
+                Problem(
+                    path,
+                    f"no applicant, partner or reviewer is from {', '.join(values)}, "
+                    "so this never applies",
+                )
+            )
+    return out

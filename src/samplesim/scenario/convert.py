@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
+import attrs
 import cattrs
+from cattrs.cols import list_structure_factory
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from samplesim.distributions import Distribution, DistributionError, parse_distribution
@@ -15,9 +17,38 @@ from samplesim.scenario.errors import Problem
 __all__ = ["CONVERTER", "structure"]
 
 
+class Mismatch(TypeError):
+    """A value of the wrong type or outside a fixed set; rendered in plain words."""
+
+    def __init__(self, expected: str, value: Any, message: str | None = None) -> None:
+        self.expected = expected
+        self.value = value
+        super().__init__(message or f"expected {expected}, got {describe(value)}")
+
+
+def describe(value: Any) -> str:
+    """``a string ('nine')``: the TOML kind of ``value`` with a short repr."""
+    if isinstance(value, bool):
+        kind = "a boolean"
+    elif isinstance(value, int | float):
+        kind = "a number"
+    elif isinstance(value, str):
+        kind = "a string"
+    elif isinstance(value, dt.datetime | dt.date):
+        kind = "a date"
+    elif isinstance(value, dict):
+        return "a table"
+    elif isinstance(value, list | tuple):
+        return "a list"
+    else:
+        kind = type(value).__name__
+    text = repr(value.isoformat() if isinstance(value, dt.date) else value)
+    return f"{kind} ({text if len(text) <= 40 else text[:37] + '...'})"
+
+
 def _number(value: Any, _t: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"must be a number (got {value!r})")
+        raise Mismatch("a number", value)
     if not math.isfinite(value):
         raise ValueError(f"must be a finite number (got {value!r})")
     return float(value)
@@ -25,19 +56,19 @@ def _number(value: Any, _t: Any) -> float:
 
 def _integer(value: Any, _t: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"must be a whole number (got {value!r})")
+        raise Mismatch("a whole number", value)
     return value
 
 
 def _string(value: Any, _t: Any) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"must be a string (got {value!r})")
+        raise Mismatch("a string", value)
     return value
 
 
 def _boolean(value: Any, _t: Any) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"must be true or false (got {value!r})")
+        raise Mismatch("true or false", value)
     return value
 
 
@@ -51,7 +82,43 @@ def _date(value: Any, _t: Any) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise TypeError(f"must be a date like 2023-11-01 (got {value!r})")
+    raise Mismatch("a date like 2023-11-01", value)
+
+
+def _is_literal(t: Any) -> bool:
+    return get_origin(t) is Literal
+
+
+def _literal(value: Any, t: Any) -> Any:
+    allowed = get_args(t)
+    if value in allowed and type(value) in {type(a) for a in allowed}:
+        return value
+    choices = ", ".join(str(a) for a in allowed)
+    if isinstance(value, str):
+        raise Mismatch(f"one of: {choices}", value, f"{value!r} is not one of: {choices}")
+    raise Mismatch(f"one of: {choices}", value)
+
+
+def _is_container(t: Any) -> bool:
+    return get_origin(t) in (list, dict) or attrs.has(t)
+
+
+def _checked_container(t: Any, conv: cattrs.Converter) -> Any:
+    """cattrs' own hook for a list, table or class, with a plain type check first (a string
+    where a list is expected would otherwise be split into characters)."""
+    if get_origin(t) is list:
+        inner, want, kinds = list_structure_factory(t, conv), "a list", (list, tuple)
+    elif get_origin(t) is dict:
+        inner, want, kinds = conv.gen_structure_mapping(t), "a table", (dict,)
+    else:
+        inner, want, kinds = conv.gen_structure_attrs_fromdict(t), "a table", (dict,)
+
+    def hook(value: Any, _t: Any) -> Any:
+        if not isinstance(value, kinds):
+            raise Mismatch(want, value)
+        return inner(value, _t)
+
+    return hook
 
 
 def _distribution(value: Any, _t: Any) -> Distribution:
@@ -71,6 +138,8 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(dt.date, _date)
     conv.register_structure_hook(Distribution, _distribution)
     conv.register_structure_hook(Any, _any)
+    conv.register_structure_hook_func(_is_literal, _literal)
+    conv.register_structure_hook_factory(_is_container, _checked_container)
     conv.register_unstructure_hook(Distribution, lambda d: d.to_dict())
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     return conv
@@ -92,8 +161,24 @@ def _note_path(exc: BaseException) -> str:
     return ""
 
 
-def _message(exc: BaseException) -> tuple[str, str]:
-    """(extra path suffix, message) for a leaf exception."""
+def _date_hint(path: str, exc: BaseException) -> str:
+    """For a quoted date given to a ``*_day`` / ``*_days`` key: how to write it unquoted."""
+    value = getattr(exc, "value", None)
+    key = path.rsplit(".", 1)[-1]
+    index = key.find("[")
+    key, in_list = (key[:index], True) if index >= 0 else (key, False)
+    if not isinstance(value, str) or not key.endswith(("_day", "_days")):
+        return ""
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return ""
+    shown = f"[{day.isoformat()}]" if in_list else day.isoformat()
+    return f" (TOML dates are written unquoted: {key} = {shown})"
+
+
+def _message(exc: BaseException, path: str = "") -> tuple[str, str]:
+    """(extra path suffix, message) for a leaf exception at ``path``, in plain words."""
     if isinstance(exc, ForbiddenExtraKeysError):
         keys = ", ".join(sorted(exc.extra_fields))
         return "", f"unknown key{'s' if len(exc.extra_fields) > 1 else ''}: {keys}"
@@ -101,12 +186,12 @@ def _message(exc: BaseException) -> tuple[str, str]:
         return "", "required key is missing"
     if isinstance(exc, DistributionError):
         return (f".{exc.path}" if exc.path else ""), str(exc)
-    if isinstance(exc, TypeError | ValueError):
-        msg = str(exc)
-        if "Literal" in msg or "not in" in msg or msg.startswith("'") or not msg:
-            return "", f"invalid value ({msg})"
-        return "", msg
-    return "", f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, Mismatch):
+        return "", str(exc) + _date_hint(path, exc)
+    if isinstance(exc, TypeError | ValueError) and str(exc):
+        return "", str(exc)
+    # Anything else comes from inside the structuring machinery: never show its internals.
+    return "", "invalid value"
 
 
 def _walk(exc: BaseException, prefix: str, out: list[Problem]) -> None:
@@ -118,7 +203,7 @@ def _walk(exc: BaseException, prefix: str, out: list[Problem]) -> None:
         for key in sorted(exc.extra_fields):
             out.append(Problem(_clean(f"{prefix}.{key}"), "unknown key"))
         return
-    suffix, message = _message(exc)
+    suffix, message = _message(exc, _clean(prefix))
     out.append(Problem(_clean(prefix + suffix), message))
 
 
@@ -135,5 +220,5 @@ def structure(raw: dict[str, Any], cls: type, prefix: str = "") -> tuple[Any, li
         _walk(exc, prefix, problems)
         return None, problems
     except (TypeError, ValueError, KeyError) as exc:
-        suffix, message = _message(exc)
+        suffix, message = _message(exc, _clean(prefix))
         return None, [Problem(_clean(prefix + suffix), message)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["Problem", "ScenarioError"]
+__all__ = ["Problem", "ScenarioError", "ScenarioWarning"]
 
 
 @attrs.frozen
@@ -31,3 +31,7 @@ class ScenarioError(Exception):
         n = len(self.problems)
         head = f"{self.source}: {n} problem{'s' if n != 1 else ''}"
         return "\n".join([head, *(f"  {p}" for p in self.problems)])
+
+
+class ScenarioWarning(UserWarning):
+    """A scenario is valid but something in it probably is not meant (it never applies)."""

@@ -10,14 +10,15 @@ import datetime as dt
 import hashlib
 import json
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from samplesim.scenario.checks import check_scenario
+from samplesim.scenario.checks import check_scenario, check_warnings
 from samplesim.scenario.convert import structure
-from samplesim.scenario.errors import Problem, ScenarioError
+from samplesim.scenario.errors import Problem, ScenarioError, ScenarioWarning
 from samplesim.scenario.overrides import OverrideError, apply_override, deep_merge
 from samplesim.scenario.schema import Scenario
 
@@ -203,11 +204,16 @@ def load_scenario(
 ) -> Scenario:
     """Load, check and return the scenario in ``path`` (optionally one of its variants).
 
+    Emits a :class:`ScenarioWarning` for each :func:`check_warnings` finding.
+
     Raises:
         ScenarioError: naming the file and the key path of every problem.
     """
     raw = load_raw(path)
-    return build_scenario(raw, source=str(path), variant=variant, overrides=overrides)
+    sc = build_scenario(raw, source=str(path), variant=variant, overrides=overrides)
+    for w in check_warnings(sc):
+        warnings.warn(ScenarioWarning(f"{path}: {w}"), stacklevel=2)
+    return sc
 
 
 def validate_file(path: str | Path) -> list[Problem]:
