@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from samplesim.errors import UserError
 from samplesim.outcomes import SimulationResult
+from samplesim.paths import ensure_dir
 from samplesim.plots._common import RunTables, run_tables, save_figure
 from samplesim.plots.many import (
     comparison_forest,
@@ -244,5 +245,5 @@ def save_dir_plots(path: str | Path, out_dir: str | Path | None = None, dpi: int
     path = Path(path)
     out = Path(out_dir) if out_dir is not None else path / "plots"
     detect_kind(path)
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     return [save_figure(fig, out / name, dpi=dpi) for name, _, fig in dir_figures(path)]
