@@ -194,6 +194,14 @@ def test_plot_refuses_plots_symlink(tmp_path, capsys):
     assert main(["plot", str(out)]) == 2
     assert "symbolic link" in capsys.readouterr().err
     assert list(target.iterdir()) == []
+    # A symlinked figure file is replaced, not written through.
+    (out / "plots").unlink()
+    (out / "plots").mkdir()
+    (target / "passwd").write_text("root")
+    (out / "plots" / "funnel.png").symlink_to(target / "passwd")
+    assert main(["plot", str(out)]) == 0
+    assert (target / "passwd").read_text() == "root"
+    assert not (out / "plots" / "funnel.png").is_symlink()
 
 
 def _modes(root: Path) -> dict[str, int]:

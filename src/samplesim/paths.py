@@ -105,12 +105,12 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, writer: Callable[[str], None]) -> None:
-    """Write ``path`` atomically: ``writer(tmp)`` fills a temporary file in the same folder,
-    which gets the umask-following mode and is renamed over ``path`` (a symlink there is
-    replaced, not followed)."""
+def atomic_write(path: Path, writer: Callable[[str], None], suffix: str = ".tmp") -> None:
+    """Write ``path`` atomically: ``writer(tmp)`` fills a temporary file (name ending in
+    ``suffix``) in the same folder, which gets the umask-following mode and is renamed over
+    ``path`` (a symlink there is replaced, not followed)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     try:
         try:
             os.fchmod(fd, file_mode())

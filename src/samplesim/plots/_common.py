@@ -20,8 +20,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from samplesim.paths import atomic_write
-
 __all__ = [
     "ALL_COLOR",
     "COUNTRY_COLORS",
@@ -179,12 +177,10 @@ def new_figure(width: float, height: float) -> Figure:
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 130) -> Path:
-    """Save ``fig`` as PNG (in the package style; atomically, a symlink at ``path`` replaced,
-    not followed; umask-following mode) and release its artists."""
+    """Save ``fig`` as PNG (in the package style) and release its artists."""
     path = Path(path)
     with matplotlib.rc_context(STYLE):
-        fmt = path.suffix.lstrip(".") or "png"
-        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, facecolor="white", format=fmt))
+        fig.savefig(path, dpi=dpi, facecolor="white")
     fig.clear()
     return path
 
