@@ -41,6 +41,7 @@ from samplesim.errors import ExperimentError, UserError, check_seed
 from samplesim.executors import make_executor
 from samplesim.outcomes import SUMMARY_COLUMNS
 from samplesim.output import make_manifest, write_json
+from samplesim.paths import atomic_write, ensure_dir
 from samplesim.progress import RunProgress
 from samplesim.scenario import Scenario, build_scenario, load_raw, raw_digest
 from samplesim.scenario.convert import CONVERTER
@@ -524,12 +525,15 @@ def _finish(
     errors = errors[errors["key"].isin(keys)].reset_index(drop=True)
     if store.out is not None:
         out = store.out
-        runs.to_parquet(out / "runs.parquet", index=False)
+        atomic_write(out / "runs.parquet", lambda tmp: runs.to_parquet(tmp, index=False))
         for name, df in tables.items():
             if df is not None:
-                df.to_csv(out / f"{name}.csv", index=False, float_format="%.10g")
+                atomic_write(
+                    out / f"{name}.csv",
+                    lambda tmp, df=df: df.to_csv(tmp, index=False, float_format="%.10g"),
+                )
         if len(errors):
-            errors.to_csv(out / "errors.csv", index=False)
+            atomic_write(out / "errors.csv", lambda tmp: errors.to_csv(tmp, index=False))
         finished = sorted(store.done_keys() & keys)
         write_json(
             out / "manifest.json",
@@ -771,8 +775,10 @@ def compare(
             import matplotlib.pyplot as plt
 
             fig = plotting.comparison_forest(comp)
-            (store.out / "plots").mkdir(exist_ok=True)
-            fig.savefig(store.out / "plots" / "comparison.png", dpi=120)
+            atomic_write(
+                ensure_dir(store.out / "plots") / "comparison.png",
+                lambda tmp: fig.savefig(tmp, dpi=120, format="png"),
+            )
             plt.close(fig)
     return ExperimentResult(
         "comparison",

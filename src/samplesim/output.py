@@ -2,6 +2,8 @@
 
 Outputs are first written into a hidden sibling directory and moved into place only when
 everything succeeded, so a failed or interrupted command leaves no half-written directory.
+An existing directory is replaced only when its ``manifest.json`` is provably samplesim's own
+(:data:`MANIFEST_MARKER` and the expected ``kind``, see :func:`manifest_problem`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import os
 import platform
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -20,16 +23,23 @@ from typing import Any
 
 from samplesim.errors import UserError
 from samplesim.outcomes import SimulationResult
+from samplesim.paths import atomic_write, dir_mode, ensure_dir, refuse_symlink
 from samplesim.scenario import Scenario
 
 __all__ = [
+    "MANIFEST_MARKER",
     "atomic_dir",
     "make_manifest",
+    "manifest_problem",
     "package_versions",
     "write_json",
     "write_run",
     "write_text",
 ]
+
+#: Key (with value :data:`MANIFEST_VERSION`) that marks a manifest written by samplesim.
+MANIFEST_MARKER = "samplesim_manifest"
+MANIFEST_VERSION = 1
 
 _PACKAGES = (
     "samplesim",
@@ -56,8 +66,10 @@ def package_versions() -> dict[str, str]:
 
 
 def make_manifest(sc: Scenario, **extra: Any) -> dict[str, Any]:
-    """The manifest of an output directory: scenario identity, versions, command, ``extra``."""
+    """The manifest of an output directory: marker, scenario identity, versions, command,
+    ``extra`` (which should hold ``kind``)."""
     return {
+        MANIFEST_MARKER: MANIFEST_VERSION,
         "scenario": sc.name,
         "scenario_file": sc.source,
         "scenario_digest": sc.digest,
@@ -74,44 +86,80 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temp file in the same folder + rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    """Write ``text`` to ``path`` atomically (temp file in the same folder + rename; a
+    symlink at ``path`` is replaced, not followed; the mode follows the umask)."""
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def manifest_problem(out: Path, kinds: tuple[str, ...]) -> str | None:
+    """Why ``out/manifest.json`` does not prove ``out`` is samplesim's output of one of
+    ``kinds`` (None if it does): it must be a regular file (not a symlink) holding a JSON
+    object with ``"samplesim_manifest": 1`` and such a ``kind``."""
+    f = Path(out) / "manifest.json"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        st = os.lstat(f)
+    except FileNotFoundError:
+        return "exists and is not a samplesim output directory (no manifest.json)"
+    except OSError as exc:
+        return f"cannot read manifest.json ({exc.strerror})"
+    if stat.S_ISLNK(st.st_mode):
+        return "manifest.json is a symbolic link"
+    if not stat.S_ISREG(st.st_mode):
+        return "manifest.json is not a regular file"
+    try:
+        fd = os.open(f, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return "is not a samplesim output directory (manifest.json is not valid JSON)"
+    if not isinstance(data, dict) or data.get(MANIFEST_MARKER) != MANIFEST_VERSION:
+        return (
+            f"is not a samplesim output directory (manifest.json has no {MANIFEST_MARKER} "
+            "marker: another program's file, or written by samplesim 0.1; remove the "
+            "directory yourself or choose another --out)"
+        )
+    if data.get("kind") not in kinds:
+        return f"holds samplesim output of kind {data.get('kind')!r}, not {' or '.join(kinds)}"
+    return None
+
+
+def _check_replaceable(out: Path, kind: str) -> bool:
+    """UserError unless ``out`` is absent, empty or samplesim's ``kind`` output; whether it
+    exists."""
+    if not refuse_symlink(out, "is"):
+        return False
+    if not out.is_dir():
+        raise UserError(f"{out}: exists and is not a directory")
+    if any(out.iterdir()):
+        problem = manifest_problem(out, (kind,))
+        if problem:
+            raise UserError(f"{out}: {problem}; not touching it")
+    return True
 
 
 @contextlib.contextmanager
-def atomic_dir(out: Path, replace_if: str = "manifest.json") -> Iterator[Path]:
+def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
     """Yield a temporary directory that becomes ``out`` when the block succeeds.
 
-    An existing ``out`` is replaced only if it holds ``replace_if`` (an earlier samplesim
-    output) or is empty; anything else is refused with a :class:`UserError`.
+    An existing ``out`` is replaced only if it is empty or holds samplesim output of ``kind``
+    (see :func:`manifest_problem`); anything else, a symlink included, is refused with a
+    :class:`UserError` before anything is written. ``out`` gets umask-following modes.
     """
     out = Path(out)
-    if out.exists():
-        if not out.is_dir():
-            raise UserError(f"{out}: exists and is not a directory")
-        if any(out.iterdir()) and not (out / replace_if).exists():
-            raise UserError(
-                f"{out}: exists and is not a samplesim output directory; not touching it"
-            )
+    _check_replaceable(out, kind)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
     try:
         yield tmp
+        os.chmod(tmp, dir_mode())
+        existed = _check_replaceable(out, kind)  # again: it may have changed meanwhile
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
+    if existed:
+        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+        os.replace(out, old)  # over the empty placeholder
     os.replace(tmp, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -132,5 +180,5 @@ def write_run(
     if plots:
         from samplesim import plots as plotting
 
-        (out / "plots").mkdir(exist_ok=True)
+        ensure_dir(out / "plots")
         plotting.save_run_plots(result, out / "plots")

@@ -11,16 +11,15 @@ Layout of an experiment directory::
     runs.parquet, replications.csv, comparison.csv, points.csv, sensitivity.csv, errors.csv
                                the final tables (see docs/tables.md)
 
-Each file is written to a temporary name and moved into place with :func:`os.replace`.
+Each file is written to a temporary name and moved into place with :func:`os.replace`, with
+umask-following modes. Symbolic links are never followed: an ``out`` or ``parts`` that is one
+is refused.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from samplesim.errors import UserError
-from samplesim.output import write_json
+from samplesim.output import manifest_problem, write_json
+from samplesim.paths import atomic_write, ensure_dir, refuse_symlink
 
 __all__ = [
     "RUN_COLUMNS",
@@ -80,15 +80,7 @@ def sort_runs(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _atomic_write_bytes(path: Path, writer) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, writer)
 
 
 class MemoryStore:
@@ -125,9 +117,10 @@ def _errors_df(errors: list[dict[str, Any]]) -> pd.DataFrame:
 class ResultStore(MemoryStore):
     """An experiment directory (see the module docstring).
 
-    Opening refuses, with a :class:`UserError` and without touching anything, a non-empty
-    directory unless ``resume``; with ``resume`` the directory must hold an experiment of
-    the same spec (same ``identity``: kind, scenario digest, seed, variants, points...).
+    Opening refuses, with a :class:`UserError` and without touching anything, a symlink, a
+    non-empty directory unless ``resume``; with ``resume`` the directory must hold samplesim's
+    experiment of the same kind (see :func:`~samplesim.output.manifest_problem`) and spec
+    (same ``identity``: kind, scenario digest, seed, variants, points...).
     """
 
     def __init__(self, out: Path, manifest: dict[str, Any], resume: bool = False) -> None:
@@ -136,9 +129,10 @@ class ResultStore(MemoryStore):
         self.parts_dir = out / "parts"
         self.manifest = manifest
         identity = manifest["spec"]
-        if out.exists() and not out.is_dir():
+        exists = refuse_symlink(out, "is")
+        if exists and not out.is_dir():
             raise UserError(f"{out}: exists and is not a directory")
-        nonempty = out.exists() and any(out.iterdir())
+        nonempty = exists and any(out.iterdir())
         if nonempty and not resume:
             raise UserError(
                 f"{out}: directory is not empty; pass --resume to continue the experiment "
@@ -148,6 +142,11 @@ class ResultStore(MemoryStore):
             old = _read_manifest(out)
             if old is None or "spec" not in old:
                 raise UserError(f"{out}: holds no samplesim experiment; not touching it")
+            problem = manifest_problem(out, (manifest["kind"],))
+            if problem:
+                raise UserError(f"{out}: {problem}; not touching it")
+            for sub in (self.parts_dir, out / "plots"):
+                refuse_symlink(sub, "is")
             if old.get("scenario_digest") != manifest.get("scenario_digest"):
                 raise UserError(
                     f"{out}: holds results of another scenario (digest "
@@ -164,7 +163,7 @@ class ResultStore(MemoryStore):
                     f"{out}: holds an experiment with another spec (differs in: "
                     f"{', '.join(diff)}); not touching it"
                 )
-        self.parts_dir.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.parts_dir)
         write_json(out / "manifest.json", {**manifest, "status": "running"})
         self._done = self._scan_keys()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from samplesim.commands.results import print_comparison
 from samplesim.errors import UserError
 from samplesim.experiment import add_execution_arguments, compare, execution_kwargs
+from samplesim.paths import default_out
 from samplesim.progress import rate_line
 from samplesim.scenario import load_raw
 
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     n_variants = len(variants) if variants is not None else len(raw.get("variants", {}) or {})
     kw = execution_kwargs(args, args.replications * (1 + n_variants))
     if kw["out"] is None:
-        kw["out"] = Path("results") / f"{raw.get('name', Path(args.scenario).stem)}-compare"
+        kw["out"] = default_out(raw.get("name", Path(args.scenario).stem), "compare")
     res = compare(
         args.scenario,
         variants=variants,

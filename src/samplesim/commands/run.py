@@ -8,6 +8,7 @@ from pathlib import Path
 
 from samplesim.errors import UserError
 from samplesim.output import atomic_dir, make_manifest, write_run
+from samplesim.paths import default_out
 from samplesim.scenario import load_scenario
 from samplesim.simulation import simulate
 from samplesim.summary_table import print_run_summary
@@ -22,7 +23,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=1, help="root random seed (default 1)")
     p.add_argument("--variant", default=None, help="run one of the scenario's variants")
     p.add_argument(
-        "--out", type=Path, default=None, help="output directory (default results/<scenario>)"
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default results/<scenario name as a safe slug>)",
     )
     p.add_argument("--no-plots", action="store_true", help="skip writing plots/*.png")
     p.add_argument("--quiet", action="store_true", help="print only the final line")
@@ -70,7 +74,7 @@ def _run_replications(args: argparse.Namespace) -> int:
     kw = execution_kwargs(args, cap)
     if kw["out"] is None:
         name = load_raw(args.scenario).get("name", Path(args.scenario).stem)
-        kw["out"] = Path("results") / f"{name}-replications"
+        kw["out"] = default_out(name, "replications")
     res = replicate(
         args.scenario,
         cap,
@@ -101,9 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.replications != 1 or args.precision:
         return _run_replications(args)
     sc = load_scenario(args.scenario, variant=args.variant)
-    out = args.out or Path("results") / (
-        sc.name if sc.variant == "baseline" else f"{sc.name}-{sc.variant}"
-    )
+    out = args.out or default_out(sc.name, None if sc.variant == "baseline" else sc.variant)
     t0 = time.perf_counter()
     res = simulate(sc, seed=args.seed)
     wall = time.perf_counter() - t0

@@ -11,6 +11,7 @@ from rich.table import Table
 from samplesim.design import DESIGNS, parse_param
 from samplesim.errors import UserError
 from samplesim.experiment import add_execution_arguments, execution_kwargs, sweep
+from samplesim.paths import default_out
 from samplesim.progress import rate_line
 from samplesim.scenario import load_raw
 
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         n_points = args.samples * (len(params) + 2 if design == "sobol" else 1)
     kw = execution_kwargs(args, n_points * args.replications)
     if kw["out"] is None:
-        kw["out"] = Path("results") / f"{raw.get('name', Path(args.scenario).stem)}-sweep"
+        kw["out"] = default_out(raw.get("name", Path(args.scenario).stem), "sweep")
     res = sweep(
         args.scenario,
         params={path: (lo, hi) for path, lo, hi in params},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from matplotlib.figure import Figure
 
 from samplesim.errors import UserError
 from samplesim.outcomes import SimulationResult
+from samplesim.paths import atomic_write, ensure_dir
 from samplesim.plots._common import RunTables, run_tables, save_figure
 from samplesim.plots.many import (
     comparison_forest,
@@ -240,9 +242,14 @@ def dir_figures(path: str | Path) -> Iterator[FigureItem]:
 
 
 def save_dir_plots(path: str | Path, out_dir: str | Path | None = None, dpi: int = 130):
-    """Re-draw every applicable figure of ``path`` into ``out_dir`` (default path/plots)."""
+    """Re-draw every applicable figure of ``path`` into ``out_dir`` (default path/plots);
+    each file is replaced atomically (a symlink is replaced, not followed)."""
     path = Path(path)
     out = Path(out_dir) if out_dir is not None else path / "plots"
     detect_kind(path)
-    out.mkdir(parents=True, exist_ok=True)
-    return [save_figure(fig, out / name, dpi=dpi) for name, _, fig in dir_figures(path)]
+    ensure_dir(out)
+    paths = []
+    for name, _, fig in dir_figures(path):
+        atomic_write(out / name, partial(save_figure, fig, dpi=dpi), suffix=Path(name).suffix)
+        paths.append(out / name)
+    return paths
