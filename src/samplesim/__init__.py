@@ -8,7 +8,7 @@ Quick use::
     res.proposals, res.summary
 """
 
-from samplesim.outcomes import PROPOSAL_COLUMNS, SUMMARY_COLUMNS, SimulationResult
+from samplesim.outcomes import PROPOSAL_COLUMNS, REVIEW_COLUMNS, SUMMARY_COLUMNS, SimulationResult
 from samplesim.scenario import Scenario, ScenarioError, load_scenario
 from samplesim.simulation import simulate
 
@@ -34,6 +34,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "PROPOSAL_COLUMNS",
+    "REVIEW_COLUMNS",
     "SUMMARY_COLUMNS",
     "ExperimentResult",
     "Scenario",

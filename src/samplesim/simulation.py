@@ -23,7 +23,8 @@ def simulate(
             same named streams, so variants compare paired (common random numbers).
 
     Returns:
-        The run's tables: ``proposals``, ``events``, ``summary``, ``inventory``, ``rules``.
+        The run's tables: ``proposals``, ``reviews``, ``events``, ``summary``, ``inventory``,
+        ``rules``.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
