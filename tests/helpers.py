@@ -394,7 +394,9 @@ def valid_scenarios(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         "conflict_of_interest": draw(st.booleans()),
     }
     if draw(st.booleans()):
-        n_rc = draw(st.integers(0, reviewers))
+        # Conflict of interest: leave reviews_per_proposal distinct reviewers outside it.
+        k = review["reviews_per_proposal"] if review["conflict_of_interest"] else 0
+        n_rc = draw(st.integers(0, reviewers - k))
         review["reviewer_countries"] = {draw(st.sampled_from(known)): n_rc}
     if draw(st.booleans()):
         review["shortlist"] = {"top_k": draw(st.integers(1, 10))}

@@ -15,8 +15,8 @@ import pytest
 import samplesim
 from helpers import FLAGSHIP
 
-TABLES = ("proposals", "events", "summary", "inventory", "rules")
-FILES = ("summary.csv", "proposals.parquet", "events.parquet", "manifest.json")
+TABLES = ("proposals", "reviews", "events", "summary", "inventory", "rules")
+FILES = ("summary.csv", "proposals.parquet", "reviews.parquet", "events.parquet", "manifest.json")
 
 
 @pytest.fixture(scope="module")

@@ -202,6 +202,25 @@ def check_meetings(sc: Scenario, res: samplesim.SimulationResult) -> None:
         assert all(_is_meeting(call, x) for x in days), (call.name, sorted(set(days)))
 
 
+def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    rv, props = res.reviews, res.proposals.set_index("proposal_id")
+    # k distinct reviewers per proposal, none from the lead's country under conflict of interest
+    assert not rv.duplicated(["proposal_id", "reviewer_id"]).any()
+    assert not rv.duplicated(["proposal_id", "review"]).any()
+    if sc.review.conflict_of_interest:
+        lead = props.loc[rv["proposal_id"], "country"].to_numpy()
+        assert not (rv["reviewer_country"].to_numpy() == lead).any()
+    reviewed = props[props["reviewed_day"].notna()]
+    g = rv.groupby("proposal_id")
+    assert (g.size().reindex(reviewed.index) == sc.review.reviews_per_proposal).all()
+    np.testing.assert_allclose(g["end_day"].max().reindex(reviewed.index), reviewed["reviewed_day"])
+    # No reviewer holds more than `load` reviews at once (an end frees the slot at that instant).
+    for _rid, mine in rv.groupby("reviewer_id"):
+        ends = mine["end_day"].fillna(np.inf).to_numpy()
+        steps = sorted([(d, 1) for d in mine["start_day"]] + [(d, -1) for d in ends])
+        assert np.cumsum([s for _, s in steps]).max() <= sc.review.load
+
+
 def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:
     check_inventory(sc, res)
     check_states(res)
@@ -209,6 +228,7 @@ def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:
     check_rules(sc, res)
     check_summary(res)
     check_meetings(sc, res)
+    check_reviews(sc, res)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -251,6 +271,10 @@ def test_invariant_checks_can_fail():
     bad.loc[i, "reason"] = "some other rule: " + bad.loc[i, "reason"]
     with pytest.raises(AssertionError):
         check_rules(sc, _replace(res, proposals=bad))
+    bad = res.reviews.copy()
+    bad.loc[1, "reviewer_id"] = bad.loc[0, "reviewer_id"]  # rows 0, 1: one proposal's reviews
+    with pytest.raises(AssertionError):
+        check_reviews(sc, _replace(res, reviews=bad))
 
 
 def _replace(res: samplesim.SimulationResult, **tables: pd.DataFrame) -> samplesim.SimulationResult:

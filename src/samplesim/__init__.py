@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "PROPOSAL_COLUMNS": "samplesim.outcomes",
     "SUMMARY_COLUMNS": "samplesim.outcomes",
+    "REVIEW_COLUMNS": "samplesim.outcomes",
     "SimulationResult": "samplesim.outcomes",
     "simulate": "samplesim.simulation",
     "replicate": "samplesim.experiment",
@@ -43,6 +44,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "PROPOSAL_COLUMNS",
+    "REVIEW_COLUMNS",
     "SUMMARY_COLUMNS",
     "ExperimentResult",
     "Scenario",

@@ -1,7 +1,7 @@
-"""Outcome tables of one run: proposals, events, inventory, rules and the summary.
+"""Outcome tables of one run: proposals, reviews, events, inventory, rules and the summary.
 
 Built once from the columnar trace after the run. Column meanings are documented in
-``PROPOSAL_COLUMNS`` / ``SUMMARY_COLUMNS`` (and in the README).
+``PROPOSAL_COLUMNS`` / ``REVIEW_COLUMNS`` / ``SUMMARY_COLUMNS`` (and in the README).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROPOSAL_COLUMNS",
+    "REVIEW_COLUMNS",
     "SUMMARY_COLUMNS",
     "SimulationResult",
     "build_result",
@@ -52,6 +53,16 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "grams_requested": "grams requested over all sample types",
     "grams_awarded": "grams granted at the decision (before any later withdrawal)",
     "grams_granted": "grams finally granted (0 if the grant was withdrawn)",
+}
+
+REVIEW_COLUMNS: dict[str, str] = {
+    "proposal_id": "the reviewed proposal",
+    "review": "review number within the proposal, 1..reviews_per_proposal",
+    "reviewer_id": "reviewer, 0..reviewers-1 (distinct within a proposal)",
+    "reviewer_country": "reviewer's country ('' for reviewers listed under no country)",
+    "start_day": "simulation day the reviewer took the review",
+    "end_day": "simulation day the review was finished (NaN if under way at the horizon)",
+    "score": "the review's score (NaN if unfinished); review_score is their mean",
 }
 
 SUMMARY_COLUMNS: dict[str, str] = {
@@ -95,6 +106,7 @@ class SimulationResult:
     rules: pd.DataFrame
     initial_grams: dict[str, float]
     n_events: int = 0
+    reviews: pd.DataFrame = attrs.field(factory=pd.DataFrame)
 
 
 def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
@@ -171,6 +183,29 @@ def _events(w: World, ids: list[str]) -> pd.DataFrame:
     )
     # Stable sort by time keeps each proposal's own order of equal-time events.
     return df.sort_values("day", kind="stable", ignore_index=True)
+
+
+def _reviews(w: World, ids: list[str]) -> pd.DataFrame:
+    """One row per review started, in the order reviewers took them (see REVIEW_COLUMNS)."""
+    tr = w.trace
+    i = np.asarray(tr.rv_i, dtype=np.int64)
+    j = np.asarray(tr.rv_j, dtype=np.int64)
+    rid = np.asarray(tr.rv_rid, dtype=np.int64)
+    end = np.asarray(tr.rv_end, dtype=float)
+    score = w.review_scores[i, j] if len(i) else np.zeros(0)
+    return pd.DataFrame(
+        {
+            "proposal_id": np.asarray(ids, dtype=object)[i] if len(i) else np.zeros(0, object),
+            "review": j + 1,
+            "reviewer_id": rid,
+            "reviewer_country": np.asarray(w.pool.country_of, dtype=object)[rid]
+            if len(i)
+            else np.zeros(0, object),
+            "start_day": np.asarray(tr.rv_start, dtype=float),
+            "end_day": end,
+            "score": np.where(np.isnan(end), np.nan, score),
+        }
+    )
 
 
 def _inventory(w: World) -> pd.DataFrame:
@@ -294,7 +329,8 @@ def summarize(
 def build_result(w: World) -> SimulationResult:
     """Turn a finished :class:`World` into a :class:`SimulationResult`."""
     props = _proposals(w)
-    events = _events(w, list(props["proposal_id"]))
+    ids = list(props["proposal_id"])
+    events = _events(w, ids)
     inv = _inventory(w)
     initial = {s.name: s.grams for s in w.sc.inventory}
     countries = sorted({a.country for a in w.applicants})
@@ -312,4 +348,5 @@ def build_result(w: World) -> SimulationResult:
         rules=_rules(w),
         initial_grams=initial,
         n_events=w.n_events,
+        reviews=_reviews(w, ids),
     )

@@ -168,11 +168,12 @@ def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
 def write_run(
     result: SimulationResult, out: Path, manifest: dict[str, Any], plots: bool = True
 ) -> None:
-    """Write ``summary.csv``, ``proposals.parquet``, ``events.parquet``, ``inventory.parquet``,
-    ``rules.csv``, ``manifest.json`` and ``plots/*.png`` for one run into ``out``."""
+    """Write ``summary.csv``, ``proposals.parquet``, ``reviews.parquet``, ``events.parquet``,
+    ``inventory.parquet``, ``rules.csv``, ``manifest.json`` and ``plots/*.png`` into ``out``."""
     out = Path(out)
     result.summary.to_csv(out / "summary.csv", index=False, float_format="%.6g")
     result.proposals.to_parquet(out / "proposals.parquet", index=False)
+    result.reviews.to_parquet(out / "reviews.parquet", index=False)
     result.events.to_parquet(out / "events.parquet", index=False)
     result.inventory.to_parquet(out / "inventory.parquet", index=False)
     result.rules.to_csv(out / "rules.csv", index=False, float_format="%.6g")

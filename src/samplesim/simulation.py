@@ -25,7 +25,8 @@ def simulate(
             same named streams, so variants compare paired (common random numbers).
 
     Returns:
-        The run's tables: ``proposals``, ``events``, ``summary``, ``inventory``, ``rules``.
+        The run's tables: ``proposals``, ``reviews``, ``events``, ``summary``, ``inventory``,
+        ``rules``.
 
     Raises:
         UserError: ``seed`` or ``replication`` is not a non-negative integer.

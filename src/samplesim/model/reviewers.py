@@ -1,12 +1,13 @@
-"""The reviewer pool: a resource with O(1) acquire and release.
+"""The reviewer pool: a resource with O(1)-ish acquire and release.
 
 ``simpy.Resource.release`` scans its list of users, which makes large pools slow, and each
 request costs a scheduled event. This pool keeps free reviewer slots per reviewer country in
-deques and a FIFO queue of waiting requests, each excluding at most one country (conflict of
-interest with the lead institution's country). A request is a callback: it is called with
-the reviewer id at once when a slot is free, or at the simulated time of the release that
-frees one (the same instant a granted simpy request event would fire, one heap operation
-cheaper). Each reviewer holds ``load`` concurrent slots.
+deques and a FIFO queue of waiting requests. A request excludes at most one country (conflict
+of interest with the lead institution's country) and the reviewers already assigned to the
+same proposal (its ``used`` list: a proposal's k reviews go to k distinct reviewers). A
+request is a callback: it is called with the reviewer id at once when a slot is free, or at
+the simulated time of the release that frees one (the same instant a granted simpy request
+event would fire, one heap operation cheaper). Each reviewer holds ``load`` concurrent slots.
 """
 
 from __future__ import annotations
@@ -24,44 +25,55 @@ class ReviewerPool:
 
     def __init__(self, countries: list[str], load: int, coi: bool) -> None:
         self.coi = coi
-        self.groups: dict[str, deque[int]] = {}
+        members: dict[str, list[int]] = {}
         for rid, country in enumerate(countries):
-            self.groups.setdefault(country, deque()).extend([rid] * load)
+            members.setdefault(country, []).append(rid)
+        # Slots interleaved (0, 1, .., 0, 1, ..): a reviewer's second slot comes after every
+        # other reviewer's first, so taking for a proposal rarely has to skip a used reviewer.
+        self.groups: dict[str, deque[int]] = {g: deque(rids * load) for g, rids in members.items()}
         self.order = list(self.groups)
-        self.waiting: deque[tuple[Grant, str]] = deque()
+        self.waiting: deque[tuple[Grant, str, list[int]]] = deque()
         self.reviews_done = [0] * len(countries)
         self.country_of = list(countries)
 
-    def request(self, exclude: str, grant: Grant) -> None:
-        """Call ``grant(reviewer_id)`` with a reviewer not from ``exclude`` (if COI applies),
-        now if one is free, else when one is released (first come, first served)."""
-        # Releases serve waiters first, so no waiter can use a free slot: taking one now
-        # never jumps a queue that could have used it.
-        rid = self._take(exclude)
+    def request(self, exclude: str, used: list[int], grant: Grant) -> None:
+        """Call ``grant(reviewer_id)`` with a reviewer not from ``exclude`` (if COI applies)
+        and not in ``used``, now if one is free, else when one is released (first come,
+        first served among the requests it may serve). The granted id is appended to ``used``
+        before ``grant`` is called; pass the same list for every review of a proposal."""
+        # Releases serve waiters first and a waiter's eligibility only shrinks (``used``
+        # grows), so no waiter can use a free slot: taking one now never jumps the queue.
+        rid = self._take(exclude, used)
         if rid is not None:
+            used.append(rid)
             grant(rid)
         else:
-            self.waiting.append((grant, exclude))
+            self.waiting.append((grant, exclude, used))
 
-    def _take(self, exclude: str) -> int | None:
+    def _take(self, exclude: str, used: list[int]) -> int | None:
         for g in self.order:
             free = self.groups[g]
             if free and not (self.coi and g and g == exclude):
-                return free.popleft()
+                if free[0] not in used:
+                    return free.popleft()
+                for k, rid in enumerate(free):
+                    if rid not in used:
+                        del free[k]
+                        return rid
         return None
 
     def release(self, rid: int) -> None:
         """Return reviewer ``rid``'s slot; the first waiter it may serve gets it."""
         self.reviews_done[rid] += 1
         country = self.country_of[rid]
-        if self.waiting:
-            if not self.coi or not country:
-                grant, _ = self.waiting.popleft()
+        conflicts = self.coi and country
+        for k, (grant, exclude, used) in enumerate(self.waiting):
+            if rid not in used and not (conflicts and exclude == country):
+                if k:
+                    del self.waiting[k]
+                else:
+                    self.waiting.popleft()
+                used.append(rid)
                 grant(rid)
                 return
-            for k, (grant, exclude) in enumerate(self.waiting):
-                if exclude != country:
-                    del self.waiting[k]
-                    grant(rid)
-                    return
         self.groups[country].append(rid)

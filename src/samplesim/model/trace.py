@@ -59,11 +59,28 @@ class Trace:
         self.rule_stats: dict[str, tuple[int, int, int, int, float, int]] = {}
         # event log rows: (proposal index, day, kind, name, detail, grams)
         self.events: list[tuple[int, float, str, str, str, float]] = []
+        # one entry per review started: proposal index, review index j, reviewer id, start and
+        # end day (NaN while the review is under way)
+        self.rv_i: list[int] = []
+        self.rv_j: list[int] = []
+        self.rv_rid: list[int] = []
+        self.rv_start: list[float] = []
+        self.rv_end: list[float] = []
 
     def stamp(self, i: int, stage: str, day: float) -> None:
         """Record that proposal ``i`` reached ``stage`` at ``day`` and log the state change."""
         self.days[stage][i] = day
         self.events.append((i, day, "stage", stage, "", 0.0))
+
+    def review_started(self, i: int, j: int, rid: int, day: float) -> int:
+        """Record that review ``j`` of proposal ``i`` went to reviewer ``rid`` at ``day``;
+        returns its row, whose ``rv_end`` the caller sets when the review is done."""
+        self.rv_i.append(i)
+        self.rv_j.append(j)
+        self.rv_rid.append(rid)
+        self.rv_start.append(day)
+        self.rv_end.append(float("nan"))
+        return len(self.rv_end) - 1
 
     def event(
         self, i: int, day: float, kind: str, name: str, detail: str = "", grams: float = 0.0

@@ -122,6 +122,8 @@ def load_run(path: str | Path) -> SimulationResult:
         )
     summary = _read_csv(path / "summary.csv") if (path / "summary.csv").exists() else None
     rules = _read_csv(path / "rules.csv") if (path / "rules.csv").exists() else None
+    rv = path / "reviews.parquet"  # absent from outputs of older versions
+    reviews = _read_parquet(rv) if rv.exists() else pd.DataFrame()
     rt = run_tables({"proposals": proposals, "events": events, "inventory": inventory})
     return SimulationResult(
         scenario=str(m.get("scenario", path.name)),
@@ -135,6 +137,7 @@ def load_run(path: str | Path) -> SimulationResult:
         inventory=inventory,
         rules=rules if rules is not None else pd.DataFrame(),
         initial_grams=dict(rt.initial_grams or {}),
+        reviews=reviews,
     )
 
 

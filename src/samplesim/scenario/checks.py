@@ -215,16 +215,18 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     n_listed = sum(rv.reviewer_countries.values())
     if n_listed > rv.reviewers:
         ck.fail("review.reviewer_countries", f"adds up to more than reviewers ({rv.reviewers})")
-    elif rv.conflict_of_interest and n_listed == rv.reviewers:
-        # With every reviewer from listed countries, a country's own proposals need
-        # reviews_per_proposal reviewers from elsewhere, or they wait forever.
+    elif rv.conflict_of_interest and 1 <= rv.reviews_per_proposal <= rv.reviewers:
+        # A proposal's reviews go to distinct reviewers outside its lead country (reviewers
+        # listed under no country review anyone): with fewer, it would wait forever.
+        k = rv.reviews_per_proposal
         for country in sorted({i.country for i in sc.institutions}):
             others = rv.reviewers - rv.reviewer_countries.get(country, 0)
-            if others < 1:
+            if others < k:
                 ck.fail(
                     "review.reviewer_countries",
-                    f"every reviewer is from {country}, so proposals led from {country} can "
-                    "never be reviewed (conflict_of_interest = true)",
+                    f"proposals led from {country} need {k} distinct reviewers from elsewhere "
+                    f"(reviews_per_proposal) but only {others} of {rv.reviewers} are not from "
+                    f"{country} (conflict_of_interest = true)",
                 )
     sl = rv.shortlist
     if sl.top_k is not None and sl.top_k < 1:
