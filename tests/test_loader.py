@@ -7,7 +7,7 @@ import tomllib
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import samplesim
@@ -25,11 +25,14 @@ from helpers import (
 )
 from samplesim.distributions import Exponential, LogNormal
 from samplesim.scenario import (
+    Problem,
+    Scenario,
     ScenarioError,
     ScenarioWarning,
     build_scenario,
     check_warnings,
     load_raw,
+    loader,
     scenario_variants,
     validate_file,
 )
@@ -282,7 +285,9 @@ def test_nothing_in_a_scenario_is_executed(tmp_path):
 
 # --- property tests ------------------------------------------------------------------------
 
-PROPS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Examples and deadline come from the hypothesis profile (tests/conftest.py); drawing an
+# example runs the real validator, which may be slow on a loaded machine.
+PROPS = settings(suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPS
@@ -296,6 +301,38 @@ def test_random_valid_scenarios_load(raw):
     assert sc.review.reviewers == raw["review"]["reviewers"]
     assert sc.allocation.policy == raw["allocation"]["policy"]
     assert [r.name for r in sc.rules] == [r["name"] for r in raw["rules"]]
+
+
+def _distinct_reviewers_rule(sc: Scenario) -> list[Problem]:
+    """With conflict_of_interest, each applicant country needs reviews_per_proposal
+    reviewers from other countries (a rule the strategy's construction anticipates)."""
+    rv = sc.review
+    if not rv.conflict_of_interest:
+        return []
+    return [
+        Problem("review.reviewer_countries", f"too few reviewers outside {c}")
+        for c in sorted({i.country for i in sc.institutions})
+        if rv.reviewers - rv.reviewer_countries.get(c, 0) < rv.reviews_per_proposal
+    ]
+
+
+def _one_call_rule(sc: Scenario) -> list[Problem]:
+    """A rule the strategy's construction knows nothing of (it often draws two calls)."""
+    return [Problem("calls", "one call only")] if len(sc.calls) > 1 else []
+
+
+@pytest.mark.parametrize("new_rule", [_distinct_reviewers_rule, _one_call_rule])
+def test_random_scenarios_follow_the_real_validator(monkeypatch, new_rule):
+    """valid_scenarios() asks the loader's own checks, so a new rule cannot make it drift."""
+    real = loader.check_scenario
+    monkeypatch.setattr(loader, "check_scenario", lambda sc: real(sc) + new_rule(sc))
+
+    @settings(max_examples=40, derandomize=True, database=None, phases=[Phase.generate])
+    @given(valid_scenarios())
+    def drawn(raw):
+        build_scenario(raw)  # raises ScenarioError on a scenario the validator rejects
+
+    drawn()
 
 
 def _sites(raw: dict[str, Any]) -> dict[str, list[tuple[tuple[Any, ...], str]]]:

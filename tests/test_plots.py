@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import matplotlib
@@ -210,10 +209,11 @@ def test_sweep_and_sensitivity():
     assert len(fig.axes) == t["sensitivity"]["outcome"].nunique()
 
 
-def test_many_run_figures_fast(tmp_path):
-    """200 replications x 4 variants (+ baseline): draw and save every many-run figure."""
+def test_many_run_figures_of_a_large_experiment(tmp_path):
+    """200 replications x 4 variants (+ baseline): every many-run figure draws and saves.
+
+    How long that takes is measured by ``benchmarks/bench_plots.py``, not asserted here."""
     t = synthetic_experiment(replications=200, points=1)
-    t0 = time.perf_counter()
     figs = [
         plots.replication_metrics(t["replications"]),
         plots.comparison_forest(t["comparison"]),
@@ -221,10 +221,9 @@ def test_many_run_figures_fast(tmp_path):
         plots.replication_trace(t["runs"], "approval_rate"),
     ]
     for i, f in enumerate(figs):
+        _check_axes(f)
         plots.save_figure(f, tmp_path / f"f{i}.png")
-    elapsed = time.perf_counter() - t0
-    print(f"many-run figures (200 reps x 5 variants): {elapsed:.2f} s")
-    assert elapsed < 5.0
+        _png_ok(tmp_path / f"f{i}.png")
 
 
 @pytest.fixture(scope="module")

@@ -119,6 +119,8 @@ class World:
             reviewer_countries += [country] * k
         reviewer_countries += [""] * (rv.reviewers - len(reviewer_countries))
         self.pool = ReviewerPool(reviewer_countries, rv.load, rv.conflict_of_interest)
+        # proposal -> (rule, gate, start day) of the rule wait it is in now
+        self.waiting: dict[int, tuple[str, str, float]] = {}
         counts = np.bincount(p.call, minlength=len(sc.calls))
         self.desks = [CallDesk(self, ci, c, int(counts[ci])) for ci, c in enumerate(sc.calls)]
 
@@ -214,8 +216,11 @@ class World:
             )
             if dec.delay > 0:
                 tr.event(i, env.now, "rule_wait", rule.name, f"{gate}: waits {dec.delay:.1f} d")
-                tr.rule_delay[i] += dec.delay
+                # Counted once served; run() settles a wait the horizon cuts short.
+                self.waiting[i] = (rule.name, gate, env.now)
                 yield env.timeout(dec.delay)
+                del self.waiting[i]
+                tr.rule_delay[i] += dec.delay
             tr.event(i, env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}")
             tr.rule_decision(rule.name, dec.outcome, dec.delay)
             if dec.outcome == "condition":
@@ -307,6 +312,13 @@ class World:
         self.n_events = next(self.env._eid)
         tr = self.trace
         for i in range(self.n):
-            if tr.state[i] == "pending":  # never reached a terminal state
+            if tr.state[i] != "pending":
+                continue
+            if i in self.waiting:  # the horizon cut a rule wait short: count what elapsed
+                name, gate, start = self.waiting[i]
+                tr.rule_delay[i] += self.horizon - start
+                why = f"horizon reached while waiting on rule {name} ({gate})"
+                tr.finish(i, self.horizon, "pending", why)
+            else:  # never reached a terminal state
                 tr.finish(i, self.horizon, "pending", self.pending_reason[i] or "horizon reached")
         return self
