@@ -271,10 +271,15 @@ def positive_dist(lo: float = 0.05, hi: float = 40.0, allow_zero: bool = False):
     logn = st.tuples(v, st.floats(0.05, 1.0).map(_r)).map(
         lambda t: {"dist": "lognormal", "median": t[0], "sigma": t[1]}
     )
-    unif = st.tuples(low, v).filter(lambda t: t[1] - t[0] > 1e-3)
+    # Sorted, and widened to the whole range when too narrow: valid without filtering.
+    base = 0.0 if allow_zero else lo
+
+    def spread(t: list[float]) -> list[float]:
+        return t if t[-1] - t[0] > 1e-3 else [base, *t[1:-1], hi]
+
+    unif = st.tuples(low, v).map(sorted).map(spread)
     unif = unif.map(lambda t: {"dist": "uniform", "low": t[0], "high": t[1]})
-    tri = st.tuples(low, v, v).map(lambda t: (t[0], *sorted(t[1:])))
-    tri = tri.filter(lambda t: t[2] - t[0] > 1e-3 and t[0] <= t[1])
+    tri = st.tuples(low, v, v).map(sorted).map(spread)
     tri = tri.map(lambda t: {"dist": "triangular", "low": t[0], "mode": t[1], "high": t[2]})
     emp = st.lists(low, min_size=1, max_size=4).flatmap(
         lambda vals: st.one_of(

@@ -49,7 +49,7 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "review_score": "mean of the independent review scores",
     "final_score": "review score combined with the panel score (shortlisted only)",
     "review_wait_days": "mean wait for a reviewer over the proposal's reviews",
-    "rule_delay_days": "total delay imposed by rules",
+    "rule_delay_days": "days spent waiting on rules (up to the horizon)",
     "grams_requested": "grams requested over all sample types",
     "grams_awarded": "grams granted at the decision (before any later withdrawal)",
     "grams_granted": "grams finally granted (0 if the grant was withdrawn)",
