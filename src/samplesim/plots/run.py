@@ -1,7 +1,7 @@
 """Figures of one run: funnel, allocation, timing, timeline (Gantt) and inventory.
 
-Each figure lives in its own module (:mod:`~samplesim.plots.funnel`,
-:mod:`~samplesim.plots.inventory`, :mod:`~samplesim.plots.timeline`; timing is here); this
+Each figure lives in its own module (:mod:`~samplesim.plots.run_funnel`,
+:mod:`~samplesim.plots.run_inventory`, :mod:`~samplesim.plots.run_timeline`; timing is here); this
 module gathers them in :data:`RUN_FIGURES` and writes them with :func:`save_run_plots`.
 """
 
@@ -27,9 +27,9 @@ from samplesim.plots._common import (
     target_figure,
     title_with,
 )
-from samplesim.plots.funnel import FUNNEL_STAGES, funnel
-from samplesim.plots.inventory import allocation, inventory_over_time
-from samplesim.plots.timeline import timeline
+from samplesim.plots.run_funnel import FUNNEL_STAGES, funnel
+from samplesim.plots.run_inventory import allocation, inventory_over_time
+from samplesim.plots.run_timeline import timeline
 
 __all__ = [
     "FUNNEL_STAGES",
