@@ -18,6 +18,7 @@ from samplesim.scenario import Problem, ScenarioError, build_scenario
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 FLAGSHIP = SCENARIOS / "change5-2023.toml"
+SMALL = SCENARIOS / "small-known.toml"
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 

@@ -115,16 +115,15 @@ def test_run_bad_input_subprocess_default_out(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]  # no results/ dir
 
 
-def test_run_writes_outputs(tmp_path):
-    out = tmp_path / "out"
-    proc = _sh("run", str(FLAGSHIP), "--seed", "9", "--out", str(out))
+def test_run_writes_outputs(tmp_path, out_dir, flagship):
+    proc = _sh("run", str(FLAGSHIP), "--seed", "9", "--out", str(out_dir))
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     for name in ("summary.csv", "proposals.parquet", "events.parquet", "manifest.json"):
-        assert (out / name).is_file(), name
-    assert (out / "plots").is_dir()
+        assert (out_dir / name).is_file(), name
+    assert (out_dir / "plots").is_dir()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no .partial dirs left
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out_dir / "manifest.json").read_text())
     for key in ("scenario_digest", "seed", "versions", "command"):
         assert key in manifest
     assert manifest["seed"] == 9
@@ -135,37 +134,37 @@ def test_run_writes_outputs(tmp_path):
     # The files hold the same tables as the API.
     import samplesim
 
-    sc = samplesim.load_scenario(FLAGSHIP)
-    assert manifest["scenario_digest"] == sc.digest
-    res = samplesim.simulate(sc, seed=9)
-    got = pd.read_parquet(out / "proposals.parquet")
+    assert manifest["scenario_digest"] == flagship.digest
+    res = samplesim.simulate(flagship, seed=9)
+    got = pd.read_parquet(out_dir / "proposals.parquet")
     pd.testing.assert_series_equal(got["merit"], res.proposals["merit"])
     assert list(got["proposal_id"]) == list(res.proposals["proposal_id"])
-    summary = pd.read_csv(out / "summary.csv")
+    summary = pd.read_csv(out_dir / "summary.csv")
     assert list(summary["country"]) == list(res.summary["country"])
     assert list(summary["submitted"]) == list(res.summary["submitted"])
 
 
-def test_run_in_process_quiet(tmp_path, capsys):
-    f = write_scenario(tmp_path / "mini.toml", minimal_raw())
+def test_run_in_process_quiet(tmp_path, capsys, mini_toml):
     out = tmp_path / "o"
-    assert cli.main(["run", str(f), "--seed", "2", "--out", str(out), "--no-plots", "--quiet"]) == 0
+    assert (
+        cli.main(["run", str(mini_toml), "--seed", "2", "--out", str(out), "--no-plots", "--quiet"])
+        == 0
+    )
     text = capsys.readouterr().out.strip().splitlines()
     assert len(text) == 1 and text[0].startswith(f"wrote {out}")
     assert (out / "proposals.parquet").is_file()
     assert not (out / "plots").exists() or not any((out / "plots").iterdir())
     # Re-running over an earlier samplesim output replaces it.
-    assert cli.main(["run", str(f), "--seed", "3", "--out", str(out), "--no-plots"]) == 0
+    assert cli.main(["run", str(mini_toml), "--seed", "3", "--out", str(out), "--no-plots"]) == 0
     assert json.loads((out / "manifest.json").read_text())["seed"] == 3
     assert _leftovers(tmp_path) == ["mini.toml", "o"]
 
 
-def test_run_refuses_foreign_directory(tmp_path, capsys):
-    f = write_scenario(tmp_path / "mini.toml", minimal_raw())
+def test_run_refuses_foreign_directory(tmp_path, capsys, mini_toml):
     out = tmp_path / "precious"
     out.mkdir()
     (out / "thesis.tex").write_text("do not delete")
-    assert cli.main(["run", str(f), "--out", str(out), "--no-plots"]) == 2
+    assert cli.main(["run", str(mini_toml), "--out", str(out), "--no-plots"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "not a samplesim output directory" in err
     assert _leftovers(out) == ["thesis.tex"]
@@ -173,7 +172,7 @@ def test_run_refuses_foreign_directory(tmp_path, capsys):
     assert _leftovers(tmp_path) == ["mini.toml", "precious"]
     # A file in the way is refused too.
     (tmp_path / "afile").write_text("x")
-    assert cli.main(["run", str(f), "--out", str(tmp_path / "afile"), "--no-plots"]) == 2
+    assert cli.main(["run", str(mini_toml), "--out", str(tmp_path / "afile"), "--no-plots"]) == 2
     assert (tmp_path / "afile").read_text() == "x"
 
 

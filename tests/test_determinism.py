@@ -19,11 +19,6 @@ TABLES = ("proposals", "reviews", "events", "summary", "inventory", "rules")
 FILES = ("summary.csv", "proposals.parquet", "reviews.parquet", "events.parquet", "manifest.json")
 
 
-@pytest.fixture(scope="module")
-def flagship():
-    return samplesim.load_scenario(FLAGSHIP)
-
-
 def test_same_seed_same_tables(flagship):
     a = samplesim.simulate(flagship, seed=11)
     b = samplesim.simulate(samplesim.load_scenario(FLAGSHIP), seed=11)

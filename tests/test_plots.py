@@ -12,18 +12,11 @@ import pytest
 from matplotlib.figure import Figure
 
 import samplesim
+from helpers import FLAGSHIP
 from samplesim import plots
 from samplesim.cli import main
 from samplesim.output import write_run
 from samplesim.plots._synthetic import synthetic_experiment
-
-ROOT = Path(__file__).resolve().parents[1]
-FLAGSHIP = ROOT / "scenarios" / "change5-2023.toml"
-
-
-@pytest.fixture(scope="module")
-def result():
-    return samplesim.simulate(samplesim.load_scenario(FLAGSHIP), seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -65,84 +58,93 @@ def test_country_colors_stable():
     assert len(set(fixed.values())) == len(fixed)
 
 
-def test_no_global_style_change(result):
+def test_no_global_style_change(flagship_result):
     before = dict(matplotlib.rcParams)
-    plots.funnel(result)
+    plots.funnel(flagship_result)
     assert dict(matplotlib.rcParams) == before
 
 
-def test_funnel(result):
-    fig = plots.funnel(result)
+def test_funnel(flagship_result):
+    fig = plots.funnel(flagship_result)
     _check_axes(fig)
-    countries = sorted(result.proposals["country"].unique())
+    countries = sorted(flagship_result.proposals["country"].unique())
     assert _legend_labels(fig) == countries
     # the stage panel sums to the number of proposals at 'submitted'
     ax = fig.axes[0]
     first = sum(p.get_height() for p in ax.patches if abs(p.get_x() + p.get_width() / 2) < 0.01)
-    assert first == len(result.proposals)
+    assert first == len(flagship_result.proposals)
     labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
     assert any(lab.startswith("blocked: ear-entity-list") for lab in labels)
     # a bare proposals table works too
-    assert _legend_labels(plots.funnel(result.proposals)) == countries
+    assert _legend_labels(plots.funnel(flagship_result.proposals)) == countries
 
 
-def test_allocation(result):
-    fig = plots.allocation(result)
+def test_allocation(flagship_result):
+    fig = plots.allocation(flagship_result)
     _check_axes(fig)
     ax = fig.axes[0]
     assert "(g)" in ax.get_ylabel()
     assert [t.get_text() for t in ax.get_xticklabels()] == sorted(
-        result.proposals["country"].unique()
+        flagship_result.proposals["country"].unique()
     )
     total = sum(p.get_height() for p in ax.patches)
-    assert total == pytest.approx(result.proposals["grams_granted"].sum())
+    assert total == pytest.approx(flagship_result.proposals["grams_granted"].sum())
 
 
-def test_timing(result):
-    fig = plots.timing(result)
+def test_timing(flagship_result):
+    fig = plots.timing(flagship_result)
     _check_axes(fig)
-    assert _legend_labels(fig) == [*sorted(result.proposals["country"].unique()), "ALL"]
+    assert _legend_labels(fig) == [*sorted(flagship_result.proposals["country"].unique()), "ALL"]
     lo, hi = fig.axes[0].get_xlim()
-    dd = result.proposals["days_to_decision"].dropna()
+    dd = flagship_result.proposals["days_to_decision"].dropna()
     assert lo <= dd.min() and hi >= dd.max() and lo > 0.5 * dd.min()  # no silly zero start
 
 
-def test_timeline_dates_and_rule_delays(result):
-    fig = plots.timeline(result)
+def test_timeline_dates_and_rule_delays(flagship_result):
+    fig = plots.timeline(flagship_result)
     _check_axes(fig)
     ax = fig.axes[0]
     assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
     lo, hi = (mdates.num2date(x).date() for x in ax.get_xlim())
-    assert lo <= result.start_date + pd.Timedelta(days=60).to_pytimedelta() and hi.year >= 2026
+    assert (
+        lo <= flagship_result.start_date + pd.Timedelta(days=60).to_pytimedelta()
+        and hi.year >= 2026
+    )
     labels = _legend_labels(fig)
     assert "rule delay: wolf-amendment" in labels and "rule delay: ear-entity-list" in labels
-    assert len(ax.get_yticklabels()) == len(result.proposals)
+    assert len(ax.get_yticklabels()) == len(flagship_result.proposals)
 
 
-def test_timeline_large_run_is_sampled(result):
+def test_timeline_large_run_is_sampled(flagship_result):
     big = pd.concat(
         [
-            result.proposals.assign(proposal_id=result.proposals["proposal_id"] + f"-{k}")
+            flagship_result.proposals.assign(
+                proposal_id=flagship_result.proposals["proposal_id"] + f"-{k}"
+            )
             for k in range(25)
         ],
         ignore_index=True,
     )
     fig = plots.timeline(
-        {"proposals": big, "events": result.events, "start_date": result.start_date}
+        {
+            "proposals": big,
+            "events": flagship_result.events,
+            "start_date": flagship_result.start_date,
+        }
     )
     assert "first 40 shortlisted" in _suptitle(fig)
     assert len(fig.axes[0].get_yticklabels()) == 40
 
 
-def test_inventory(result):
-    fig = plots.inventory_over_time(result)
+def test_inventory(flagship_result):
+    fig = plots.inventory_over_time(flagship_result)
     _check_axes(fig)
-    assert len([a for a in fig.axes if a.get_visible()]) == len(result.initial_grams)
+    assert len([a for a in fig.axes if a.get_visible()]) == len(flagship_result.initial_grams)
     assert _legend_labels(fig) == ["remaining", "reserved", "on loan", "consumed"]
 
 
-def test_save_run_plots(result, tmp_path):
-    paths = plots.save_run_plots(result, tmp_path / "plots")
+def test_save_run_plots(flagship_result, tmp_path):
+    paths = plots.save_run_plots(flagship_result, tmp_path / "plots")
     assert [p.name for p in paths] == [
         "funnel.png",
         "allocation.png",
@@ -277,12 +279,12 @@ def test_plot_command(experiment_dirs, tmp_path, capsys):
     assert "error:" in capsys.readouterr().err
 
 
-def test_run_tables_from_files_match(result, tmp_path):
-    write_run(result, tmp_path, {"kind": "run"}, plots=False)
+def test_run_tables_from_files_match(flagship_result, tmp_path):
+    write_run(flagship_result, tmp_path, {"kind": "run"}, plots=False)
     loaded = plots.load_run(tmp_path)
-    assert loaded.start_date == result.start_date
-    assert loaded.initial_grams == pytest.approx(result.initial_grams)
-    assert np.array_equal(loaded.proposals["proposal_id"], result.proposals["proposal_id"])
+    assert loaded.start_date == flagship_result.start_date
+    assert loaded.initial_grams == pytest.approx(flagship_result.initial_grams)
+    assert np.array_equal(loaded.proposals["proposal_id"], flagship_result.proposals["proposal_id"])
 
 
 # --- figures the caller owns: saving leaves them alone; ax= / fig= / figsize= --------------
@@ -298,8 +300,8 @@ def _state(fig: Figure) -> tuple:
     )
 
 
-def test_save_figure_leaves_the_figure_unchanged(result, tmp_path):
-    fig = plots.funnel(result)
+def test_save_figure_leaves_the_figure_unchanged(flagship_result, tmp_path):
+    fig = plots.funnel(flagship_result)
     before = _state(fig)
     a = plots.save_figure(fig, tmp_path / "a.png")
     assert _state(fig) == before
@@ -315,23 +317,23 @@ def _many_tables():
     return t, one
 
 
-def _fig_plots(result):
+def _fig_plots(flagship_result):
     t, one = _many_tables()
     return {
-        "funnel": lambda **kw: plots.funnel(result, **kw),
-        "allocation": lambda **kw: plots.allocation(result, **kw),
-        "timing": lambda **kw: plots.timing(result, **kw),
-        "inventory_over_time": lambda **kw: plots.inventory_over_time(result, **kw),
+        "funnel": lambda **kw: plots.funnel(flagship_result, **kw),
+        "allocation": lambda **kw: plots.allocation(flagship_result, **kw),
+        "timing": lambda **kw: plots.timing(flagship_result, **kw),
+        "inventory_over_time": lambda **kw: plots.inventory_over_time(flagship_result, **kw),
         "replication_metrics": lambda **kw: plots.replication_metrics(one["replications"], **kw),
         "comparison_forest": lambda **kw: plots.comparison_forest(one["comparison"], **kw),
         "sensitivity_bars": lambda **kw: plots.sensitivity_bars(t["sensitivity"], **kw),
     }
 
 
-def _ax_plots(result):
+def _ax_plots(flagship_result):
     t, one = _many_tables()
     return {
-        "timeline": lambda **kw: plots.timeline(result, **kw),
+        "timeline": lambda **kw: plots.timeline(flagship_result, **kw),
         "replication_trace": lambda **kw: plots.replication_trace(
             one["runs"], "approval_rate", **kw
         ),
@@ -362,8 +364,8 @@ def test_every_public_plot_function_is_covered():
 
 
 @pytest.mark.parametrize("name", FIG_PLOTS)
-def test_multi_panel_plots_draw_into_a_given_figure_and_honour_figsize(result, name):
-    draw = _fig_plots(result)[name]
+def test_multi_panel_plots_draw_into_a_given_figure_and_honour_figsize(flagship_result, name):
+    draw = _fig_plots(flagship_result)[name]
     assert tuple(draw(figsize=(7.0, 5.0)).get_size_inches()) == (7.0, 5.0)
     mine = Figure(figsize=(9.0, 6.0), layout="constrained")
     left, right = mine.subfigures(1, 2)
@@ -376,8 +378,8 @@ def test_multi_panel_plots_draw_into_a_given_figure_and_honour_figsize(result, n
 
 
 @pytest.mark.parametrize("name", AX_PLOTS)
-def test_one_panel_plots_draw_into_a_given_axes_and_honour_figsize(result, name):
-    draw = _ax_plots(result)[name]
+def test_one_panel_plots_draw_into_a_given_axes_and_honour_figsize(flagship_result, name):
+    draw = _ax_plots(flagship_result)[name]
     assert tuple(draw(figsize=(7.0, 5.0)).get_size_inches()) == (7.0, 5.0)
     mine = Figure(figsize=(9.0, 6.0))
     ax, other = mine.subplots(1, 2)

@@ -11,24 +11,22 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 import samplesim
+from helpers import FLAGSHIP
 from samplesim.cli import main
 from samplesim.output import write_run
 from samplesim.report import write_report
 
-ROOT = Path(__file__).resolve().parents[1]
-FLAGSHIP = ROOT / "scenarios" / "change5-2023.toml"
 IMG = re.compile(r'<img\b[^>]*\bsrc="([^"]*)"', re.I)
 
 
 @pytest.fixture(scope="module")
-def dirs(tmp_path_factory):
+def dirs(tmp_path_factory, flagship_result):
     base = tmp_path_factory.mktemp("report")
-    res = samplesim.simulate(samplesim.load_scenario(FLAGSHIP), seed=1)
+    res = flagship_result
     run = base / "run"
     run.mkdir()
     write_run(

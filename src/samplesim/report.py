@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from samplesim.errors import UserError
+from samplesim.metrics import REPORT_COUNTRY_COLUMNS, REPORT_EXPERIMENT, REPORT_RUN
 from samplesim.output import write_text
 
 __all__ = ["build_report", "figure_to_data_uri", "write_report"]
@@ -44,48 +45,9 @@ pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:0.8em}
 code{background:#f3f3f3;padding:0 3px}
 """
 
-_RUN_HEADLINE = (
-    "submitted",
-    "blocked",
-    "shortlisted",
-    "approved",
-    "delivered",
-    "pending",
-    "grams_requested",
-    "grams_granted",
-    "approval_rate",
-    "median_days_to_decision",
-    "median_days_to_samples",
-    "inventory_used_fraction",
-    "merit_efficiency",
-    "fairness_index",
-)
-_COUNTRY_COLS = (
-    "country",
-    "submitted",
-    "screened_out",
-    "blocked",
-    "cleared",
-    "shortlisted",
-    "approved",
-    "delivered",
-    "grams_granted",
-    "approval_rate",
-    "median_days_to_decision",
-    "median_days_to_samples",
-)
-_KEY_METRICS = (
-    "approved",
-    "delivered",
-    "blocked",
-    "grams_granted",
-    "approval_rate",
-    "median_days_to_decision",
-    "median_days_to_samples",
-    "inventory_used_fraction",
-    "merit_efficiency",
-    "fairness_index",
-)
+_RUN_HEADLINE = REPORT_RUN
+_COUNTRY_COLS = ("country", *REPORT_COUNTRY_COLUMNS)
+_KEY_METRICS = REPORT_EXPERIMENT
 
 
 class _Raw(str):

@@ -7,6 +7,7 @@ import math
 from rich.console import Console
 from rich.table import Table
 
+from samplesim.metrics import METRICS, RUN_TABLE
 from samplesim.outcomes import SimulationResult
 from samplesim.scenario import Scenario
 
@@ -24,18 +25,7 @@ def print_run_summary(res: SimulationResult, sc: Scenario, console: Console | No
     console = console or Console(width=120)
     s = res.summary.set_index("country")
     t = Table(title=f"{sc.name} ({sc.variant}), seed {res.seed}: outcome by lead country")
-    cols = [
-        ("submitted", "submitted", 0),
-        ("screened_out", "screened out", 0),
-        ("blocked", "blocked", 0),
-        ("reviewed", "reviewed", 0),
-        ("shortlisted", "shortlisted", 0),
-        ("approved", "approved", 0),
-        ("delivered", "in hand", 0),
-        ("grams_granted", "grams", 3),
-        ("median_days_to_decision", "days to decision", 0),
-        ("median_days_to_samples", "days to samples", 0),
-    ]
+    cols = [(k, label, METRICS[k].decimals) for k, label in RUN_TABLE.items()]
     t.add_column("country")
     for _, label, _ in cols:
         t.add_column(label, justify="right")

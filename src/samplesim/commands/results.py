@@ -13,23 +13,14 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from samplesim.metrics import EXPERIMENT_COUNTRY_TABLE, EXPERIMENT_TABLE
 from samplesim.store import load_results
 
 NAME = "results"
 HELP = "load a run or experiment directory (even an interrupted one) and describe its results"
 
-KEY_METRICS = [
-    ("submitted", 1),
-    ("approved", 2),
-    ("delivered", 2),
-    ("blocked", 2),
-    ("grams_granted", 3),
-    ("approval_rate", 3),
-    ("median_days_to_decision", 0),
-    ("median_days_to_samples", 0),
-    ("merit_efficiency", 3),
-    ("fairness_index", 3),
-]
+#: (metric, digits of a mean) of the terminal tables, from :data:`metrics.EXPERIMENT_TABLE`.
+KEY_METRICS = list(EXPERIMENT_TABLE.items())
 
 
 def _f(x: float, d: int) -> str:
@@ -62,22 +53,20 @@ def print_replications(summary: pd.DataFrame, title: str, console: Console | Non
             f"[{_f(r['ci_low'], d)}, {_f(r['ci_high'], d)}]",
         )
     console.print(t)
-    per = summary[
-        (summary["country"] != "ALL")
-        & summary["metric"].isin(["approved", "grams_granted", "submitted"])
-    ]
+    per = summary[(summary["country"] != "ALL") & summary["metric"].isin(EXPERIMENT_COUNTRY_TABLE)]
     if per.empty:
         return
     wide = per.pivot_table(index="country", columns="metric", values=["mean", "half_width"])
     t = Table(title="by lead country")
     t.add_column("country")
-    for m in ("submitted", "approved", "grams_granted"):
+    for m in EXPERIMENT_COUNTRY_TABLE:
         t.add_column(m, justify="right")
     for c in wide.index:
         if wide.loc[c, ("mean", "submitted")] == 0:
             continue
         cells = []
-        for m, d in (("submitted", 1), ("approved", 2), ("grams_granted", 3)):
+        for m in EXPERIMENT_COUNTRY_TABLE:
+            d = EXPERIMENT_TABLE[m]
             cells.append(
                 f"{_f(wide.loc[c, ('mean', m)], d)} ± {_f(wide.loc[c, ('half_width', m)], d)}"
             )

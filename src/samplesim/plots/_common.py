@@ -20,6 +20,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase
+from matplotlib.ticker import FuncFormatter
+
+from samplesim.metrics import METRICS, metric_label
 
 __all__ = [
     "ALL_COLOR",
@@ -106,36 +109,8 @@ def sort_countries(countries: Iterable[str]) -> list[str]:
     return cs
 
 
-#: Axis labels with units for the summary metrics.
-METRIC_LABELS: dict[str, str] = {
-    "submitted": "proposals submitted (count)",
-    "screened_out": "screened out (count)",
-    "blocked": "blocked by a rule (count)",
-    "blocked_after_approval": "blocked after approval (count)",
-    "cleared": "legally cleared (count)",
-    "reviewed": "reviewed (count)",
-    "shortlisted": "shortlisted (count)",
-    "approved": "approved (count)",
-    "delivered": "samples in hand (count)",
-    "pending": "pending at horizon (count)",
-    "grams_requested": "grams requested (g)",
-    "grams_granted": "grams granted (g)",
-    "approval_rate": "approval rate (fraction)",
-    "median_days_to_decision": "median time to decision (days)",
-    "median_days_to_samples": "median time to samples (days)",
-    "grams_share": "share of grams granted (fraction)",
-    "inventory_used_fraction": "inventory used (fraction)",
-    "inventory_reserved_g": "inventory in reserve (g)",
-    "merit_efficiency": "merit efficiency (fraction)",
-    "fairness_index": "fairness, Jain's index (0-1)",
-}
-
-
-def metric_label(metric: str) -> str:
-    """A readable label with its unit for a metric (``metric@CC`` keeps the country)."""
-    base, _, cc = str(metric).partition("@")
-    label = METRIC_LABELS.get(base, f"{base} (value)")
-    return f"{label} [{cc}]" if cc else label
+#: Axis labels with units for the summary metrics (from :data:`samplesim.metrics.METRICS`).
+METRIC_LABELS: dict[str, str] = {n: m.axis_label for n, m in METRICS.items()}
 
 
 STYLE: dict[str, Any] = {
@@ -281,6 +256,14 @@ def run_tables(obj: Any) -> RunTables:
         initial_grams=initial,
         label=label,
     )
+
+
+def _pct_fmt(v: float, _pos: Any = None) -> str:
+    return f"{v:.0%}"
+
+
+#: Tick formatter: a fraction as a whole percentage.
+pct = FuncFormatter(_pct_fmt)
 
 
 def title_with(label: str, text: str) -> str:

@@ -12,18 +12,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from samplesim.outcomes import SUMMARY_COLUMNS
+from samplesim.metrics import ALL_ONLY, METRICS
 
 __all__ = ["synthetic_experiment"]
 
 COUNTRIES = ("AU", "CA", "DE", "FR", "GB", "IT", "JP", "PK", "SE", "US")
 VARIANTS = ("baseline", "wolf-lifted", "country-quota", "lottery", "more-reviewers")
-_ALL_ONLY = {
-    "inventory_used_fraction",
-    "inventory_reserved_g",
-    "merit_efficiency",
-    "fairness_index",
-}
 
 
 def _scale(metric: str) -> float:
@@ -31,7 +25,7 @@ def _scale(metric: str) -> float:
         return 870.0
     if metric.startswith("grams") or metric.endswith("_g"):
         return 0.8
-    if metric in ("approval_rate", "grams_share") or metric in _ALL_ONLY:
+    if metric in ("approval_rate", "grams_share") or metric in ALL_ONLY:
         return 0.5
     return 3.0
 
@@ -46,13 +40,13 @@ def synthetic_experiment(
     """``runs``, ``replications``, ``comparison`` (and ``points``, ``sensitivity`` when
     ``points > 1``) tables of a made-up experiment."""
     rng = np.random.default_rng(seed)
-    metrics = [m for m in SUMMARY_COLUMNS if m != "country"]
+    metrics = list(METRICS)
     cs = [*countries, "ALL"]
     keys = pd.MultiIndex.from_product(
         [range(points), list(variants), range(replications), cs, metrics],
         names=["point", "variant", "replication", "country", "metric"],
     ).to_frame(index=False)
-    keys = keys[(keys["country"] == "ALL") | ~keys["metric"].isin(_ALL_ONLY)]
+    keys = keys[(keys["country"] == "ALL") | ~keys["metric"].isin(ALL_ONLY)]
     scale = keys["metric"].map({m: _scale(m) for m in metrics}).to_numpy()
     v_eff = keys["variant"].map({v: 0.15 * i for i, v in enumerate(variants)}).to_numpy()
     c_eff = keys["country"].map({c: 0.05 * (i % 5) for i, c in enumerate(cs)}).to_numpy()

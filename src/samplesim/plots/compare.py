@@ -1,0 +1,235 @@
+"""Figures of experiments against a baseline and of sweeps: paired differences (forest),
+responses to a swept parameter, and Sobol sensitivity indices."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, FigureBase
+from matplotlib.lines import Line2D
+
+from samplesim.plots._common import (
+    Size,
+    country_colors,
+    metric_label,
+    root,
+    sort_countries,
+    styled,
+    t_quantile,
+    target_axes,
+    target_figure,
+)
+from samplesim.plots._panels import country_first, grid, pick_metrics, ragged_grid, variant_colors
+
+__all__ = ["comparison_forest", "sensitivity_bars", "sweep_response"]
+
+
+@styled
+def comparison_forest(
+    comparison_df: pd.DataFrame,
+    metrics: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+    *,
+    fig: FigureBase | None = None,
+    figsize: Size | None = None,
+) -> Figure:
+    """Forest plot of paired differences (variant - baseline) with their 95 % CI.
+
+    One panel per metric; rows are countries (default ``ALL`` only) and, within a country,
+    variants (colour and marker). A filled marker means the interval excludes zero; the dashed
+    line is zero (no difference). Draws into ``fig`` (a figure or sub-figure) when given;
+    ``figsize`` in inches (default: sized to the content).
+    """
+    df = comparison_df
+    metrics = pick_metrics(df, metrics)
+    if countries is None:
+        countries = (
+            ["ALL"] if (df["country"] == "ALL").any() else sort_countries(df["country"].unique())
+        )
+    countries = list(countries)
+    df = df[df["country"].isin(countries) & df["metric"].isin(metrics)]
+    vs = list(dict.fromkeys(df["variant"].astype(str)))
+    vstyle = variant_colors(vs)
+    k = max(len(vs), 1)
+    metrics = country_first(df, metrics)
+    ncols = min(3, len(metrics))
+    panel_cs = {
+        m: [c for c in countries if c in set(df.loc[df["metric"] == m, "country"])] for m in metrics
+    }
+    own = fig is None and figsize is None
+    fig = target_figure(fig, figsize, (4.0 * ncols + 1.2, 1.0))
+    heights = [float(max(len(panel_cs[m]), 1) * (k + 1) - 1) for m in metrics]
+    axes, h = ragged_grid(fig, heights, ncols, 0.2, 0.9)
+    if own:
+        root(fig).set_size_inches(4.0 * ncols + 1.2, h + 0.8)
+    ccol = country_colors(countries)
+    for ax, m in zip(axes, metrics, strict=True):
+        sub = df[df["metric"] == m]
+        pcs = panel_cs[m] or countries[:1]
+        cpos = {c: i for i, c in enumerate(pcs)}
+        vpos = {v: j for j, v in enumerate(vs)}
+        y = sub["country"].map(cpos).to_numpy(dtype=float) * (k + 1) + sub["variant"].astype(
+            str
+        ).map(vpos).to_numpy(dtype=float)
+        d = sub["diff_mean"].to_numpy(dtype=float)
+        lo = sub["ci_low"].to_numpy(dtype=float)
+        hi = sub["ci_high"].to_numpy(dtype=float)
+        sig = (lo > 0) | (hi < 0)
+        for v in vs:
+            mask = (sub["variant"].astype(str) == v).to_numpy()
+            col, mk = vstyle[v]
+            ax.hlines(y[mask], lo[mask], hi[mask], color=col, lw=1.8)
+            ms, mo = mask & sig, mask & ~sig
+            ax.scatter(d[ms], y[ms], color=col, marker=mk, s=30, zorder=3)
+            ax.scatter(
+                d[mo],
+                y[mo],
+                facecolor="white",
+                edgecolor=col,
+                marker=mk,
+                s=30,
+                zorder=3,
+                linewidths=1.3,
+            )
+        ax.axvline(0, color="#333333", lw=0.9, ls="--", zorder=1)
+        if len(pcs) > 1:
+            ticks = [cpos[c] * (k + 1) + (k - 1) / 2 for c in pcs]
+            ax.set_yticks(ticks, pcs)
+            for lab, c in zip(ax.get_yticklabels(), pcs, strict=True):
+                lab.set_color(ccol[c])
+            for i in range(1, len(pcs)):
+                ax.axhline(i * (k + 1) - 1, color="#cccccc", lw=0.6)
+        else:
+            ax.set_yticks(range(k), vs)
+        ax.set_ylim(len(pcs) * (k + 1) - 1.5, -0.5)
+        ax.grid(axis="y", visible=False)
+        finite = np.r_[lo, hi, d, 0.0]
+        finite = finite[np.isfinite(finite)]
+        span = float(finite.max() - finite.min()) or 1.0
+        ax.set_xlim(finite.min() - 0.08 * span, finite.max() + 0.08 * span)
+        only = f" [{pcs[0]} only]" if len(pcs) == 1 and len(countries) > 1 else ""
+        ax.set_title(m.replace("_", " ") + only)
+        ax.set_xlabel("Δ " + metric_label(m))
+    base = str(df["baseline"].iloc[0]) if "baseline" in df and len(df) else "baseline"
+    n = df["n"].max() if "n" in df and len(df) else float("nan")
+    handles = [Line2D([], [], color=vstyle[v][0], marker=vstyle[v][1], lw=1.8, label=v) for v in vs]
+    fig.legend(handles=handles, title="variant", loc="outside right upper", frameon=False)
+    where = "all countries" if countries == ["ALL"] else ", ".join(countries)
+    fig.suptitle(
+        f"Difference from {base!r} (paired, 95 % CI; filled = excludes 0) - {where}, "
+        f"n = {n:g} replications"
+    )
+    return root(fig)
+
+
+@styled
+def sweep_response(
+    runs_df: pd.DataFrame,
+    points_df: pd.DataFrame,
+    param: str,
+    outcome: str,
+    country: str = "ALL",
+    max_levels: int = 25,
+    *,
+    ax: Axes | None = None,
+    figsize: Size | None = None,
+) -> Figure:
+    """Mean of ``outcome`` against the swept parameter ``param``, with a 95 % CI band.
+
+    With few distinct parameter values, one mean per value (over replications and any other
+    swept parameters); with many (random/Sobol designs), per-point means as dots and the mean
+    in ten quantile bins of ``param``. One line per variant. Draws into ``ax`` when given (the
+    title then goes on the axes); ``figsize`` in inches.
+    """
+    if param not in points_df:
+        raise ValueError(f"parameter {param!r} not in the points table")
+    sel = runs_df[(runs_df["metric"] == outcome) & (runs_df["country"] == country)]
+    if not len(sel):
+        raise ValueError(f"no runs for outcome {outcome!r}, country {country!r}")
+    df = sel.merge(points_df[["point", param]], on="point", how="inner")
+    vs = list(dict.fromkeys(df["variant"].astype(str)))
+    vstyle = variant_colors(vs)
+    own = ax is None
+    fig, ax = target_axes(ax, figsize, (8.5, 4.6))
+    levels = df[param].nunique()
+    for v in vs:
+        s = df[df["variant"].astype(str) == v]
+        col = vstyle[v][0]
+        if levels <= max_levels:
+            key = s[param]
+        else:
+            per_point = s.groupby("point").agg(x=(param, "first"), y=("value", "mean"))
+            ax.scatter(per_point["x"], per_point["y"], color=col, s=8, alpha=0.35, lw=0)
+            key = pd.qcut(s[param], 10, duplicates="drop")
+        g = s.groupby(key, observed=True)
+        stats = g["value"].agg(["mean", "std", "count"])
+        x = g[param].mean() if levels > max_levels else pd.Series(stats.index, stats.index)
+        x = x.to_numpy(dtype=float)
+        hw = (
+            t_quantile(stats["count"].to_numpy())
+            * stats["std"].to_numpy()
+            / np.sqrt(stats["count"].to_numpy())
+        )
+        mean = stats["mean"].to_numpy(dtype=float)
+        ax.plot(x, mean, color=col, marker=vstyle[v][1], ms=4, lw=1.6, label=v)
+        ax.fill_between(x, mean - hw, mean + hw, color=col, alpha=0.2, lw=0)
+    ax.set_xlabel(f"{param} (scenario units)")
+    ax.set_ylabel(f"mean {metric_label(outcome)}")
+    ax.legend(title="variant (band: 95 % CI)", frameon=False, loc="best")
+    how = "per value" if levels <= max_levels else "dots: points; line: decile bins"
+    title = f"Response of {outcome} [{country}] to {param} ({how})"
+    if own:
+        fig.suptitle(title)
+    else:
+        ax.set_title(title)
+    return root(fig)
+
+
+@styled
+def sensitivity_bars(
+    sensitivity_df: pd.DataFrame,
+    outcomes: Sequence[str] | None = None,
+    *,
+    fig: FigureBase | None = None,
+    figsize: Size | None = None,
+) -> Figure:
+    """Sobol first-order (S1) and total (ST) indices with their confidence intervals.
+
+    One panel per outcome; parameters on the y axis sorted by ST. Draws into ``fig`` (a
+    figure or sub-figure) when given; ``figsize`` in inches.
+    """
+    df = sensitivity_df
+    outs = list(dict.fromkeys(df["outcome"].astype(str))) if outcomes is None else list(outcomes)
+    n_par = df["parameter"].nunique()
+    ncols = min(2, len(outs))
+    nrows = math.ceil(len(outs) / ncols)
+    fig = target_figure(fig, figsize, (5.5 * ncols + 0.5, 1.2 + nrows * (0.9 + 0.45 * n_par)))
+    axes = grid(fig, len(outs), ncols)
+    for ax, o in zip(axes, outs, strict=True):
+        s = df[df["outcome"].astype(str) == o].sort_values("ST", kind="stable")
+        y = np.arange(len(s))
+        for off, idx, col, lab in (
+            (-0.2, "S1", "#3182bd", "S1 (first order)"),
+            (0.2, "ST", "#e6550d", "ST (total)"),
+        ):
+            ax.barh(
+                y + off,
+                s[idx],
+                height=0.38,
+                color=col,
+                label=lab,
+                xerr=s[f"{idx}_conf"].abs().fillna(0),
+                error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#333333"},
+            )
+        ax.set_yticks(y, s["parameter"].astype(str))
+        ax.axvline(0, color="#333333", lw=0.8)
+        ax.set_xlabel("Sobol index (fraction of output variance)")
+        ax.set_title(metric_label(o))
+        ax.grid(axis="y", visible=False)
+    axes[0].legend(loc="lower right", frameon=False)
+    fig.suptitle("Sobol sensitivity indices (bars: 95 % confidence)")
+    return root(fig)
