@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from samplesim.executors import make_executor
-from samplesim.experiment import _execute, _plan
+from samplesim.experiment.driver import execute as _execute
+from samplesim.experiment.plan import make_plan as _plan
 from samplesim.progress import RunProgress
 from samplesim.store import MemoryStore
 

@@ -8,7 +8,8 @@ Quick use::
     res.proposals, res.summary
 """
 
-from samplesim.scenario import Scenario, ScenarioError, load_scenario
+from samplesim.loading import load_scenario
+from samplesim.scenario import Scenario, ScenarioError
 
 __version__ = "0.1.0"
 

@@ -61,12 +61,23 @@ def _parser() -> argparse.ArgumentParser:
 FLAGS = {"params": "--param", "plugins": "--plugin", "max_replications": "--replications"}
 
 
+def _flag(param: str) -> str:
+    return FLAGS.get(param, "--" + param.replace("_", "-"))
+
+
 def user_message(exc: UserError) -> str:
-    """The message of ``exc`` with its API parameter name replaced by the CLI flag."""
+    """The message of ``exc`` with its API parameter names replaced by the CLI flags: the
+    first mention of ``param`` (``resume=True`` becomes ``--resume``) and the last mention,
+    as a word after a space, of each of ``also``."""
     msg = str(exc)
     if exc.param:
-        flag = FLAGS.get(exc.param, "--" + exc.param.replace("_", "-"))
-        msg = re.sub(rf"(?<![\w.-]){re.escape(exc.param)}\b", flag, msg, count=1)
+        pat = rf"(?<![\w.-]){re.escape(exc.param)}(?:=True\b)?\b"
+        msg = re.sub(pat, _flag(exc.param), msg, count=1)
+    for name in getattr(exc, "also", ()):
+        hits = list(re.finditer(rf"(?<=\s){re.escape(name)}\b(?=[\s).,;]|$)", msg))
+        if hits:
+            m = hits[-1]
+            msg = msg[: m.start()] + _flag(name) + msg[m.end() :]
     return msg
 
 

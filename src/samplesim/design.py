@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from samplesim.errors import UserError
-from samplesim.scenario import Scenario, ScenarioError, build_scenario, set_path
+from samplesim.loading import build_scenario
+from samplesim.scenario import Scenario, ScenarioError, set_path
 from samplesim.scenario.overrides import NAMED_LISTS
 
 __all__ = ["DESIGNS", "Param", "make_points", "parse_param", "problem", "sobol_indices"]

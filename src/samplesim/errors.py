@@ -10,12 +10,14 @@ __all__ = ["ExperimentError", "UserError", "check_seed"]
 class UserError(Exception):
     """Bad input that is not a scenario-file problem (an option, an output directory...).
 
-    ``param`` names the API parameter at fault (the command line maps it to its flag).
+    ``param`` names the API parameter at fault (the command line maps it to its flag);
+    ``also`` names other API parameters the message suggests (``choose another out``).
     """
 
-    def __init__(self, message: str, param: str | None = None) -> None:
+    def __init__(self, message: str, param: str | None = None, *, also: tuple[str, ...] = ()):
         super().__init__(message)
         self.param = param
+        self.also = tuple(also)
 
 
 class ExperimentError(RuntimeError):

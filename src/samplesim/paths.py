@@ -1,5 +1,9 @@
 """Safe output paths: default locations, symlink refusal, atomic writes, umask-following modes.
 
+All atomic file and directory writing lives here: :func:`atomic_write` (a file through a
+temporary name), :func:`write_text` / :func:`write_json`, and :func:`atomic_dir` (a whole
+output directory that appears only when everything in it was written).
+
 A scenario's name never becomes a path as such: :func:`default_out` turns it into a slug under
 ``results/``. Files are written to a temporary name in the same folder and renamed into place
 (a symbolic link at the destination is replaced, never followed), and get the modes a plain
@@ -9,19 +13,24 @@ A scenario's name never becomes a path as such: :func:`default_out` turns it int
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import shutil
 import stat
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from samplesim.errors import UserError
+from samplesim.results_dir import manifest_problem
 
 __all__ = [
     "RESULTS_DIR",
+    "atomic_dir",
     "atomic_write",
     "current_umask",
     "default_out",
@@ -30,6 +39,8 @@ __all__ = [
     "file_mode",
     "refuse_symlink",
     "safe_slug",
+    "write_json",
+    "write_text",
 ]
 
 #: Where default output directories go (relative to the working directory).
@@ -122,3 +133,59 @@ def atomic_write(path: Path, writer: Callable[[str], None], suffix: str = ".tmp"
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as stable, indented JSON (atomically: temp file + rename)."""
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temp file in the same folder + rename; a
+    symlink at ``path`` is replaced, not followed; the mode follows the umask)."""
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _check_replaceable(out: Path, kind: str) -> bool:
+    """UserError unless ``out`` is absent, empty or samplesim's ``kind`` output; whether it
+    exists."""
+    if not refuse_symlink(out, "is"):
+        return False
+    if not out.is_dir():
+        raise UserError(f"{out}: exists and is not a directory")
+    if any(out.iterdir()):
+        problem = manifest_problem(out, (kind,))
+        if problem:
+            raise UserError(f"{out}: {problem}; not touching it", also=("out",))
+    return True
+
+
+@contextlib.contextmanager
+def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
+    """Yield a temporary directory that becomes ``out`` when the block succeeds.
+
+    Outputs are first written into a hidden sibling directory and moved into place only when
+    everything succeeded, so a failed or interrupted command leaves no half-written
+    directory. An existing ``out`` is replaced only if it is empty or holds samplesim output
+    of ``kind`` (see :func:`samplesim.results_dir.manifest_problem`); anything else, a symlink
+    included, is refused with a :class:`UserError` before anything is written. ``out`` gets
+    umask-following modes.
+    """
+    out = Path(out)
+    _check_replaceable(out, kind)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+    try:
+        yield tmp
+        os.chmod(tmp, dir_mode())
+        existed = _check_replaceable(out, kind)  # again: it may have changed meanwhile
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if existed:
+        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+        os.replace(out, old)  # over the empty placeholder
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -2,7 +2,7 @@
 
 A plugin is an importable module that calls :func:`samplesim.policies.register_policy` or
 :func:`samplesim.rules.register_effect` at import. Plugins are named explicitly
-(``plugins=[...]`` in the API, ``--plugin MODULE`` on the command line) or installed with an
+(``plugins=[...]`` in the API, a repeatable option on the command line) or installed with an
 entry point in the group ``samplesim.plugins`` (``discover``). Scenario files never name
 plugins: nothing in a scenario file is executed.
 
@@ -22,7 +22,6 @@ from samplesim.errors import UserError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
-    "add_plugin_argument",
     "discover",
     "load_plugins",
     "registered_elsewhere",
@@ -120,15 +119,3 @@ def install(by_value: dict[str, dict[str, Any]]) -> None:
         POLICIES.setdefault(name, fn)
     for name, effect in by_value.get("effects", {}).items():
         EFFECTS.setdefault(name, effect)
-
-
-def add_plugin_argument(p: Any) -> None:
-    """``--plugin MODULE`` (repeatable): import a module that registers policies/effects."""
-    p.add_argument(
-        "--plugin",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="import MODULE first (it registers allocation policies or rule effects); "
-        "repeatable; installed plugins (entry points 'samplesim.plugins') load by themselves",
-    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from samplesim.errors import check_seed
+from samplesim.loading import load_scenario
 from samplesim.model.world import World
 from samplesim.outcomes import SimulationResult, build_result
-from samplesim.scenario import Scenario, load_scenario
+from samplesim.scenario import Scenario
 
 __all__ = ["simulate"]
 

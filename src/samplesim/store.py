@@ -28,21 +28,34 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from samplesim.errors import UserError
-from samplesim.output import manifest_problem, write_json
-from samplesim.paths import atomic_write, ensure_dir, refuse_symlink
+from samplesim.paths import atomic_write, ensure_dir, refuse_symlink, write_json
+from samplesim.results_dir import (
+    KEYS_META,
+    RUN_COLUMNS,
+    SORT_KEYS,
+    empty_runs,
+    load_results,
+    manifest_problem,
+    part_keys,
+    read_manifest_or_none,
+    read_parts,
+    sort_runs,
+    summary_to_long,
+)
 
 __all__ = [
     "RUN_COLUMNS",
+    "SORT_KEYS",
     "MemoryStore",
     "ResultStore",
+    "empty_runs",
     "load_results",
     "run_key",
     "sort_runs",
+    "summary_to_long",
 ]
 
-RUN_COLUMNS = ["point", "variant", "replication", "seed", "country", "metric", "value"]
-SORT_KEYS = ["point", "variant", "replication", "country", "metric"]
-_KEYS_META = b"samplesim_run_keys"
+_KEYS_META = KEYS_META
 
 
 def run_key(digest: str, variant: str, point: int, replication: int, seed: int, params: Any) -> str:
@@ -55,28 +68,6 @@ def run_key(digest: str, variant: str, point: int, replication: int, seed: int, 
         separators=(",", ":"),
     )
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def empty_runs() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "point": pd.Series([], dtype="int64"),
-            "variant": pd.Series([], dtype=object),
-            "replication": pd.Series([], dtype="int64"),
-            "seed": pd.Series([], dtype="int64"),
-            "country": pd.Series([], dtype=object),
-            "metric": pd.Series([], dtype=object),
-            "value": pd.Series([], dtype="float64"),
-        }
-    )
-
-
-def sort_runs(df: pd.DataFrame) -> pd.DataFrame:
-    """The canonical order: (point, variant, replication, country, metric)."""
-    if df.empty:
-        return empty_runs()
-    df = df.drop_duplicates(SORT_KEYS, keep="first")
-    return df.sort_values(SORT_KEYS, kind="stable", ignore_index=True)[RUN_COLUMNS]
 
 
 def _atomic_write_bytes(path: Path, writer) -> None:
@@ -119,7 +110,7 @@ class ResultStore(MemoryStore):
 
     Opening refuses, with a :class:`UserError` and without touching anything, a symlink, a
     non-empty directory unless ``resume``; with ``resume`` the directory must hold samplesim's
-    experiment of the same kind (see :func:`~samplesim.output.manifest_problem`) and spec
+    experiment of the same kind (see :func:`~samplesim.results_dir.manifest_problem`) and spec
     (same ``identity``: kind, scenario digest, seed, variants, points...).
     """
 
@@ -135,16 +126,18 @@ class ResultStore(MemoryStore):
         nonempty = exists and any(out.iterdir())
         if nonempty and not resume:
             raise UserError(
-                f"{out}: directory is not empty; pass --resume to continue the experiment "
-                "it holds, or choose another --out"
+                f"{out}: directory is not empty; pass resume=True to continue the experiment "
+                "it holds, or choose another out",
+                param="resume",
+                also=("out",),
             )
         if nonempty:
-            old = _read_manifest(out)
+            old = read_manifest_or_none(out)
             if old is None or "spec" not in old:
                 raise UserError(f"{out}: holds no samplesim experiment; not touching it")
             problem = manifest_problem(out, (manifest["kind"],))
             if problem:
-                raise UserError(f"{out}: {problem}; not touching it")
+                raise UserError(f"{out}: {problem}; not touching it", also=("out",))
             for sub in (self.parts_dir, out / "plots"):
                 refuse_symlink(sub, "is")
             if old.get("scenario_digest") != manifest.get("scenario_digest"):
@@ -170,8 +163,7 @@ class ResultStore(MemoryStore):
     def _scan_keys(self) -> set[str]:
         keys: set[str] = set()
         for p in sorted(self.parts_dir.glob("part-*.parquet")):
-            meta = pq.read_schema(p).metadata or {}
-            keys.update(json.loads(meta.get(_KEYS_META, b"[]")))
+            keys.update(part_keys(p))
         return keys
 
     def done_keys(self) -> set[str]:
@@ -201,7 +193,7 @@ class ResultStore(MemoryStore):
 
     def runs(self, keys: set[str] | None = None) -> pd.DataFrame:
         """Every finished part (only runs in ``keys`` when given), sorted."""
-        return _read_parts(self.parts_dir, keys)
+        return read_parts(self.parts_dir, keys)
 
     def error_table(self) -> pd.DataFrame:
         errors: list[dict[str, Any]] = []
@@ -214,70 +206,3 @@ class ResultStore(MemoryStore):
 
 def _canon(x: Any) -> str:
     return json.dumps(x, sort_keys=True, default=str)
-
-
-def _read_manifest(out: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _read_parts(parts_dir: Path, keys: set[str] | None = None) -> pd.DataFrame:
-    """Every part in ``parts_dir`` (only parts holding some of ``keys`` when given), sorted."""
-    frames = []
-    for p in sorted(parts_dir.glob("part-*.parquet")):
-        if keys is not None:
-            meta = pq.read_schema(p).metadata or {}
-            if not set(json.loads(meta.get(_KEYS_META, b"[]"))) & keys:
-                continue
-        frames.append(pd.read_parquet(p))
-    if not frames:
-        return empty_runs()
-    return sort_runs(pd.concat(frames, ignore_index=True))
-
-
-def summary_to_long(
-    summary: pd.DataFrame,
-    point: int = 0,
-    variant: str = "baseline",
-    replication: int = 0,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """A one-run ``summary`` table (wide) as rows of the ``runs`` long table."""
-    long = summary.melt(id_vars="country", var_name="metric", value_name="value")
-    long["value"] = long["value"].astype(float)
-    long = long.assign(point=point, variant=variant, replication=replication, seed=seed)
-    return sort_runs(long)
-
-
-def load_results(path: str | Path) -> pd.DataFrame:
-    """Any samplesim output directory as one tidy ``runs`` table (see docs/tables.md).
-
-    A single-run directory (``samplesim run``) gives its ``summary.csv`` in long form; an
-    experiment directory gives every finished part (also of an interrupted experiment),
-    sorted by (point, variant, replication, country, metric). The manifest, when there is
-    one, is in ``df.attrs["manifest"]``.
-    """
-    path = Path(path)
-    if not path.is_dir():
-        raise UserError(f"{path}: not a directory")
-    manifest = _read_manifest(path) or {}
-    if (path / "parts").is_dir():
-        df = _read_parts(path / "parts")
-    elif (path / "runs.parquet").exists():
-        df = sort_runs(pd.read_parquet(path / "runs.parquet"))
-    elif (path / "summary.csv").exists():
-        summary = pd.read_csv(path / "summary.csv", keep_default_na=False, na_values=[""])
-        df = summary_to_long(
-            summary,
-            variant=manifest.get("variant", "baseline"),
-            replication=int(manifest.get("replication", 0)),
-            seed=int(manifest.get("seed", 0)),
-        )
-    else:
-        raise UserError(
-            f"{path}: holds no samplesim results (no parts/, runs.parquet or summary.csv)"
-        )
-    df.attrs["manifest"] = manifest
-    return df

@@ -6,10 +6,11 @@ import argparse
 import time
 from pathlib import Path
 
+from samplesim.commands._execution import add_plugin_argument
 from samplesim.errors import UserError
-from samplesim.output import atomic_dir, make_manifest, write_run
-from samplesim.paths import default_out
-from samplesim.scenario import load_scenario
+from samplesim.loading import load_scenario
+from samplesim.paths import atomic_dir, default_out, ensure_dir
+from samplesim.run_output import make_manifest, write_run
 from samplesim.simulation import simulate
 from samplesim.summary_table import print_run_summary
 
@@ -31,8 +32,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip writing plots/*.png")
     p.add_argument("--quiet", action="store_true", help="print only the final line")
     _add_replication_arguments(p)
-    from samplesim.plugins import add_plugin_argument
-
     add_plugin_argument(p)
 
 
@@ -61,8 +60,9 @@ def _add_replication_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run_replications(args: argparse.Namespace) -> int:
+    from samplesim.commands._execution import execution_kwargs
     from samplesim.commands.results import print_replications
-    from samplesim.experiment import DEFAULT_PRECISION_CAP, execution_kwargs, replicate
+    from samplesim.experiment import DEFAULT_PRECISION_CAP, replicate
     from samplesim.progress import rate_line
     from samplesim.scenario import load_raw
 
@@ -111,7 +111,11 @@ def run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - t0
     manifest = make_manifest(sc, seed=args.seed, replication=0, kind="run")
     with atomic_dir(out) as tmp:
-        write_run(res, tmp, manifest, plots=not args.no_plots)
+        write_run(res, tmp, manifest)
+        if not args.no_plots:
+            from samplesim import plots
+
+            plots.save_run_plots(res, ensure_dir(tmp / "plots"))
     if not args.quiet:
         print_run_summary(res, sc)
     print(

@@ -8,9 +8,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from samplesim.commands._execution import add_execution_arguments, execution_kwargs
 from samplesim.design import DESIGNS, parse_param
 from samplesim.errors import UserError
-from samplesim.experiment import add_execution_arguments, execution_kwargs, sweep
+from samplesim.experiment import sweep
 from samplesim.paths import default_out
 from samplesim.progress import rate_line
 from samplesim.scenario import load_raw

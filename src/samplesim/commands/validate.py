@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from samplesim.scenario import build_scenario, check_warnings, load_raw, scenario_variants
+from samplesim.commands._execution import add_plugin_argument
+from samplesim.loading import build_scenario
+from samplesim.scenario import check_warnings, load_raw, scenario_variants
 
 NAME = "validate"
 HELP = "check a scenario file (and its variants) and report every problem found"
@@ -13,8 +15,6 @@ HELP = "check a scenario file (and its variants) and report every problem found"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
-    from samplesim.plugins import add_plugin_argument
-
     p.add_argument("scenario", help="path of the scenario TOML file")
     add_plugin_argument(p)
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -13,7 +12,6 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from samplesim.errors import UserError
 from samplesim.outcomes import SimulationResult
 from samplesim.paths import atomic_write, ensure_dir
 from samplesim.plots._common import RunTables, run_tables, save_figure
@@ -25,6 +23,12 @@ from samplesim.plots.many import (
     sweep_response,
 )
 from samplesim.plots.run import RUN_FIGURES
+from samplesim.results_dir import (
+    detect_kind,
+    load_experiment_tables,
+    load_run_tables,
+    read_manifest,
+)
 
 __all__ = [
     "FigureItem",
@@ -36,8 +40,6 @@ __all__ = [
     "save_dir_plots",
 ]
 
-_RUN_FILES = ("proposals.parquet", "events.parquet", "inventory.parquet")
-_EXPERIMENT_KINDS = ("replications", "comparison", "sweep")
 _CAPTIONS = {
     "funnel.png": "Proposals reaching each workflow stage, and where and why they ended.",
     "allocation.png": "Grams granted by country and sample type; the inventory at the end.",
@@ -50,80 +52,12 @@ _CAPTIONS = {
 FigureItem = tuple[str, str, Figure]
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
-    """The directory's ``manifest.json`` ({} if there is none); UserError if unreadable."""
-    f = Path(path) / "manifest.json"
-    if not f.exists():
-        return {}
-    try:
-        data = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{f}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{f}: expected a JSON object")
-    return data
-
-
-def detect_kind(path: str | Path) -> str:
-    """``run``, ``replications``, ``comparison`` or ``sweep``; UserError for anything else."""
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: no such directory")
-    if not path.is_dir():
-        raise UserError(f"{path}: not a directory")
-    manifest = read_manifest(path)
-    kind = manifest.get("kind")
-    if kind in _EXPERIMENT_KINDS:
-        return str(kind)
-    if all((path / f).exists() for f in _RUN_FILES):
-        return "run"
-    if (path / "comparison.csv").exists():
-        return "comparison"
-    if (path / "sensitivity.csv").exists() or (path / "points.csv").exists():
-        return "sweep"
-    if (path / "replications.csv").exists():
-        return "replications"
-    raise UserError(
-        f"{path}: not a samplesim output directory (expected proposals.parquet, events.parquet "
-        "and inventory.parquet of a run, or replications.csv / comparison.csv / points.csv of "
-        "an experiment)"
-    )
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several kinds for a corrupt file
-        raise UserError(f"{path}: cannot read ({exc})") from None
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        # keep_default_na=False: the country code NA (Namibia) must stay a string.
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
-    except Exception as exc:
-        raise UserError(f"{path}: cannot read ({exc})") from None
-
-
 def load_run(path: str | Path) -> SimulationResult:
     """A single-run output directory as a :class:`SimulationResult` (tables only)."""
+    t = load_run_tables(path)
+    m, proposals, events, inventory = t["manifest"], t["proposals"], t["events"], t["inventory"]
+    summary, rules, reviews = t["summary"], t["rules"], t["reviews"]
     path = Path(path)
-    missing = [f for f in _RUN_FILES if not (path / f).exists()]
-    if missing:
-        raise UserError(f"{path}: not a run directory (missing {', '.join(missing)})")
-    m = read_manifest(path)
-    proposals = _read_parquet(path / "proposals.parquet")
-    events = _read_parquet(path / "events.parquet")
-    inventory = _read_parquet(path / "inventory.parquet")
-    need = {"proposal_id", "country", "state", "submitted_day"}
-    if not need <= set(proposals.columns):
-        raise UserError(
-            f"{path}/proposals.parquet: missing columns {sorted(need - set(proposals))}"
-        )
-    summary = _read_csv(path / "summary.csv") if (path / "summary.csv").exists() else None
-    rules = _read_csv(path / "rules.csv") if (path / "rules.csv").exists() else None
-    rv = path / "reviews.parquet"  # absent from outputs of older versions
-    reviews = _read_parquet(rv) if rv.exists() else pd.DataFrame()
     rt = run_tables({"proposals": proposals, "events": events, "inventory": inventory})
     return SimulationResult(
         scenario=str(m.get("scenario", path.name)),
@@ -144,21 +78,7 @@ def load_run(path: str | Path) -> SimulationResult:
 def load_experiment(path: str | Path) -> dict[str, pd.DataFrame]:
     """The many-run tables present in an experiment directory (``runs`` from runs.parquet or
     ``parts/*.parquet``)."""
-    path = Path(path)
-    out: dict[str, pd.DataFrame] = {}
-    for name in ("replications", "comparison", "points", "sensitivity"):
-        f = path / f"{name}.csv"
-        if f.exists():
-            out[name] = _read_csv(f)
-    if (path / "runs.parquet").exists():
-        out["runs"] = _read_parquet(path / "runs.parquet")
-    elif (path / "parts").is_dir():
-        parts = sorted((path / "parts").glob("*.parquet"))
-        if parts:
-            out["runs"] = pd.concat([_read_parquet(p) for p in parts], ignore_index=True)
-    if not out:
-        raise UserError(f"{path}: no experiment tables found")
-    return out
+    return load_experiment_tables(path)
 
 
 def _first_point(df: pd.DataFrame) -> pd.DataFrame:

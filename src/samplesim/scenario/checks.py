@@ -1,21 +1,35 @@
-"""Cross-field checks of a structured scenario; every problem is reported with its key path."""
+"""Cross-field checks of a structured scenario; every problem is reported with its key path.
+
+Names of allocation policies and rule effects are checked against :class:`Registries`, handed
+in by the caller (:mod:`samplesim.loading` passes the live registries of
+:mod:`samplesim.policies` and :mod:`samplesim.rules`): this layer imports neither.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
+import attrs
+
 from samplesim.distributions import Distribution
-from samplesim.policies import POLICIES
-from samplesim.rules import EFFECTS
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.schema import Scenario
 
-__all__ = ["COUNTRY_CODE", "check_scenario", "check_warnings"]
+__all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
 
 #: A well-formed country code: two capital letters, the shape of ISO 3166-1 alpha-2 (``RU``).
 #: Three letters are refused so that no code can be mistaken for the ``ALL`` aggregate.
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+
+
+@attrs.frozen
+class Registries:
+    """The names a scenario may use for ``allocation.policy`` and ``rules[i].effect`` (in
+    registration order, as error messages list them)."""
+
+    policies: tuple[str, ...] = attrs.field(converter=tuple)
+    effects: tuple[str, ...] = attrs.field(converter=tuple)
 
 
 class _Checker:
@@ -69,8 +83,9 @@ class _Checker:
                 self.fail(path, f"unknown {what} {v!r} (known: {', '.join(known)})")
 
 
-def check_scenario(sc: Scenario) -> list[Problem]:
-    """All cross-field problems of ``sc`` (an empty list when it is valid)."""
+def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
+    """All cross-field problems of ``sc`` (an empty list when it is valid); policy and effect
+    names are checked against ``known`` (None: not checked, the caller checked them)."""
     ck = _Checker()
     countries = sc.countries
     types = sc.sample_types
@@ -180,8 +195,10 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     ck.unique("rules", [r.name for r in sc.rules])
     for i, r in enumerate(sc.rules):
         p = f"rules[{i}]"
-        if r.effect not in EFFECTS:
-            ck.fail(f"{p}.effect", f"unknown effect {r.effect!r} (known: {', '.join(EFFECTS)})")
+        if known is not None and r.effect not in known.effects:
+            ck.fail(
+                f"{p}.effect", f"unknown effect {r.effect!r} (known: {', '.join(known.effects)})"
+            )
         s = r.selector
         for key in ("countries", "partner_countries", "any_member_countries"):
             ck.countries(f"{p}.selector.{key}", getattr(s, key), countries)
@@ -241,8 +258,11 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     ck.duration("panel.delay", pn.delay)
 
     al = sc.allocation
-    if al.policy not in POLICIES:
-        ck.fail("allocation.policy", f"unknown policy {al.policy!r} (known: {', '.join(POLICIES)})")
+    if known is not None and al.policy not in known.policies:
+        ck.fail(
+            "allocation.policy",
+            f"unknown policy {al.policy!r} (known: {', '.join(known.policies)})",
+        )
     if al.max_awards is not None and al.max_awards < 1:
         ck.fail("allocation.max_awards", f"must be at least 1 (got {al.max_awards})")
     if not 0 < al.max_share <= 1:

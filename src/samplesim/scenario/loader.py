@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from samplesim.scenario.checks import check_scenario, check_warnings
+from samplesim.scenario.checks import Registries, check_scenario, check_warnings
 from samplesim.scenario.convert import structure
 from samplesim.scenario.errors import Problem, ScenarioError, ScenarioWarning
 from samplesim.scenario.overrides import OverrideError, apply_override, deep_merge
@@ -117,13 +117,13 @@ def _start_date(raw: dict[str, Any]) -> dt.date | None:
 
 
 def _structure_checked(
-    raw: dict[str, Any], source: str, prefix: str = ""
+    raw: dict[str, Any], source: str, known: Registries | None, prefix: str = ""
 ) -> tuple[Scenario | None, list[Problem]]:
     start = _start_date(raw)
     data = _convert_dates(raw, start) if start is not None else raw
     sc, problems = structure(data, Scenario)
     if sc is not None:
-        problems = check_scenario(sc)
+        problems = check_scenario(sc, known)
     if prefix:
         problems = [Problem(f"{prefix}{p.path}", p.message) for p in problems]
     return (sc if not problems else None), problems
@@ -141,8 +141,13 @@ def build_scenario(
     variant: str | None = None,
     overrides: list[dict[str, Any]] | None = None,
     check_variants: bool = True,
+    known: Registries | None = None,
 ) -> Scenario:
     """Structure and check raw data, optionally applying a variant and extra overrides.
+
+    Policy and effect names are checked against ``known`` only: callers outside this layer
+    use :func:`samplesim.loading.build_scenario`, which hands in the live registries (None
+    is for data whose names were checked already, as in worker processes).
 
     Raises:
         ScenarioError: listing every problem, each with its key path.
@@ -152,7 +157,7 @@ def build_scenario(
     variants = raw.get("variants", {})
     if not isinstance(variants, dict):
         raise ScenarioError(source, [Problem("variants", "must be a table of variant tables")])
-    base, base_problems = _structure_checked(raw, source)
+    base, base_problems = _structure_checked(raw, source, known)
     problems += base_problems
     if check_variants:
         for name, over in variants.items():
@@ -167,7 +172,7 @@ def build_scenario(
             except OverrideError as exc:
                 problems += exc.problems
                 continue
-            _, vp = _structure_checked(merged, source, prefix=f"variants.{name}.")
+            _, vp = _structure_checked(merged, source, known, prefix=f"variants.{name}.")
             # A problem the base already has is reported once, for the base.
             seen = {(p.path, p.message) for p in base_problems}
             cut = len(f"variants.{name}.")
@@ -190,7 +195,7 @@ def build_scenario(
         except OverrideError as exc:
             raise ScenarioError(source, exc.problems) from None
     if data is not raw:
-        sc, problems = _structure_checked(data, source)
+        sc, problems = _structure_checked(data, source, known)
         if problems:
             raise ScenarioError(source, problems)
     else:
@@ -200,9 +205,15 @@ def build_scenario(
 
 
 def load_scenario(
-    path: str | Path, variant: str | None = None, overrides: list[dict[str, Any]] | None = None
+    path: str | Path,
+    variant: str | None = None,
+    overrides: list[dict[str, Any]] | None = None,
+    known: Registries | None = None,
+    _stacklevel: int = 2,
 ) -> Scenario:
-    """Load, check and return the scenario in ``path`` (optionally one of its variants).
+    """Load, check and return the scenario in ``path`` (optionally one of its variants);
+    names checked against ``known`` (see :func:`build_scenario`; callers outside this
+    layer use :func:`samplesim.loading.load_scenario`).
 
     Emits a :class:`ScenarioWarning` for each :func:`check_warnings` finding.
 
@@ -210,16 +221,16 @@ def load_scenario(
         ScenarioError: naming the file and the key path of every problem.
     """
     raw = load_raw(path)
-    sc = build_scenario(raw, source=str(path), variant=variant, overrides=overrides)
+    sc = build_scenario(raw, source=str(path), variant=variant, overrides=overrides, known=known)
     for w in check_warnings(sc):
-        warnings.warn(ScenarioWarning(f"{path}: {w}"), stacklevel=2)
+        warnings.warn(ScenarioWarning(f"{path}: {w}"), stacklevel=_stacklevel)
     return sc
 
 
-def validate_file(path: str | Path) -> list[Problem]:
+def validate_file(path: str | Path, known: Registries | None = None) -> list[Problem]:
     """Every problem in the scenario file ``path`` (an empty list when it is valid)."""
     try:
-        load_scenario(path)
+        load_scenario(path, known=known)
     except ScenarioError as exc:
         return exc.problems
     return []

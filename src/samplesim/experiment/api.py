@@ -1,0 +1,380 @@
+"""Experiments (the public API): replications, paired variant comparisons and parameter sweeps.
+
+Every experiment is a list of runs ``(point, variant, replication)`` with one root ``seed``.
+Replication ``r`` of every variant and every sweep point uses the same random streams
+(common random numbers), so differences between variants or points are paired.
+
+Runs are grouped into batches (tasks). A task carries the raw scenario data and its list of
+runs; the worker builds each scenario it needs (cached per process) and returns the batch's
+rows of the tidy ``runs`` long table (docs/tables.md). Batches run on any executor
+(:mod:`samplesim.executors`) and are stored as they finish (:mod:`samplesim.store`); the final
+table is sorted by (point, variant, replication, country, metric), so it never depends on the
+executor, the number of workers or the batch size.
+
+Python API (mirrors the command line)::
+
+    import samplesim
+    r = samplesim.replicate("scenarios/change5-2023.toml", replications=100)
+    r.summary        # replications table: mean and 95 % t-interval per variant/country/metric
+    r.runs           # the long runs table
+    c = samplesim.compare("scenarios/change5-2023.toml", variants=["lottery"], replications=50)
+    c.comparison     # paired-t and Welch intervals of variant - baseline
+    s = samplesim.sweep("scenarios/change5-2023.toml", params={"allocation.max_share": (0.1, 0.5)},
+                        samples=64, design="sobol")
+    s.points, s.sensitivity
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from samplesim.design import make_params, make_points, sobol_indices
+from samplesim.errors import UserError, check_seed
+from samplesim.experiment.driver import finish, run_plan
+from samplesim.experiment.plan import make_plan
+from samplesim.experiment.resolve import resolve
+from samplesim.metrics import DEFAULT_OUTCOMES, METRIC_NAMES
+from samplesim.scenario import Scenario
+from samplesim.stats import comparison_table, replications_table
+
+__all__ = ["ExperimentResult", "compare", "replicate", "sweep"]
+
+
+@attrs.frozen
+class ExperimentResult:
+    """What an experiment produced (the tables of docs/tables.md).
+
+    Attributes:
+        kind: ``replications``, ``comparison`` or ``sweep``.
+        runs: the tidy long table (point, variant, replication, seed, country, metric, value).
+        summary: the ``replications`` table (mean, 95 % t-interval; per point for sweeps).
+        comparison: the ``comparison`` table (``compare`` only).
+        points: the ``points`` table (``sweep`` only).
+        sensitivity: the ``sensitivity`` table (Sobol' sweeps only).
+        errors: runs that raised (key, point, variant, replication, seed, error).
+        precision: for sequential stopping: metric, country, target, half_width, n, reached.
+        manifest: the experiment manifest; out: the output directory (or None).
+        executed: runs executed by this call (resumed runs excluded); wall: seconds.
+        executor: where the runs executed (``serial``, ``processes ×2``, ``dask ×4``).
+    """
+
+    kind: str
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    comparison: pd.DataFrame | None = None
+    points: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+    errors: pd.DataFrame | None = None
+    precision: dict[str, Any] | None = None
+    manifest: dict[str, Any] = attrs.Factory(dict)
+    out: Path | None = None
+    executed: int = 0
+    wall: float = 0.0
+    executor: str = ""
+
+
+def replicate(
+    scenario: str | Path | Scenario | dict[str, Any],
+    replications: int = 30,
+    *,
+    seed: int = 1,
+    variant: str | None = None,
+    precision: str | tuple[str, float] | None = None,
+    max_replications: int | None = None,
+    executor: str = "auto",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    batch_size: int | None = None,
+    quiet: bool = True,
+    plugins: list[str] | str | None = None,
+) -> ExperimentResult:
+    """Run ``replications`` replications (indices 0..K-1, root ``seed``) of a scenario.
+
+    Args:
+        scenario: a scenario file path, raw scenario data or a :class:`Scenario` object,
+            run exactly as given (an edited object too; ``variant`` then applies that
+            variant's overrides to the object).
+        replications: K, the number of replications (with ``precision``: the first batch is
+            min(K, 10) and ``max_replications`` caps the total; default cap K).
+        precision: ``"metric[@COUNTRY]=halfwidth"``: add replications in batches until the
+            95 % half-width of that metric (country ALL by default) is below the target.
+        seed: the root seed, a non-negative integer.
+        executor, jobs, scheduler: see :func:`samplesim.executors.make_executor`; the
+            default ``auto`` starts worker processes only when a measured batch shows
+            they pay.
+        plugins: modules to import first, in this process and every worker (they register
+            policies or rule effects); installed ``samplesim.plugins`` entry points load
+            by themselves.
+        out: an experiment directory to write (parts, runs.parquet, replications.csv,
+            manifest.json); ``resume`` continues an interrupted one.
+
+    Returns:
+        An :class:`ExperimentResult`; ``.summary`` is the replications table, ``.runs`` the
+        long runs table, ``.precision`` the stopping outcome.
+    """
+    plan = make_plan(
+        "replications", scenario, seed, None if variant is None else [variant], plugins
+    )
+    runs, store, prec, executed, wall, manifest, keys = run_plan(
+        plan,
+        replications,
+        precision=precision,
+        precision_cap=max_replications,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        out=out,
+        resume=resume,
+        batch_size=batch_size,
+        quiet=quiet,
+    )
+    summary = replications_table(runs)
+    manifest["precision_result"] = prec
+    errors = finish("replications", store, runs, manifest, keys, {"replications": summary})
+    return ExperimentResult(
+        "replications",
+        runs,
+        summary,
+        errors=errors,
+        precision=prec,
+        manifest=manifest,
+        out=store.out,
+        executed=executed,
+        wall=wall,
+        executor=manifest.get("executor", ""),
+    )
+
+
+def compare(
+    scenario: str | Path | Scenario | dict[str, Any],
+    variants: list[str] | None = None,
+    replications: int = 30,
+    *,
+    seed: int = 1,
+    executor: str = "auto",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    batch_size: int | None = None,
+    plots: bool | None = None,
+    quiet: bool = True,
+    plugins: list[str] | str | None = None,
+) -> ExperimentResult:
+    """Run the baseline and every variant on the same replications (common random numbers).
+
+    Args:
+        variants: variant names, or one name (default: every variant the scenario declares).
+            With an edited :class:`Scenario`, the object is the baseline and each variant
+            applies its overrides to it.
+        Others as in :func:`replicate`.
+
+    Returns:
+        An :class:`ExperimentResult`; ``.comparison`` holds, per (variant, country, metric),
+        the paired-t interval of ``variant - baseline`` and the Welch interval for contrast.
+        No figure is drawn: ``samplesim.plots.comparison_forest(result.comparison)`` draws the
+        forest plot (``samplesim compare`` writes it as ``plots/comparison.png``); ``plots``
+        is ignored and kept only so that older calls keep working.
+    """
+    if plots:
+        warnings.warn(
+            "compare(plots=True) draws nothing any more; use "
+            "samplesim.plots.comparison_forest(result.comparison)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    check_seed(seed)
+    res = resolve(scenario)
+    declared = list(res.raw.get("variants", {}) or {})
+    if variants is None:
+        variants = declared
+    elif isinstance(variants, str):
+        variants = [variants]
+    elif not all(isinstance(v, str) for v in variants):
+        raise UserError(f"variants must be variant names, got {variants!r}", param="variants")
+    variants = [v for v in dict.fromkeys(variants) if v != "baseline"]
+    if not variants:
+        raise UserError(
+            "compare needs at least one variant (the scenario declares none)", param="variants"
+        )
+    unknown = [v for v in variants if v not in declared]
+    if unknown:
+        raise UserError(
+            f"variants: unknown variant(s) {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(declared) or 'none'})",
+            param="variants",
+        )
+    plan = make_plan("comparison", res, seed, ["baseline", *variants], plugins)
+    runs, store, _, executed, wall, manifest, keys = run_plan(
+        plan,
+        replications,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        out=out,
+        resume=resume,
+        batch_size=batch_size,
+        quiet=quiet,
+    )
+    summary = replications_table(runs)
+    comp = comparison_table(runs)
+    errors = finish(
+        "comparison", store, runs, manifest, keys, {"replications": summary, "comparison": comp}
+    )
+    return ExperimentResult(
+        "comparison",
+        runs,
+        summary,
+        comparison=comp,
+        errors=errors,
+        manifest=manifest,
+        out=store.out,
+        executed=executed,
+        wall=wall,
+        executor=manifest.get("executor", ""),
+    )
+
+
+def _parse_outcomes(outcomes: list[str] | str | None) -> list[tuple[str, str, str]]:
+    if outcomes is None:
+        outcomes = list(DEFAULT_OUTCOMES)
+    if isinstance(outcomes, str):
+        outcomes = [o for o in outcomes.split(",") if o.strip()]
+    out = []
+    for o in outcomes:
+        metric, _, country = o.strip().partition("@")
+        if metric not in METRIC_NAMES:
+            raise UserError(
+                f"outcomes: unknown metric {metric!r} (known: {', '.join(METRIC_NAMES)})",
+                "outcomes",
+            )
+        out.append((o.strip(), metric, country or "ALL"))
+    return out
+
+
+def sweep(
+    scenario: str | Path | Scenario | dict[str, Any],
+    params: dict[str, tuple[float, float]] | list[str],
+    samples: int | None = None,
+    design: str = "lhs",
+    *,
+    levels: int | dict[str, int] = 5,
+    replications: int = 1,
+    outcomes: list[str] | str | None = None,
+    variant: str | None = None,
+    seed: int = 1,
+    executor: str = "auto",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    batch_size: int | None = None,
+    quiet: bool = True,
+    plugins: list[str] | str | None = None,
+) -> ExperimentResult:
+    """Sweep parameters over a design; every point runs the same replications (CRN).
+
+    Args:
+        params: ``{"review.reviewers": (5, 40), ...}`` or ``["review.reviewers=5:40", ...]``.
+        samples: N for ``lhs`` (N points) and ``sobol`` (N a power of two; N * (D + 2) points).
+        design: ``grid`` (``levels`` per parameter), ``lhs`` or ``sobol``.
+        outcomes: ``metric[@COUNTRY]`` names for the sensitivity table (default approved,
+            grams_granted, median_days_to_samples at ALL).
+        variant: sweep around one of the scenario's variants instead of the baseline.
+
+    Returns:
+        An :class:`ExperimentResult` with ``.points``, ``.runs``, ``.summary`` (per point)
+        and, for ``sobol``, ``.sensitivity`` (S1, S1_conf, ST, ST_conf per outcome/param).
+    """
+    from samplesim.design import parse_param
+
+    if isinstance(params, str):
+        params = [params]
+    if isinstance(params, list | tuple):
+        specs = {}
+        for s in params:
+            path, lo, hi = parse_param(s)
+            specs[path] = (lo, hi)
+    elif isinstance(params, dict):
+        try:
+            specs = {k: (float(v[0]), float(v[1])) for k, v in params.items()}
+        except (TypeError, ValueError, IndexError):
+            raise UserError(
+                f"params: expected {{'path': (low, high)}}, got {params!r}", param="params"
+            ) from None
+    else:
+        raise UserError(f"params: expected a dict or a list, got {params!r}", param="params")
+    chosen = _parse_outcomes(outcomes)
+    plan = make_plan("sweep", scenario, seed, None if variant is None else [variant], plugins)
+    if not plan.exact:
+        raise UserError(
+            "params cannot be swept around this edited Scenario (its data cannot be rebuilt "
+            "from its attributes); pass the scenario file",
+            param="params",
+        )
+    plan.params = make_params(plan.raw, plan.source, specs, variant=plan.variants[0])
+    plan.points = make_points(plan.params, design, samples, levels, seed)
+    plan.extra = {"design": design, "samples": samples, "levels": levels}
+    runs, store, _, executed, wall, manifest, keys = run_plan(
+        plan,
+        replications,
+        executor=executor,
+        jobs=jobs,
+        scheduler=scheduler,
+        out=out,
+        resume=resume,
+        batch_size=batch_size,
+        quiet=quiet,
+    )
+    summary = replications_table(runs, by=("point", "variant", "country", "metric"))
+    sens = None
+    if design == "sobol":
+        rows = []
+        for name, metric, country in chosen:
+            s = summary[(summary["metric"] == metric) & (summary["country"] == country)]
+            y = s.set_index("point")["mean"].reindex(plan.points["point"]).to_numpy()
+            idx = sobol_indices(plan.params, y, seed=seed)
+            for j, p in enumerate(plan.params):
+                rows.append(
+                    {
+                        "outcome": name,
+                        "parameter": p.path,
+                        **{
+                            k: (float(idx[k][j]) if idx else np.nan)
+                            for k in ("S1", "S1_conf", "ST", "ST_conf")
+                        },
+                    }
+                )
+        sens = pd.DataFrame(
+            rows, columns=["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+        )
+    manifest["outcomes"] = [c[0] for c in chosen]
+    errors = finish(
+        "sweep",
+        store,
+        runs,
+        manifest,
+        keys,
+        {"points": plan.points, "replications": summary, "sensitivity": sens},
+    )
+    return ExperimentResult(
+        "sweep",
+        runs,
+        summary,
+        points=plan.points,
+        sensitivity=sens,
+        errors=errors,
+        manifest=manifest,
+        out=store.out,
+        executed=executed,
+        wall=wall,
+        executor=manifest.get("executor", ""),
+    )

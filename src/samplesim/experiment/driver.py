@@ -1,0 +1,270 @@
+"""Driving an experiment: runs in batches through an executor, stored as they finish, with
+sequential stopping on a precision target, then the final tables written.
+
+The final ``runs`` table is sorted by (point, variant, replication, country, metric), so it
+never depends on the executor, the number of workers or the batch size.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from samplesim.errors import ExperimentError, UserError
+from samplesim.executors import make_executor
+from samplesim.experiment.plan import Plan, make_manifest_of, parse_precision
+from samplesim.experiment.task import frame
+from samplesim.paths import atomic_write, write_json
+from samplesim.progress import RunProgress
+from samplesim.stats import t_interval
+from samplesim.store import MemoryStore, ResultStore
+from samplesim.worker import RunSpec, run_batch
+
+__all__ = ["execute", "finish", "run_plan"]
+
+
+def _batch_size(n_runs: int, jobs: int, batch_size: int | None) -> int:
+    if batch_size is not None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+            raise UserError(f"batch_size must be an integer, got {batch_size!r}", "batch_size")
+        if batch_size < 1:
+            raise UserError("batch_size must be at least 1", param="batch_size")
+        return batch_size
+    return max(5, min(50, math.ceil(n_runs / (4 * max(1, jobs)))))
+
+
+def execute(
+    plan: Plan,
+    specs: list[RunSpec],
+    store: MemoryStore,
+    executor: Any,
+    progress: RunProgress,
+    batch_size: int | None,
+) -> int:
+    done = store.done_keys()
+    todo = [s for s in specs if s.key not in done]
+    if not todo:
+        return 0
+    size = _batch_size(len(todo), executor.jobs, batch_size)
+    shipped = _shipped(plan, executor)
+    tasks = [plan.task(todo[i : i + size], shipped) for i in range(0, len(todo), size)]
+    progress.add_total(len(todo))
+    for done, keys, errors in executor.map_unordered(run_batch, tasks):
+        store.add(frame(done, plan.seed), keys, errors)
+        progress.advance(len(keys) + len(errors))
+        progress.set_executor(executor.label)
+    return len(todo)
+
+
+def _shipped(plan: Plan, executor: Any) -> bytes | None:
+    """Policies/effects defined in ``__main__``, pickled by value for worker processes.
+
+    Raises:
+        UserError: when they cannot be pickled and the executor has worker processes.
+    """
+    if not any(plan.shipped.values()) or executor.name == "serial":
+        return None
+    if executor.name == "auto" and not executor.allow_parallel:
+        return None
+    names = [f"{k[:-1] if k == 'effects' else 'policy'} {n!r}" for k in plan.shipped
+             for n in plan.shipped[k]]  # fmt: skip
+    try:
+        import cloudpickle
+
+        return cloudpickle.dumps(plan.shipped, protocol=pickle.DEFAULT_PROTOCOL)
+    except Exception as exc:
+        raise UserError(
+            f"{', '.join(names)} defined in __main__ cannot be sent to worker processes ({exc}); "
+            "put it in a module and pass plugins=['that_module'], or use executor='serial'",
+            param="plugins",
+        ) from None
+
+
+def run_plan(
+    plan: Plan,
+    replications: int,
+    *,
+    precision: Any = None,
+    precision_cap: int | None = None,
+    executor: str = "auto",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    batch_size: int | None = None,
+    quiet: bool = True,
+) -> tuple[pd.DataFrame, MemoryStore, dict[str, Any] | None, int, float, dict[str, Any], set]:
+    """Run ``plan`` with ``replications`` replications (or until ``precision``) and return
+    (runs, store, precision outcome, runs executed, wall seconds, manifest, planned keys)."""
+    if not isinstance(replications, int | np.integer) or replications < 1:
+        raise UserError(
+            f"replications must be a positive integer, got {replications!r}", param="replications"
+        )
+    prec = parse_precision(precision)
+    cap = replications if precision_cap is None else precision_cap
+    if prec is not None and cap < 2:
+        raise UserError(
+            "precision needs room for at least 2 replications (max_replications)",
+            param="max_replications",
+        )
+    manifest = make_manifest_of(
+        plan, replications, executor=executor, precision=None if prec is None else list(prec)
+    )
+    ex, store = _open(plan, manifest, executor, jobs, scheduler, out, resume)
+    t0 = time.perf_counter()
+    prec_info = None
+    with ex, RunProgress(plan.kind, quiet) as progress:
+
+        def run(n: int) -> int:
+            return execute(plan, plan.runs(range(n)), store, ex, progress, batch_size)
+
+        if prec is None:
+            n = replications
+            executed = run(n)
+        else:
+            n, executed, prec_info = _until_precise(plan, store, run, prec, cap)
+    wall = time.perf_counter() - t0
+    specs = plan.runs(range(n))
+    runs = _planned(store.runs(), plan, n)
+    manifest["replications"] = n
+    manifest["executor"] = ex.label
+    return runs, store, prec_info, executed, wall, manifest, {s.key for s in specs}
+
+
+def _open(
+    plan: Plan,
+    manifest: dict[str, Any],
+    executor: str,
+    jobs: int | None,
+    scheduler: str | None,
+    out: str | Path | None,
+    resume: bool,
+) -> tuple[Any, MemoryStore]:
+    """The executor, then the store (an unreachable scheduler must not leave an output
+    directory behind)."""
+    ex = make_executor(executor, jobs, scheduler, size=lambda task: len(task.runs))
+    try:
+        _shipped(plan, ex)
+    except UserError:
+        if ex.name != "auto":
+            ex.close()
+            raise
+        ex.allow_parallel = False  # __main__ policies that cannot travel: stay in-process
+    try:
+        store: MemoryStore = (
+            ResultStore(Path(out), manifest, resume=resume) if out is not None else MemoryStore()
+        )
+    except BaseException:
+        ex.close()
+        raise
+    return ex, store
+
+
+def _until_precise(
+    plan: Plan,
+    store: MemoryStore,
+    run: Callable[[int], int],
+    prec: tuple[str, str, float],
+    cap: int,
+) -> tuple[int, int, dict[str, Any]]:
+    """Sequential stopping: run replications 0..n-1 (n from min(cap, 10)), growing n until
+    the 95 % half-width of the target metric is below the target or n reaches ``cap``.
+
+    Returns n, the runs executed and the stopping outcome."""
+    metric, country, target = prec
+    n = min(cap, 10)
+    executed = 0
+    while True:
+        executed += run(n)
+        runs = _planned(store.runs(), plan, n)
+        sel = runs[
+            (runs["variant"] == plan.variants[0])
+            & (runs["country"] == country)
+            & (runs["metric"] == metric)
+        ]
+        if sel.empty:
+            raise UserError(f"precision: no values of {metric}@{country} in the runs", "precision")
+        ci = t_interval(sel["value"].to_numpy())
+        hw = ci.half_width
+        if hw < target or n >= cap:
+            break
+        need = n * (hw / target) ** 2 * 1.1 if hw == hw else 2 * n
+        n = int(min(cap, max(n + 10, math.ceil(need))))
+    info = {
+        "metric": metric,
+        "country": country,
+        "target": target,
+        "half_width": hw,
+        "n": n,
+        "cap": cap,
+        "reached": bool(hw < target),
+    }
+    return n, executed, info
+
+
+def _planned(runs: pd.DataFrame, plan: Plan, n: int) -> pd.DataFrame:
+    """Only the runs of the plan with ``n`` replications (a resumed directory may hold more)."""
+    keep = runs["replication"] < n
+    keep &= runs["variant"].isin(plan.variants) & runs["point"].isin(plan.points["point"])
+    return runs[keep].reset_index(drop=True) if not keep.all() else runs
+
+
+def finish(
+    kind: str,
+    store: MemoryStore,
+    runs: pd.DataFrame,
+    manifest: dict[str, Any],
+    keys: set[str],
+    tables: dict[str, pd.DataFrame | None],
+) -> pd.DataFrame:
+    errors = store.error_table()
+    errors = errors[errors["key"].isin(keys)].reset_index(drop=True)
+    if store.out is not None:
+        out = store.out
+        atomic_write(out / "runs.parquet", lambda tmp: runs.to_parquet(tmp, index=False))
+        for name, df in tables.items():
+            if df is not None:
+                atomic_write(
+                    out / f"{name}.csv",
+                    lambda tmp, df=df: df.to_csv(tmp, index=False, float_format="%.10g"),
+                )
+        if len(errors):
+            atomic_write(out / "errors.csv", lambda tmp: errors.to_csv(tmp, index=False))
+        finished = sorted(store.done_keys() & keys)
+        write_json(
+            out / "manifest.json",
+            {
+                **manifest,
+                "status": "complete" if not len(errors) else "complete_with_errors",
+                "runs": len(finished),
+                "errors": len(errors),
+                "finished_keys": finished,
+            },
+        )
+    _check_failures(runs, errors, store)
+    return errors
+
+
+def _check_failures(runs: pd.DataFrame, errors: pd.DataFrame, store: MemoryStore) -> None:
+    """Raise :class:`ExperimentError` when every run of a variant (or of all) raised."""
+    if not len(errors):
+        return
+    ok = set(runs["variant"].unique())
+    dead = [v for v in dict.fromkeys(errors["variant"]) if v not in ok]
+    if not dead:
+        return
+    first = errors[errors["variant"] == dead[0]].iloc[0]
+    tb = next((e.get("traceback", "") for e in store.errors if e["key"] == first["key"]), "")
+    what = "every run" if not ok else f"every run of variant(s) {', '.join(map(repr, dead))}"
+    raise ExperimentError(
+        f"{what} raised ({int(errors['variant'].isin(dead).sum())} runs); "
+        f"first error: {first['error']}",
+        traceback=tb,
+    )

@@ -1,0 +1,302 @@
+"""Reading samplesim output directories: the one module that knows their layout.
+
+A *run* directory (``samplesim run``) holds ``proposals.parquet``, ``events.parquet``,
+``inventory.parquet``, ``reviews.parquet``, ``summary.csv``, ``rules.csv`` and
+``manifest.json``; an *experiment* directory (``replicate`` / ``compare`` / ``sweep``) holds
+``parts/part-<hash>.parquet`` while it runs and ``runs.parquet``, ``replications.csv``,
+``comparison.csv``, ``points.csv``, ``sensitivity.csv`` at the end (see
+:mod:`samplesim.store` and docs/tables.md). This module also defines the ``runs`` long table's
+columns and canonical order, which the writers use too. It never writes anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from samplesim.errors import UserError
+
+__all__ = [
+    "EXPERIMENT_KINDS",
+    "KEYS_META",
+    "MANIFEST_MARKER",
+    "MANIFEST_VERSION",
+    "RUN_COLUMNS",
+    "RUN_FILES",
+    "SORT_KEYS",
+    "detect_kind",
+    "empty_runs",
+    "load_experiment_tables",
+    "load_results",
+    "load_run_tables",
+    "manifest_problem",
+    "part_keys",
+    "read_manifest",
+    "read_manifest_or_none",
+    "read_parts",
+    "sort_runs",
+    "summary_to_long",
+]
+
+#: Key (with value :data:`MANIFEST_VERSION`) that marks a manifest written by samplesim.
+MANIFEST_MARKER = "samplesim_manifest"
+MANIFEST_VERSION = 1
+
+RUN_COLUMNS = ["point", "variant", "replication", "seed", "country", "metric", "value"]
+SORT_KEYS = ["point", "variant", "replication", "country", "metric"]
+#: Parquet schema metadata key of a part file: the JSON list of the run keys it holds.
+KEYS_META = b"samplesim_run_keys"
+#: The files that make a directory a single run's output.
+RUN_FILES = ("proposals.parquet", "events.parquet", "inventory.parquet")
+EXPERIMENT_KINDS = ("replications", "comparison", "sweep")
+
+
+# --------------------------------------------------------------------------------------------
+# The runs long table
+
+
+def empty_runs() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "point": pd.Series([], dtype="int64"),
+            "variant": pd.Series([], dtype=object),
+            "replication": pd.Series([], dtype="int64"),
+            "seed": pd.Series([], dtype="int64"),
+            "country": pd.Series([], dtype=object),
+            "metric": pd.Series([], dtype=object),
+            "value": pd.Series([], dtype="float64"),
+        }
+    )
+
+
+def sort_runs(df: pd.DataFrame) -> pd.DataFrame:
+    """The canonical order: (point, variant, replication, country, metric)."""
+    if df.empty:
+        return empty_runs()
+    df = df.drop_duplicates(SORT_KEYS, keep="first")
+    return df.sort_values(SORT_KEYS, kind="stable", ignore_index=True)[RUN_COLUMNS]
+
+
+def summary_to_long(
+    summary: pd.DataFrame,
+    point: int = 0,
+    variant: str = "baseline",
+    replication: int = 0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """A one-run ``summary`` table (wide) as rows of the ``runs`` long table."""
+    long = summary.melt(id_vars="country", var_name="metric", value_name="value")
+    long["value"] = long["value"].astype(float)
+    long = long.assign(point=point, variant=variant, replication=replication, seed=seed)
+    return sort_runs(long)
+
+
+# --------------------------------------------------------------------------------------------
+# Manifests
+
+
+def read_manifest_or_none(out: Path) -> dict[str, Any] | None:
+    """``out/manifest.json`` parsed, or None when it is missing or not JSON."""
+    try:
+        return json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The directory's ``manifest.json`` ({} if there is none); UserError if unreadable."""
+    f = Path(path) / "manifest.json"
+    if not f.exists():
+        return {}
+    try:
+        data = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{f}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{f}: expected a JSON object")
+    return data
+
+
+def manifest_problem(out: Path, kinds: tuple[str, ...]) -> str | None:
+    """Why ``out/manifest.json`` does not prove ``out`` is samplesim's output of one of
+    ``kinds`` (None if it does): it must be a regular file (not a symlink) holding a JSON
+    object with ``"samplesim_manifest": 1`` and such a ``kind``."""
+    f = Path(out) / "manifest.json"
+    try:
+        st = os.lstat(f)
+    except FileNotFoundError:
+        return "exists and is not a samplesim output directory (no manifest.json)"
+    except OSError as exc:
+        return f"cannot read manifest.json ({exc.strerror})"
+    if stat.S_ISLNK(st.st_mode):
+        return "manifest.json is a symbolic link"
+    if not stat.S_ISREG(st.st_mode):
+        return "manifest.json is not a regular file"
+    try:
+        fd = os.open(f, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return "is not a samplesim output directory (manifest.json is not valid JSON)"
+    if not isinstance(data, dict) or data.get(MANIFEST_MARKER) != MANIFEST_VERSION:
+        return (
+            f"is not a samplesim output directory (manifest.json has no {MANIFEST_MARKER} "
+            "marker: another program's file, or written by samplesim 0.1; remove the "
+            "directory yourself or choose another out)"
+        )
+    if data.get("kind") not in kinds:
+        return f"holds samplesim output of kind {data.get('kind')!r}, not {' or '.join(kinds)}"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# What a directory holds
+
+
+def detect_kind(path: str | Path) -> str:
+    """``run``, ``replications``, ``comparison`` or ``sweep``; UserError for anything else."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such directory")
+    if not path.is_dir():
+        raise UserError(f"{path}: not a directory")
+    manifest = read_manifest(path)
+    kind = manifest.get("kind")
+    if kind in EXPERIMENT_KINDS:
+        return str(kind)
+    if all((path / f).exists() for f in RUN_FILES):
+        return "run"
+    if (path / "comparison.csv").exists():
+        return "comparison"
+    if (path / "sensitivity.csv").exists() or (path / "points.csv").exists():
+        return "sweep"
+    if (path / "replications.csv").exists():
+        return "replications"
+    raise UserError(
+        f"{path}: not a samplesim output directory (expected proposals.parquet, events.parquet "
+        "and inventory.parquet of a run, or replications.csv / comparison.csv / points.csv of "
+        "an experiment)"
+    )
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several kinds for a corrupt file
+        raise UserError(f"{path}: cannot read ({exc})") from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        # keep_default_na=False: the country code NA (Namibia) must stay a string.
+        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except Exception as exc:
+        raise UserError(f"{path}: cannot read ({exc})") from None
+
+
+def load_run_tables(path: str | Path) -> dict[str, Any]:
+    """The tables of a single-run directory: ``proposals``, ``events``, ``inventory``,
+    ``reviews`` (empty when absent), ``summary`` and ``rules`` (None when absent) and
+    ``manifest`` ({} when absent)."""
+    path = Path(path)
+    missing = [f for f in RUN_FILES if not (path / f).exists()]
+    if missing:
+        raise UserError(f"{path}: not a run directory (missing {', '.join(missing)})")
+    manifest = read_manifest(path)
+    proposals = _read_parquet(path / "proposals.parquet")
+    events = _read_parquet(path / "events.parquet")
+    inventory = _read_parquet(path / "inventory.parquet")
+    need = {"proposal_id", "country", "state", "submitted_day"}
+    if not need <= set(proposals.columns):
+        raise UserError(
+            f"{path}/proposals.parquet: missing columns {sorted(need - set(proposals))}"
+        )
+    summary = _read_csv(path / "summary.csv") if (path / "summary.csv").exists() else None
+    rules = _read_csv(path / "rules.csv") if (path / "rules.csv").exists() else None
+    rv = path / "reviews.parquet"  # absent from outputs of older versions
+    reviews = _read_parquet(rv) if rv.exists() else pd.DataFrame()
+    return {
+        "manifest": manifest,
+        "proposals": proposals,
+        "events": events,
+        "inventory": inventory,
+        "summary": summary,
+        "rules": rules,
+        "reviews": reviews,
+    }
+
+
+def load_experiment_tables(path: str | Path) -> dict[str, pd.DataFrame]:
+    """The many-run tables present in an experiment directory (``runs`` from runs.parquet or
+    ``parts/*.parquet``)."""
+    path = Path(path)
+    out: dict[str, pd.DataFrame] = {}
+    for name in ("replications", "comparison", "points", "sensitivity"):
+        f = path / f"{name}.csv"
+        if f.exists():
+            out[name] = _read_csv(f)
+    if (path / "runs.parquet").exists():
+        out["runs"] = _read_parquet(path / "runs.parquet")
+    elif (path / "parts").is_dir():
+        parts = sorted((path / "parts").glob("*.parquet"))
+        if parts:
+            out["runs"] = pd.concat([_read_parquet(p) for p in parts], ignore_index=True)
+    if not out:
+        raise UserError(f"{path}: no experiment tables found")
+    return out
+
+
+def part_keys(part: Path) -> list[str]:
+    """The run keys a part file holds (from its Parquet schema metadata)."""
+    meta = pq.read_schema(part).metadata or {}
+    return json.loads(meta.get(KEYS_META, b"[]"))
+
+
+def read_parts(parts_dir: Path, keys: set[str] | None = None) -> pd.DataFrame:
+    """Every part in ``parts_dir`` (only parts holding some of ``keys`` when given), sorted."""
+    frames = []
+    for p in sorted(parts_dir.glob("part-*.parquet")):
+        if keys is not None and not set(part_keys(p)) & keys:
+            continue
+        frames.append(pd.read_parquet(p))
+    if not frames:
+        return empty_runs()
+    return sort_runs(pd.concat(frames, ignore_index=True))
+
+
+def load_results(path: str | Path) -> pd.DataFrame:
+    """Any samplesim output directory as one tidy ``runs`` table (see docs/tables.md).
+
+    A single-run directory (``samplesim run``) gives its ``summary.csv`` in long form; an
+    experiment directory gives every finished part (also of an interrupted experiment),
+    sorted by (point, variant, replication, country, metric). The manifest, when there is
+    one, is in ``df.attrs["manifest"]``.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise UserError(f"{path}: not a directory")
+    manifest = read_manifest_or_none(path) or {}
+    if (path / "parts").is_dir():
+        df = read_parts(path / "parts")
+    elif (path / "runs.parquet").exists():
+        df = sort_runs(pd.read_parquet(path / "runs.parquet"))
+    elif (path / "summary.csv").exists():
+        summary = pd.read_csv(path / "summary.csv", keep_default_na=False, na_values=[""])
+        df = summary_to_long(
+            summary,
+            variant=manifest.get("variant", "baseline"),
+            replication=int(manifest.get("replication", 0)),
+            seed=int(manifest.get("seed", 0)),
+        )
+    else:
+        raise UserError(
+            f"{path}: holds no samplesim results (no parts/, runs.parquet or summary.csv)"
+        )
+    df.attrs["manifest"] = manifest
+    return df
