@@ -177,7 +177,6 @@ def test_no_import_cycle_counting_function_level_imports():
     assert _cycles(functions=True) == []
 
 
-@pytest.mark.xfail(strict=False, reason="lands with the consumers branch (plots/run.py, many.py)")
 def test_no_module_over_450_lines():
     big = {
         m: n

@@ -335,7 +335,7 @@ def write_report(path: str | Path, out: str | Path | None = None, dpi: int = 110
     path = Path(path)
     out = Path(out) if out is not None else path / "report.html"
     if out.is_dir():
-        raise UserError(f"{out}: is a directory; give a file name for --out")
+        raise UserError(f"{out}: is a directory; give a file name for out", also=("out",))
     text = build_report(path, dpi=dpi)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text(out, text)
