@@ -9,6 +9,7 @@ from samplesim.distributions import Distribution
 from samplesim.policies import POLICIES
 from samplesim.rules import EFFECTS
 from samplesim.scenario.errors import Problem
+from samplesim.scenario.observed import check_observed
 from samplesim.scenario.schema import Scenario
 
 __all__ = ["COUNTRY_CODE", "check_scenario", "check_warnings"]
@@ -259,7 +260,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
     for country, dist in lg.shipping_by_country.items():
         ck.countries("logistics.shipping_by_country", [country], countries)
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
-    return ck.problems
+    return ck.problems + check_observed(sc)
 
 
 def check_warnings(sc: Scenario) -> list[Problem]:
