@@ -43,7 +43,8 @@ def _check_fact(path: str, f: ObservedFact, sc: Scenario, out: list[Problem]) ->
             continue
         for j, c in enumerate(group):
             if c not in leads:
-                fail(f"{key}[{j}]", f"{c!r} is not an applicant's country here ({', '.join(leads)})")
+                known = ", ".join(leads)
+                fail(f"{key}[{j}]", f"{c!r} is not an applicant's country here ({known})")
         if key == "countries" and not group:
             fail(key, "must name at least one country")
         if key == "exclude_countries" and not set(leads) - set(group):
@@ -79,7 +80,8 @@ def check_observed(sc: Scenario) -> list[Problem]:
             fact = sc.observed.get(fname)
             if fact is None:
                 known = ", ".join(sc.observed) or "none"
-                out.append(Problem(f"{path}.facts[{j}]", f"no fact named {fname!r} (known: {known})"))
+                message = f"no fact named {fname!r} (known: {known})"
+                out.append(Problem(f"{path}.facts[{j}]", message))
                 continue
             variants.add(fact.variant)
             m = METRICS.get(fact.metric)
