@@ -168,8 +168,9 @@ def verdict(table: pd.DataFrame) -> list[str]:
     for _, r in table[table["type"] == "joint"].iterrows():
         rare = "rare" if r["sim_prob"] < r["threshold"] else "not rare"
         lines.append(
-            f"joint {r['fact']} ({r['label']}): simulated probability {r['sim_prob']:.3f} "
-            f"({rare} at threshold {r['threshold']:g})"
+            f"together, {r['label']}: simulated probability {r['sim_prob']:.3f} "
+            f"({round(r['sim_prob'] * r['n'])} of {r['n']} runs; {rare} at threshold "
+            f"{r['threshold']:g})"
         )
     return lines
 
