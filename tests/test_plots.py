@@ -317,9 +317,21 @@ def _many_tables():
     return t, one
 
 
+def _check_table():
+    from samplesim.check import observation_stats
+
+    fact = dict(fact="us", label="US approved", type="fact", kind="emergent", metric="approved",
+                country="US", variant="baseline", observed=2.0, threshold=float("nan"),
+                source="", **observation_stats([0, 1, 1, 2, 3], 2.0, exact=True))  # fmt: skip
+    joint = dict(fact="j", label="US = 2 & ALL = 7", type="joint", kind="emergent", n=5,
+                 sim_prob=0.2, threshold=0.05, percentile=float("nan"))  # fmt: skip
+    return pd.DataFrame([fact, joint])
+
+
 def _fig_plots(flagship_result):
     t, one = _many_tables()
     return {
+        "check_facts": lambda **kw: plots.check_facts(_check_table(), **kw),
         "funnel": lambda **kw: plots.funnel(flagship_result, **kw),
         "allocation": lambda **kw: plots.allocation(flagship_result, **kw),
         "timing": lambda **kw: plots.timing(flagship_result, **kw),
@@ -344,6 +356,7 @@ def _ax_plots(flagship_result):
 
 
 FIG_PLOTS = [
+    "check_facts",
     "funnel",
     "allocation",
     "timing",

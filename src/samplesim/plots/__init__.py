@@ -14,6 +14,7 @@ from samplesim.plots._common import (
     run_tables,
     save_figure,
 )
+from samplesim.plots.check import check_facts
 from samplesim.plots.files import (
     detect_kind,
     dir_figures,
@@ -50,6 +51,7 @@ __all__ = [
     "RUN_FIGURES",
     "RunTables",
     "allocation",
+    "check_facts",
     "comparison_forest",
     "country_colors",
     "detect_kind",

@@ -14,6 +14,7 @@ import attrs
 
 from samplesim.distributions import Distribution
 from samplesim.scenario.errors import Problem
+from samplesim.scenario.observed import check_observed
 from samplesim.scenario.schema import Scenario
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
@@ -279,7 +280,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
     for country, dist in lg.shipping_by_country.items():
         ck.countries("logistics.shipping_by_country", [country], countries)
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
-    return ck.problems
+    return ck.problems + check_observed(sc)
 
 
 def check_warnings(sc: Scenario) -> list[Problem]:

@@ -167,6 +167,15 @@ def build_scenario(
             if "variants" in over:
                 problems.append(Problem(f"variants.{name}.variants", "variants cannot nest"))
                 continue
+            if fixed := [k for k in ("observed", "observed_joint") if k in over]:
+                problems.append(
+                    Problem(
+                        f"variants.{name}.{fixed[0]}",
+                        "a variant cannot change what happened; give a fact variant = "
+                        f"{name!r} instead",
+                    )
+                )
+                continue
             try:
                 merged = apply_override(raw, over, prefix=f"variants.{name}.")
             except OverrideError as exc:

@@ -20,6 +20,8 @@ __all__ = [
     "Decision",
     "Institution",
     "Logistics",
+    "ObservedFact",
+    "ObservedJoint",
     "Panel",
     "Partner",
     "ProposalModel",
@@ -217,6 +219,36 @@ class Logistics:
 
 
 @attrs.frozen
+class ObservedFact:
+    """What happened, to check a scenario against (``[observed.NAME]``); never simulated.
+
+    ``metric`` is a :data:`samplesim.metrics.METRICS` name for ``country`` (default ``ALL``),
+    or summed over ``countries`` / all lead countries but ``exclude_countries`` (additive
+    metrics only). ``input``: the scenario was calibrated to it (else it is emergent).
+    """
+
+    value: float
+    metric: str
+    country: str | None = None
+    countries: list[str] | None = None
+    exclude_countries: list[str] | None = None
+    variant: str = "baseline"
+    label: str = ""
+    source: str = ""
+    input: bool = False
+
+
+@attrs.frozen
+class ObservedJoint:
+    """Observed facts that happened together (``[observed_joint.NAME]``): the simulated
+    probability that every named count fact equals its observed value in the same run."""
+
+    facts: list[str]
+    label: str = ""
+    threshold: float = 0.05
+
+
+@attrs.frozen
 class Scenario:
     """A whole scenario file. ``variants`` holds raw override tables (see ``variants``)."""
 
@@ -237,6 +269,8 @@ class Scenario:
     allocation: Allocation = attrs.Factory(Allocation)
     logistics: Logistics = attrs.Factory(Logistics)
     variants: dict[str, dict[str, Any]] = attrs.Factory(dict)
+    observed: dict[str, ObservedFact] = attrs.Factory(dict)
+    observed_joint: dict[str, ObservedJoint] = attrs.Factory(dict)
     # Set by the loader, not by the file:
     source: str = attrs.field(default="", eq=False)
     variant: str = attrs.field(default="baseline")
