@@ -24,8 +24,9 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from samplesim.loading import load_scenario
 from samplesim.metrics import METRICS
-from samplesim.scenario import Scenario, load_scenario
+from samplesim.scenario import Scenario
 from samplesim.scenario.observed import lead_countries
 from samplesim.scenario.schema import ObservedFact
 

@@ -22,8 +22,8 @@ HELP = "run a scenario and check its [observed] facts: percentile, p-value, insi
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
+    from samplesim.commands._execution import add_plugin_argument
     from samplesim.executors import EXECUTORS
-    from samplesim.plugins import add_plugin_argument
 
     p.add_argument("scenario", help="path of the scenario TOML file")
     p.add_argument("--replications", type=int, default=200, help="replications (default 200)")
