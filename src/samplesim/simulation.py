@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from samplesim.errors import check_seed
-from samplesim.model.world import World
+from samplesim.model import run_world
 from samplesim.outcomes import SimulationResult, build_result
 from samplesim.scenario import Scenario, load_scenario
 
@@ -35,4 +35,4 @@ def simulate(
     replication = check_seed(replication, "replication")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    return build_result(World(scenario, seed, replication).run())
+    return build_result(run_world(scenario, seed, replication))
