@@ -55,36 +55,41 @@ def _gc_paused() -> Iterator[None]:
 class _Reviews:
     """The independent reviews of one proposal: callbacks, no simpy process."""
 
-    __slots__ = ("done", "durations", "first", "i", "left", "start", "used", "w", "wait")
+    __slots__ = (
+        "done", "durations", "env", "first", "i", "left", "pool", "start", "trace", "used",
+        "wait",
+    )  # fmt: skip
 
     def __init__(self, w: World, i: int, exclude: str) -> None:
-        self.w = w
+        self.env = env = w.env
+        self.trace = w.trace
+        self.pool = pool = w.pool
         self.i = i
-        self.done = w.env.event()
+        self.done = env.event()
         self.durations = w.review_durations[i]
-        self.start = w.env.now
+        self.start = env.now
         self.first = math.inf
         self.wait = 0.0
         self.used: list[int] = []  # reviewers assigned so far: the pool skips them
         k = self.left = len(self.durations)
-        request = w.pool.request
+        request = pool.request
         for j in range(k):
             request(exclude, self.used, lambda rid, j=j: self._granted(rid, j))
 
     def _granted(self, rid: int, j: int) -> None:
-        now = self.w.env.now
+        env = self.env
+        now = env.now
         self.wait += now - self.start
         if now < self.first:
             self.first = now
-        row = self.w.trace.review_started(self.i, j, rid, now)
-        t = self.w.env.timeout(self.durations[j])
+        row = self.trace.review_started(self.i, j, rid, now)
+        t = env.timeout(self.durations[j])
         t.callbacks.append(lambda _e: self._finished(rid, row))
 
     def _finished(self, rid: int, row: int) -> None:
-        w = self.w
-        tr = w.trace
-        tr.rv_end[row] = w.env.now
-        w.pool.release(rid)
+        tr = self.trace
+        tr.rv_end[row] = self.env.now
+        self.pool.release(rid)
         self.left -= 1
         if self.left == 0:
             tr.review_wait[self.i] = self.wait / len(self.durations)
