@@ -50,7 +50,7 @@ def measure(n: int | None, reps: int) -> dict:
     """Time ``reps`` replications in this process (n=None: the flagship as is)."""
     import gc
 
-    from samplesim.model.world import World
+    from samplesim.model import run_world
     from samplesim.outcomes import build_result
     from samplesim.scenario import build_scenario, load_scenario
 
@@ -60,7 +60,7 @@ def measure(n: int | None, reps: int) -> dict:
     for r in range(reps):
         gc.collect()
         t0 = time.perf_counter()
-        w = World(sc, seed=1, replication=r).run()
+        w = run_world(sc, seed=1, replication=r)
         t1 = time.perf_counter()
         build_result(w)
         t2 = time.perf_counter()

@@ -12,7 +12,7 @@ import samplesim
 from samplesim.cli import main
 from samplesim.errors import UserError
 from samplesim.experiment import METRICS, run_summary
-from samplesim.model.world import World
+from samplesim.model import run_world
 from samplesim.outcomes import build_result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,9 +32,9 @@ SMALL = ROOT / "scenarios" / "small-known.toml"
 def test_lean_summary_equals_outcome_summary(path, variant):
     sc = samplesim.load_scenario(path, variant=variant)
     for r in range(6):
-        w = World(sc, 2, r).run()
-        labels, vals = run_summary(w)
-        ref = build_result(w).summary
+        rec = run_world(sc, 2, r)
+        labels, vals = run_summary(rec)
+        ref = build_result(rec).summary
         assert labels == ref["country"].tolist()
         for m in METRICS:
             np.testing.assert_allclose(vals[m], ref[m].to_numpy(float), rtol=1e-12, equal_nan=True)
@@ -191,15 +191,14 @@ def test_sweep_sobol_gives_indices(tmp_path):
 def test_failed_runs_are_recorded_and_the_rest_carry_on(tmp_path, monkeypatch):
     import samplesim.worker as worker
 
-    real = worker.World
+    real = worker.run_world
 
-    class Flaky(real):
-        def run(self):
-            if self.replication == 3:
-                raise RuntimeError("boom")
-            return super().run()
+    def flaky(sc, seed, replication):
+        if replication == 3:
+            raise RuntimeError("boom")
+        return real(sc, seed, replication)
 
-    monkeypatch.setattr(worker, "World", Flaky)
+    monkeypatch.setattr(worker, "run_world", flaky)
     res = samplesim.replicate(SMALL, replications=6, out=tmp_path / "r", batch_size=2)
     assert sorted(res.runs["replication"].unique()) == [0, 1, 2, 4, 5]
     err = pd.read_csv(tmp_path / "r" / "errors.csv")

@@ -13,7 +13,7 @@ import pytest
 import samplesim
 from helpers import FLAGSHIP, minimal_raw, write_scenario
 from samplesim import cli
-from samplesim.model import world as world_mod
+from samplesim.model import run_world
 from samplesim.model.reviewers import ReviewerPool
 from samplesim.scenario import Scenario, ScenarioError, build_scenario
 
@@ -40,21 +40,13 @@ def tight_raw(horizon: float = 3000.0) -> dict[str, Any]:
 
 
 def assignments(sc: Scenario, seed: int) -> tuple[dict[int, list[int]], list[str]]:
-    """Run ``sc`` and return the reviewers each proposal index was granted (spying on the
-    model's grant callback) and the proposals' lead countries."""
+    """Run ``sc`` and return the reviewers each proposal index was granted (in the order the
+    run record logged the grants) and the proposals' lead countries."""
     got: dict[int, list[int]] = defaultdict(list)
-    orig = world_mod._Reviews._granted
-
-    def spy(self: Any, rid: int, j: int) -> None:
-        got[self.i].append(rid)
-        orig(self, rid, j)
-
-    world_mod._Reviews._granted = spy
-    try:
-        w = world_mod.World(sc, seed).run()
-    finally:
-        world_mod._Reviews._granted = orig
-    return got, w.country_of
+    rec = run_world(sc, seed)
+    for i, rid in zip(rec.reviews.row.tolist(), rec.reviews.reviewer.tolist(), strict=True):
+        got[i].append(rid)
+    return got, rec.country.tolist()
 
 
 @pytest.mark.parametrize("seed", range(6))

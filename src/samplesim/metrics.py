@@ -1,19 +1,31 @@
-"""Every metric of a run, declared once: name, label, unit, scope and description.
+"""Every metric of a run, declared once: name, label, unit, scope, description and the
+pure-numpy function that computes it from the run record.
 
 A metric is reported per lead country and for ``ALL`` (scope ``"country"``), or for the
 whole run only (scope ``"all"``). The summary table, the experiment's long ``runs`` table,
 the terminal tables, the report and the plots take their metric names, labels, units and
 number formats from :data:`METRICS`; nothing else lists them.
+
+:func:`summarize` is the one function that computes a run's metrics, for ``simulate()``'s
+summary table and for the experiment workers alike (in the spirit of EMA Workbench's
+``ScalarOutcome`` and Mesa's ``DataCollector`` reporters). It reads a
+:class:`~samplesim.model.record.RunRecord` through a :class:`RunView` (rows grouped by lead
+country) and imports neither pandas nor the model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Literal
 
 import attrs
+import numpy as np
+
+if TYPE_CHECKING:
+    from samplesim.model.record import RunRecord
 
 __all__ = [
+    "ALL",
     "ALL_ONLY",
     "COUNT_METRICS",
     "DEFAULT_OUTCOMES",
@@ -28,10 +40,176 @@ __all__ = [
     "REPORT_RUN",
     "RUN_TABLE",
     "Metric",
+    "RunView",
+    "long_rows",
     "metric_label",
+    "summarize",
+    "to_long",
 ]
 
 Scope = Literal["country", "all"]
+
+#: The label of the whole-run row (after the sorted countries).
+ALL = "ALL"
+
+
+class RunView:
+    """A run record with its rows grouped by lead country: what metric functions read.
+
+    ``labels`` are the countries (every applicant's, with or without proposals, and every
+    lead country) sorted, then ``ALL``; a metric's values are one float per label. Metrics
+    are computed once and memoised, so ``view["approved"]`` inside another metric's
+    function costs nothing the second time.
+    """
+
+    __slots__ = ("_values", "group", "k", "labels", "record")
+
+    def __init__(self, record: RunRecord) -> None:
+        self.record = record
+        country = record.country
+        countries = sorted(set(record.applicant_countries) | set(country.tolist()))
+        code = {c: j for j, c in enumerate(countries)}
+        #: Row -> position of its lead country in ``labels``.
+        self.group = np.fromiter((code[c] for c in country), dtype=np.int64, count=len(country))
+        self.k = len(countries)
+        self.labels: list[str] = [*countries, ALL]
+        self._values: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The values of metric ``name`` (one float per label)."""
+        v = self._values.get(name)
+        if v is None:
+            v = self._values[name] = METRICS[name].compute(self)
+        return v
+
+    def total(self, x: np.ndarray) -> np.ndarray:
+        """Per country and ``ALL``: the sum of ``x`` (one number per row; flags count 1)."""
+        x = np.asarray(x, dtype=float)
+        return np.append(np.bincount(self.group, weights=x, minlength=self.k), x.sum())
+
+    def median(self, x: np.ndarray) -> np.ndarray:
+        """Per country and ``ALL``: the median of ``x`` over rows where it is not NaN (NaN
+        if there are none); the same numbers as ``np.median`` of each group."""
+        keep = ~np.isnan(x)
+        x = x[keep]
+        g = self.group[keep]
+        order = np.lexsort((x, g))  # by country, then value
+        per = _sorted_medians(x[order], np.bincount(g, minlength=self.k))
+        return np.append(per, _sorted_medians(np.sort(x), np.array([len(x)])))
+
+    def whole_run(self, value: float) -> np.ndarray:
+        """A whole-run metric's values: NaN for every country, ``value`` for ``ALL``."""
+        out = np.full(self.k + 1, np.nan)
+        out[-1] = value
+        return out
+
+
+def _sorted_medians(xs: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Medians of consecutive groups of sorted ``xs`` with ``counts`` values each (NaN for an
+    empty group): the middle value, or the mean of the two middle values as ``np.median``
+    computes it, ``(a + b) / 2``."""
+    if not len(xs):
+        return np.full(len(counts), np.nan)
+    starts = np.cumsum(counts) - counts
+    last = len(xs) - 1
+    lo = xs[np.clip(starts + (counts - 1) // 2, 0, last)]
+    hi = xs[np.clip(starts + counts // 2, 0, last)]
+    return np.where(counts > 0, (lo + hi) / 2, np.nan)
+
+
+def _jain(x: np.ndarray) -> float:
+    """Jain's fairness index of ``x`` (NaN entries dropped; NaN if none is positive)."""
+    x = x[~np.isnan(x)]
+    if len(x) == 0 or not np.any(x > 0):
+        return float("nan")
+    return float(x.sum() ** 2 / (len(x) * (x**2).sum()))
+
+
+# --------------------------------------------------------------------------------------------
+# The metric functions: RunView -> one float per label (countries, then ALL).
+
+
+def _in_state(*states: str) -> Callable[[RunView], np.ndarray]:
+    def count(v: RunView) -> np.ndarray:
+        s = v.record.state
+        hit = s == states[0]
+        for other in states[1:]:
+            hit = hit | (s == other)
+        return v.total(hit)
+
+    return count
+
+
+def _reached(stage: str) -> Callable[[RunView], np.ndarray]:
+    def count(v: RunView) -> np.ndarray:
+        return v.total(~np.isnan(v.record.days[stage]))
+
+    return count
+
+
+def _median_days(stage: str) -> Callable[[RunView], np.ndarray]:
+    def median(v: RunView) -> np.ndarray:
+        days = v.record.days
+        return v.median(days[stage] - days["submitted"])
+
+    return median
+
+
+def _submitted(v: RunView) -> np.ndarray:
+    return v.total(np.ones(v.record.n))
+
+
+def _blocked_after_approval(v: RunView) -> np.ndarray:
+    r = v.record
+    return v.total((r.state == "blocked") & (r.awarded > 0))
+
+
+def _approved(v: RunView) -> np.ndarray:
+    return v.total(v.record.awarded > 0)
+
+
+def _grams_requested(v: RunView) -> np.ndarray:
+    return v.total(v.record.requested.sum(axis=1))
+
+
+def _grams_granted(v: RunView) -> np.ndarray:
+    return v.total(v.record.granted.sum(axis=1))
+
+
+def _approval_rate(v: RunView) -> np.ndarray:
+    sub = v["submitted"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sub > 0, v["approved"] / np.where(sub > 0, sub, 1), np.nan)
+
+
+def _grams_share(v: RunView) -> np.ndarray:
+    g = v["grams_granted"]
+    return g / g[-1] if g[-1] > 0 else np.full(v.k + 1, np.nan)
+
+
+def _inventory_used_fraction(v: RunView) -> np.ndarray:
+    initial = float(sum(v.record.inventory.initial))
+    return v.whole_run(v["grams_granted"][-1] / initial if initial else np.nan)
+
+
+def _inventory_reserved_g(v: RunView) -> np.ndarray:
+    return v.whole_run(float(v.record.inventory.reserved.sum()))
+
+
+def _merit_efficiency(v: RunView) -> np.ndarray:
+    r = v.record
+    approved = r.awarded > 0
+    m = int(approved.sum())
+    if not m:
+        return v.whole_run(np.nan)
+    top = np.argsort(-np.asarray(r.merit, dtype=float), kind="stable")[:m]
+    return v.whole_run(approved[top].sum() / m)
+
+
+def _fairness_index(v: RunView) -> np.ndarray:
+    k = v.k
+    rates = v["approval_rate"][:k][v["submitted"][:k] > 0]
+    return v.whole_run(_jain(rates))
 
 
 @attrs.frozen
@@ -45,6 +223,9 @@ class Metric:
         description: one sentence for docs and tables.
         scope: ``"country"`` (per lead country and ``ALL``) or ``"all"`` (whole run only).
         decimals: digits shown in terminal and report tables for one run's value.
+        compute: the pure-numpy function of a :class:`RunView` giving the metric's values
+            (one per label: countries, then ``ALL``; NaN for every country when the scope is
+            ``"all"``). Read it through :func:`summarize` or ``RunView(record)[name]``.
     """
 
     name: str
@@ -53,6 +234,9 @@ class Metric:
     description: str
     scope: Scope = "country"
     decimals: int = 0
+    compute: Callable[[RunView], np.ndarray] | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False
+    )
 
     @property
     def axis_label(self) -> str:
@@ -68,39 +252,54 @@ def _m(*args, **kw) -> tuple[str, Metric]:
 #: Every metric, in the summary table's column order.
 METRICS: Mapping[str, Metric] = dict(
     [
-        _m("submitted", "proposals submitted", "count", "proposals submitted"),
-        _m("screened_out", "screened out", "count", "incomplete or ineligible"),
-        _m("blocked", "blocked by a rule", "count", "blocked by a rule (any gate)"),
+        _m("submitted", "proposals submitted", "count", "proposals submitted",
+           compute=_submitted),
+        _m("screened_out", "screened out", "count", "incomplete or ineligible",
+           compute=_in_state("incomplete", "ineligible")),
+        _m("blocked", "blocked by a rule", "count", "blocked by a rule (any gate)",
+           compute=_in_state("blocked")),
         _m("blocked_after_approval", "blocked after approval", "count",
-           "approved, then blocked at the agreement or shipping gate"),
-        _m("cleared", "legally cleared", "count", "passed screening and screening-gate rules"),
-        _m("reviewed", "reviewed", "count", "completed peer review"),
+           "approved, then blocked at the agreement or shipping gate",
+           compute=_blocked_after_approval),
+        _m("cleared", "legally cleared", "count", "passed screening and screening-gate rules",
+           compute=_reached("cleared")),
+        _m("reviewed", "reviewed", "count", "completed peer review",
+           compute=_reached("reviewed")),
         _m("shortlisted", "shortlisted", "count",
-           "shortlisted (interviewed when there is a panel)"),
-        _m("approved", "approved", "count", "granted grams at the decision"),
-        _m("delivered", "samples in hand", "count", "samples in hand"),
-        _m("pending", "pending at horizon", "count", "unfinished at the horizon"),
-        _m("grams_requested", "grams requested", "g", "grams requested", decimals=3),
-        _m("grams_granted", "grams granted", "g", "grams finally granted", decimals=3),
-        _m("approval_rate", "approval rate", "fraction", "approved / submitted", decimals=3),
+           "shortlisted (interviewed when there is a panel)", compute=_reached("shortlisted")),
+        _m("approved", "approved", "count", "granted grams at the decision",
+           compute=_approved),
+        _m("delivered", "samples in hand", "count", "samples in hand",
+           compute=_in_state("delivered")),
+        _m("pending", "pending at horizon", "count", "unfinished at the horizon",
+           compute=_in_state("pending")),
+        _m("grams_requested", "grams requested", "g", "grams requested", decimals=3,
+           compute=_grams_requested),
+        _m("grams_granted", "grams granted", "g", "grams finally granted", decimals=3,
+           compute=_grams_granted),
+        _m("approval_rate", "approval rate", "fraction", "approved / submitted", decimals=3,
+           compute=_approval_rate),
         _m("median_days_to_decision", "median time to decision", "days",
-           "median of decision_day - submitted_day"),
+           "median of decision_day - submitted_day", compute=_median_days("decision")),
         _m("median_days_to_samples", "median time to samples", "days",
-           "median of samples_day - submitted_day"),
+           "median of samples_day - submitted_day", compute=_median_days("samples")),
         _m("grams_share", "share of grams granted", "fraction", "share of all grams granted",
-           decimals=3),
+           decimals=3, compute=_grams_share),
         _m("inventory_used_fraction", "inventory used", "fraction",
-           "grams granted / initial inventory", scope="all", decimals=3),
+           "grams granted / initial inventory", scope="all", decimals=3,
+           compute=_inventory_used_fraction),
         _m("inventory_reserved_g", "inventory in reserve", "g",
-           "grams held in reserve at the end", scope="all", decimals=3),
+           "grams held in reserve at the end", scope="all", decimals=3,
+           compute=_inventory_reserved_g),
         _m("merit_efficiency", "merit efficiency", "fraction",
            "share of the top-m true-merit proposals among the m approved", scope="all",
-           decimals=3),
+           decimals=3, compute=_merit_efficiency),
         _m("fairness_index", "fairness, Jain's index", "0-1",
            "Jain's index of approval rates across applying countries", scope="all",
-           decimals=3),
+           decimals=3, compute=_fairness_index),
     ]
 )  # fmt: skip
+assert all(m.compute is not None for m in METRICS.values()), "every metric needs a compute"
 
 #: Metric names in order.
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
@@ -209,3 +408,45 @@ def metric_label(name: str) -> str:
     m = METRICS.get(base)
     label = m.axis_label if m else f"{base} (value)"
     return f"{label} [{cc}]" if cc else label
+
+
+# --------------------------------------------------------------------------------------------
+# One run's metrics
+
+
+def summarize(record: RunRecord) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Every metric of one run: the row labels (countries sorted, applicant countries without
+    proposals included, then ``ALL``) and one float array per metric, in :data:`METRICS`
+    order (``ALL``-only metrics are NaN for every country).
+
+    The one computation of a run's metrics: :func:`samplesim.simulate`'s summary table and the
+    experiment workers both call it.
+    """
+    v = RunView(record)
+    return v.labels, {name: v[name] for name in METRICS}
+
+
+def to_long(
+    labels: list[str], values: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(country, metric, value) arrays of one run's :func:`summarize` output, in
+    :data:`METRICS` order, ``ALL``-only metrics for ``ALL`` only (the runs table's rows)."""
+    c = len(labels)
+    cs, ms, vs = [], [], []
+    lab = np.asarray(labels, dtype=object)
+    for metric, m in METRICS.items():
+        v = values[metric]
+        if m.scope == "all":
+            cs.append(lab[-1:])
+            ms.append(np.asarray([metric], dtype=object))
+            vs.append(v[-1:])
+        else:
+            cs.append(lab)
+            ms.append(np.full(c, metric, dtype=object))
+            vs.append(v)
+    return np.concatenate(cs), np.concatenate(ms), np.concatenate(vs).astype(float)
+
+
+def long_rows(record: RunRecord) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One run's rows of the experiment's long ``runs`` table: (country, metric, value)."""
+    return to_long(*summarize(record))

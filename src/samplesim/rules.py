@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 import attrs
 
 from samplesim.scenario.schema import Rule
+from samplesim.stages import GATES
 
 __all__ = [
     "EFFECTS",
@@ -31,8 +32,6 @@ __all__ = [
     "RuleDraw",
     "register_effect",
 ]
-
-GATES: tuple[str, ...] = ("screening", "agreement", "shipping")
 
 Outcome = Literal["pass", "block", "condition"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from samplesim.errors import check_seed
 from samplesim.loading import load_scenario
-from samplesim.model.world import World
+from samplesim.model import run_world
 from samplesim.outcomes import SimulationResult, build_result
 from samplesim.scenario import Scenario
 
@@ -36,4 +36,4 @@ def simulate(
     replication = check_seed(replication, "replication")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    return build_result(World(scenario, seed, replication).run())
+    return build_result(run_world(scenario, seed, replication))

@@ -2,7 +2,10 @@
 
 A :class:`CallDesk` collects the call's reviewed proposals and decides them in batches:
 the whole call at once (``decision.mode = "batch"``), or whatever is ready at each meeting
-(``"rolling"``). Every proposal waiting on a batch waits on one shared simpy event.
+(``"rolling"``). Every proposal waiting on a batch waits on one shared simpy event, whose
+value is the batch's :data:`Decisions`. The desk works with explicit collaborators (the
+environment, the trace it writes, the inventory, the allocation policy and its random
+streams), never with the whole model.
 
 A call with decision meetings decides only on meeting days: the first meeting on or after the
 panel plus the approval delay. When no meeting is left before the horizon, its proposals stay
@@ -13,38 +16,83 @@ the approval delay after its panel (or shortlist).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import simpy
 
-from samplesim.policies import POLICIES, Candidate, check_grants
-from samplesim.scenario.schema import Call
+from samplesim.model.inventory import Inventory
+from samplesim.model.trace import Trace
+from samplesim.policies import Candidate, Policy, check_grants
+from samplesim.scenario.schema import Allocation, Call, Panel, Shortlist
 
-if TYPE_CHECKING:
-    from samplesim.model.world import World
-
-__all__ = ["NO_MEETING", "CallDesk"]
+__all__ = ["NO_MEETING", "CallDesk", "Decisions"]
 
 #: Reason of a proposal left pending because its call has no decision meeting left.
 NO_MEETING = "no decision meeting left before the horizon"
 
+#: The value of a decision event: proposal -> (terminal state, reason) for every proposal of
+#: the batch that ends at the decision; approved proposals are absent (they go on).
+Decisions = dict[int, tuple[str, str]]
+
 
 class CallDesk:
-    """Shortlisting, panel and allocation for one call."""
+    """Shortlisting, panel and allocation for one call.
 
-    def __init__(self, world: World, index: int, call: Call, n_expected: int) -> None:
-        self.w = world
+    Args:
+        env: the simulation environment.
+        index: the call's index in the scenario.
+        call: the call's settings; ``n_expected``: how many proposals it will receive.
+        trace: where the desk records stages, events, scores and grants.
+        inventory: the grams it allocates from.
+        policy: the allocation policy (``POLICIES[allocation.policy]``).
+        alloc_rng: the call's ``allocation`` stream (passed to the policy).
+        decision_rng: the call's ``decision`` stream (panel and approval delays).
+        horizon: the run's last day.
+        shortlist, panel, allocation: the scenario's settings.
+        panel_score, requested, country: per-proposal panel scores, grams requested by
+            sample type (``n × types``) and lead countries.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        index: int,
+        call: Call,
+        n_expected: int,
+        *,
+        trace: Trace,
+        inventory: Inventory,
+        policy: Policy,
+        alloc_rng: np.random.Generator,
+        decision_rng: np.random.Generator,
+        horizon: float,
+        shortlist: Shortlist,
+        panel: Panel,
+        allocation: Allocation,
+        panel_score: np.ndarray,
+        requested: np.ndarray,
+        country: Sequence[str],
+    ) -> None:
+        self.env = env
         self.index = index
         self.call = call
         self.n_expected = n_expected
+        self.trace = trace
+        self.inventory = inventory
+        self.policy = policy
+        self.alloc_rng = alloc_rng
+        self.decision_rng = decision_rng
+        self.horizon = horizon
+        self.shortlist = shortlist
+        self.panel = panel
+        self.allocation = allocation
+        self.panel_score = panel_score
+        self.requested = requested
+        self.country = country
         self.settled = 0
         self.ready: list[int] = []
-        self.event = world.env.event()
-        streams = world.streams
-        self.alloc_rng = streams.named("allocation", call.name)
-        self.decision_rng = streams.named("decision", call.name)
+        self.event = env.event()
         d = call.decision
         #: Whether decisions wait for meetings at all (else: approval_delay after the panel).
         self.has_meetings = bool(d.meeting_days or d.meeting_every_days)
@@ -53,7 +101,7 @@ class CallDesk:
         #: Rolling call whose last meeting has passed: nothing more will be decided.
         self.closed = False
         if call.decision.mode == "rolling" and n_expected:
-            world.env.process(self._rolling())
+            env.process(self._rolling())
 
     # -- bookkeeping, called by proposal processes ------------------------------------
     def drop(self) -> None:
@@ -62,11 +110,15 @@ class CallDesk:
         self._maybe_batch()
 
     def reviewed(self, i: int) -> simpy.Event:
-        """Proposal ``i`` finished review; returns the event its decision will trigger."""
+        """Proposal ``i`` finished review; returns the event its decision will trigger.
+
+        The event's value is the :data:`Decisions` of the batch ``i`` was decided in; it
+        never triggers when no meeting is left for ``i`` (it stays pending).
+        """
         self.settled += 1
         ev = self.event
         if self.closed:
-            self._no_meeting(i, self.w.env.now)
+            self._no_meeting(i, self.env.now)
             return ev
         self.ready.append(i)
         self._maybe_batch()
@@ -74,23 +126,23 @@ class CallDesk:
 
     def _no_meeting(self, i: int, ready_day: float) -> None:
         """Leave proposal ``i`` pending: no meeting on or after ``ready_day`` before the horizon."""
-        w = self.w
-        w.pending_reason[i] = NO_MEETING
+        tr = self.trace
+        tr.pending_reason[i] = NO_MEETING
         detail = (
             f"{self.call.name}: ready for a decision on day {ready_day:g}, "
-            f"no meeting from then to the horizon (day {w.horizon:g})"
+            f"no meeting from then to the horizon (day {self.horizon:g})"
         )
-        w.trace.event(i, w.env.now, "decision", "no_meeting", detail)
+        tr.event(i, self.env.now, "decision", "no_meeting", detail)
 
     def _maybe_batch(self) -> None:
         if self.call.decision.mode == "batch" and self.settled == self.n_expected and self.ready:
             batch, self.ready = self.ready, []
-            self.w.env.process(self._decide(batch, self.event, whole_call=True))
+            self.env.process(self._decide(batch, self.event, whole_call=True))
 
     # -- schedules --------------------------------------------------------------------
     def _meeting_days(self) -> list[float]:
         """The call's meeting days before the horizon (a meeting on the horizon is not held)."""
-        d, horizon = self.call.decision, self.w.horizon
+        d, horizon = self.call.decision, self.horizon
         days = [m for m in d.meeting_days if m < horizon]
         if d.meeting_every_days:
             if d.meeting_days:
@@ -105,7 +157,7 @@ class CallDesk:
         return days
 
     def _rolling(self) -> Iterator[simpy.Event]:
-        env = self.w.env
+        env = self.env
         for m in self.meetings:
             if m > env.now:
                 yield env.timeout(m - env.now)
@@ -124,14 +176,15 @@ class CallDesk:
     def _decide(
         self, batch: list[int], done: simpy.Event, whole_call: bool
     ) -> Iterator[simpy.Event]:
-        """Shortlist ``batch`` now, hold the panel, then decide at the next meeting.
+        """Shortlist ``batch`` now, hold the panel, then decide at the next meeting, and
+        trigger ``done`` with the :data:`Decisions` of the batch.
 
         ``whole_call``: the batch is the whole call (batch mode), so the panel is held on the
         call's ``panel_day`` (or when the last review is in, if that is later).
         """
-        w, env, tr, sc = self.w, self.w.env, self.w.trace, self.w.sc
+        env, tr = self.env, self.trace
         score = tr.review_score
-        sl = sc.review.shortlist
+        sl = self.shortlist
         batch = sorted(batch, key=lambda i: (-score[i], i))
         keep = len(batch)
         if sl.top_k is not None:
@@ -145,7 +198,7 @@ class CallDesk:
         for i in short:
             tr.stamp(i, "shortlisted", env.now)
 
-        pn = sc.panel
+        pn = self.panel
         if pn.enabled and short:
             planned = self.call.panel_day if whole_call else None
             if planned is not None:
@@ -162,12 +215,12 @@ class CallDesk:
                 yield env.timeout(panel_at - env.now)
             for i in short:
                 tr.stamp(i, "panel", env.now)
-                tr.final_score[i] = (1 - pn.weight) * score[i] + pn.weight * w.panel_score[i]
+                tr.final_score[i] = (1 - pn.weight) * score[i] + pn.weight * self.panel_score[i]
         else:
             for i in short:
                 tr.final_score[i] = score[i]
 
-        t = env.now + float(sc.allocation.approval_delay.sample(self.decision_rng, 1)[0])
+        t = env.now + float(self.allocation.approval_delay.sample(self.decision_rng, 1)[0])
         if self.has_meetings:
             k = bisect_left(self.meetings, t)
             if k == len(self.meetings):
@@ -179,25 +232,26 @@ class CallDesk:
             yield env.timeout(t - env.now)
 
         granted = self._allocate(short)
+        decisions: Decisions = {}
         for i in batch:
             tr.stamp(i, "decision", env.now)
             if i in granted:
                 tr.event(i, env.now, "decision", "approved", "", float(tr.granted[i].sum()))
             elif i not in short_set:
-                w.outcome[i] = ("not_shortlisted", "review score below the shortlist cut")
+                decisions[i] = ("not_shortlisted", "review score below the shortlist cut")
             else:
-                w.outcome[i] = ("declined", self._decline_reason(i))
-        done.succeed()
+                decisions[i] = ("declined", self._decline_reason(i))
+        done.succeed(decisions)
 
     def _decline_reason(self, i: int) -> str:
-        al = self.w.sc.allocation
-        if al.score_bar is not None and self.w.trace.final_score[i] < al.score_bar:
+        al = self.allocation
+        if al.score_bar is not None and self.trace.final_score[i] < al.score_bar:
             return f"final score below the allocation bar ({al.score_bar:g})"
         return f"not selected by {al.policy} (inventory or award limit)"
 
     def _allocate(self, short: list[int]) -> set[int]:
-        w, tr, inv, al = self.w, self.w.trace, self.w.inventory, self.w.sc.allocation
-        now = w.env.now
+        tr, inv, al = self.trace, self.inventory, self.allocation
+        now = self.env.now
         inv.reserve(now, self.call.reserve_fraction)
         budget = inv.budget()
         names = inv.names
@@ -206,17 +260,17 @@ class CallDesk:
             fs = tr.final_score[i]
             if al.score_bar is not None and fs < al.score_bar:
                 continue
-            req = w.props.requested[i]
+            req = self.requested[i]
             cands.append(
                 Candidate(
                     index=i,
-                    country=w.country_of[i],
+                    country=self.country[i],
                     score=float(fs),
                     requested={names[t]: float(req[t]) for t in np.flatnonzero(req)},
                     min_portion={n: float(inv.min_portion[t]) for t, n in enumerate(names)},
                 )
             )
-        grants = POLICIES[al.policy](cands, budget, al, self.alloc_rng)
+        grants = self.policy(cands, budget, al, self.alloc_rng)
         check_grants(grants, cands, budget)
         col = {n: t for t, n in enumerate(names)}
         for i, grant in grants.items():
@@ -227,5 +281,5 @@ class CallDesk:
                 continue
             inv.lend(now, vec)
             tr.granted[i] = vec
-            w.awarded[i] = vec.sum()
-        return {i for i in grants if w.awarded[i] > 0}
+            tr.awarded[i] = vec.sum()
+        return {i for i in grants if tr.awarded[i] > 0}

@@ -1,56 +1,40 @@
-"""The trace: what happened during a run, recorded in columns (numpy arrays and lists).
+"""The trace: what happened during a run, recorded in columns while the run goes on.
 
 Per-proposal stage timestamps live in preallocated lists of floats (NaN until reached;
 plain lists because setting one item is several times cheaper than on a numpy array); state
-changes and rule decisions are appended to one event log as plain tuples. Nothing here
-builds DataFrames: :mod:`samplesim.outcomes` does that once, after the run.
+changes and rule decisions are appended to one event log as plain tuples. At the end of the
+run :class:`~samplesim.model.world.World` freezes the trace into a
+:class:`~samplesim.model.record.RunRecord` (numpy columns). Nothing here builds DataFrames.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from samplesim.stages import STAGE_NAMES, TERMINAL_STATES
+
 __all__ = ["STAGES", "TERMINAL_STATES", "Trace"]
 
-#: Stage timestamp columns (``<stage>_day`` in the proposals table), in workflow order.
-STAGES: tuple[str, ...] = (
-    "submitted",
-    "screened",
-    "cleared",
-    "review_start",
-    "reviewed",
-    "shortlisted",
-    "panel",
-    "decision",
-    "agreement",
-    "shipped",
-    "samples",
-    "returned",
-)
-
-#: Every proposal ends in exactly one of these.
-TERMINAL_STATES: dict[str, str] = {
-    "incomplete": "failed the completeness check at screening",
-    "ineligible": "not eligible for the call (country or institution kind)",
-    "blocked": "stopped by a legal/export rule (the reason names the rule)",
-    "not_shortlisted": "reviewed but not shortlisted for the panel",
-    "declined": "shortlisted (or reviewed) but not granted samples",
-    "delivered": "samples in hand (the loan may since have been returned)",
-    "pending": "still in the workflow when the run's horizon was reached",
-}
+#: Stage timestamp columns (``<stage>_day`` in the proposals table), in workflow order
+#: (re-exported from :data:`samplesim.stages.STAGE_NAMES`).
+STAGES: tuple[str, ...] = STAGE_NAMES
 
 
 class Trace:
-    """Columnar record of one run."""
+    """Columnar record of one run, written by the model's processes."""
 
     def __init__(self, n: int, n_types: int) -> None:
         self.n = n
         nan = float("nan")
-        self.days: dict[str, list[float]] = {s: [nan] * n for s in STAGES}
+        self.days: dict[str, list[float]] = {s: [nan] * n for s in STAGE_NAMES}
         self.state: list[str] = ["pending"] * n
         self.reason: list[str] = [""] * n
         self.conditions: list[str] = [""] * n
+        #: Why a proposal waits, if not simply for the horizon (set by the call's desk).
+        self.pending_reason: list[str] = [""] * n
         self.granted = np.zeros((n, n_types))
+        #: Grams granted at the decision (before any later withdrawal).
+        self.awarded = np.zeros(n)
         self.review_score = np.full(n, np.nan)
         self.final_score = np.full(n, np.nan)
         self.review_wait = np.full(n, np.nan)

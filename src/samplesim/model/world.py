@@ -2,8 +2,10 @@
 simpy run of one scenario with one seed.
 
 Build -> run -> collect: :class:`World` draws everything random up front (each stage from its
-own named stream), runs the simpy environment to the horizon and leaves a columnar
-:class:`~samplesim.model.trace.Trace` behind. It knows nothing of files, plots or executors.
+own named stream), runs the simpy environment to the horizon while the processes write a
+columnar :class:`~samplesim.model.trace.Trace`, and returns a frozen
+:class:`~samplesim.model.record.RunRecord`. It knows nothing of files, plots or executors.
+Outside :mod:`samplesim.model` use :func:`samplesim.model.run_world`.
 """
 
 from __future__ import annotations
@@ -19,13 +21,21 @@ import simpy
 from samplesim.model.arrivals import draw_proposals, expand_institutions
 from samplesim.model.decisions import CallDesk
 from samplesim.model.inventory import Inventory
+from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewers import ReviewerPool
 from samplesim.model.trace import Trace
+from samplesim.policies import POLICIES
 from samplesim.rng import Streams
-from samplesim.rules import EFFECTS, GATES, RuleDraw
+from samplesim.rules import EFFECTS, RuleDraw
 from samplesim.scenario.schema import Rule, Scenario
+from samplesim.stages import GATES, STAGE_NAMES
 
-__all__ = ["World"]
+__all__ = ["World", "run_world"]
+
+
+def run_world(sc: Scenario, seed: int, replication: int = 0) -> RunRecord:
+    """Run replication ``replication`` of ``sc`` with root ``seed``; its frozen record."""
+    return World(sc, seed, replication).run()
 
 
 @contextlib.contextmanager
@@ -45,36 +55,41 @@ def _gc_paused() -> Iterator[None]:
 class _Reviews:
     """The independent reviews of one proposal: callbacks, no simpy process."""
 
-    __slots__ = ("done", "durations", "first", "i", "left", "start", "used", "w", "wait")
+    __slots__ = (
+        "done", "durations", "env", "first", "i", "left", "pool", "start", "trace", "used",
+        "wait",
+    )  # fmt: skip
 
     def __init__(self, w: World, i: int, exclude: str) -> None:
-        self.w = w
+        self.env = env = w.env
+        self.trace = w.trace
+        self.pool = pool = w.pool
         self.i = i
-        self.done = w.env.event()
+        self.done = env.event()
         self.durations = w.review_durations[i]
-        self.start = w.env.now
+        self.start = env.now
         self.first = math.inf
         self.wait = 0.0
         self.used: list[int] = []  # reviewers assigned so far: the pool skips them
         k = self.left = len(self.durations)
-        request = w.pool.request
+        request = pool.request
         for j in range(k):
             request(exclude, self.used, lambda rid, j=j: self._granted(rid, j))
 
     def _granted(self, rid: int, j: int) -> None:
-        now = self.w.env.now
+        env = self.env
+        now = env.now
         self.wait += now - self.start
         if now < self.first:
             self.first = now
-        row = self.w.trace.review_started(self.i, j, rid, now)
-        t = self.w.env.timeout(self.durations[j])
+        row = self.trace.review_started(self.i, j, rid, now)
+        t = env.timeout(self.durations[j])
         t.callbacks.append(lambda _e: self._finished(rid, row))
 
     def _finished(self, rid: int, row: int) -> None:
-        w = self.w
-        tr = w.trace
-        tr.rv_end[row] = w.env.now
-        w.pool.release(rid)
+        tr = self.trace
+        tr.rv_end[row] = self.env.now
+        self.pool.release(rid)
         self.left -= 1
         if self.left == 0:
             tr.review_wait[self.i] = self.wait / len(self.durations)
@@ -103,9 +118,6 @@ class World:
         apps = self.applicants
         self.country_of = [apps[a].country for a in p.applicant]
         self.trace = Trace(n, len(sc.inventory))
-        self.outcome: list[tuple[str, str] | None] = [None] * n
-        self.pending_reason: list[str] = [""] * n  # why a proposal waits (else the horizon)
-        self.awarded = np.zeros(n)
         self.inventory = Inventory(
             sc.sample_types,
             [s.grams for s in sc.inventory],
@@ -122,7 +134,29 @@ class World:
         # proposal -> (rule, gate, start day) of the rule wait it is in now
         self.waiting: dict[int, tuple[str, str, float]] = {}
         counts = np.bincount(p.call, minlength=len(sc.calls))
-        self.desks = [CallDesk(self, ci, c, int(counts[ci])) for ci, c in enumerate(sc.calls)]
+        al = sc.allocation
+        policy = POLICIES[al.policy]
+        self.desks = [
+            CallDesk(
+                self.env,
+                ci,
+                c,
+                int(counts[ci]),
+                trace=self.trace,
+                inventory=self.inventory,
+                policy=policy,
+                alloc_rng=streams.named("allocation", c.name),
+                decision_rng=streams.named("decision", c.name),
+                horizon=self.horizon,
+                shortlist=rv.shortlist,
+                panel=sc.panel,
+                allocation=al,
+                panel_score=self.panel_score,
+                requested=p.requested,
+                country=self.country_of,
+            )
+            for ci, c in enumerate(sc.calls)
+        ]
 
     # -- set-up -----------------------------------------------------------------------
     def _draw_stage_randomness(self) -> None:
@@ -261,10 +295,10 @@ class World:
         yield self._review(i, app.country)
         tr.review_score[i] = self.review_mean[i]
         tr.stamp(i, "reviewed", env.now)
-        yield desk.reviewed(i)
-        if self.outcome[i] is not None:
-            state, reason = self.outcome[i]
-            tr.finish(i, env.now, state, reason)
+        decisions = yield desk.reviewed(i)
+        ended = decisions.get(i)
+        if ended is not None:  # not shortlisted or declined
+            tr.finish(i, env.now, *ended)
             return
         yield from self._logistics(i)
 
@@ -303,8 +337,8 @@ class World:
         tr.stamp(i, "returned", env.now)
 
     # -- run --------------------------------------------------------------------------
-    def run(self) -> World:
-        """Run to the horizon; proposals still in the workflow end as ``pending``."""
+    def run(self) -> RunRecord:
+        """Run to the horizon (once); proposals still in the workflow end as ``pending``."""
         self.env.process(self._arrivals())
         with _gc_paused():
             self.env.run(until=self.horizon)
@@ -320,5 +354,61 @@ class World:
                 why = f"horizon reached while waiting on rule {name} ({gate})"
                 tr.finish(i, self.horizon, "pending", why)
             else:  # never reached a terminal state
-                tr.finish(i, self.horizon, "pending", self.pending_reason[i] or "horizon reached")
-        return self
+                tr.finish(i, self.horizon, "pending", tr.pending_reason[i] or "horizon reached")
+        return self._record()
+
+    def _record(self) -> RunRecord:
+        """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
+        tr, p, n, inv = self.trace, self.props, self.n, self.inventory
+        days = np.asarray([tr.days[s] for s in STAGE_NAMES], dtype=float)  # one conversion
+        i = np.asarray(tr.rv_i, dtype=np.int64)
+        j = np.asarray(tr.rv_j, dtype=np.int64)
+        end = np.asarray(tr.rv_end, dtype=float)
+        score = self.review_scores[i, j] if len(i) else np.zeros(0)
+        reviews = ReviewRecord(
+            row=i,
+            review=j,
+            reviewer=np.asarray(tr.rv_rid, dtype=np.int64),
+            start=np.asarray(tr.rv_start, dtype=float),
+            end=end,
+            score=np.where(np.isnan(end), np.nan, score),
+            reviewer_country=tuple(self.pool.country_of),
+        )
+        inventory = InventoryRecord(
+            names=tuple(inv.names),
+            initial=tuple(s.grams for s in self.sc.inventory),
+            reserved=inv.reserved.copy(),
+            log=inv.log,
+        )
+        return RunRecord(
+            scenario=self.sc,
+            seed=self.seed,
+            replication=self.replication,
+            n=n,
+            proposal=np.arange(n, dtype=np.int64),
+            attempt=np.zeros(n, dtype=np.int64),
+            call=p.call,
+            applicant=p.applicant,
+            country=np.asarray(self.country_of, dtype=object),
+            merit=p.merit,
+            requested=p.requested,
+            destructive=p.destructive,
+            team_countries=tuple(p.team_countries),
+            days=dict(zip(STAGE_NAMES, days, strict=True)),
+            state=np.asarray(tr.state, dtype=object),
+            reason=np.asarray(tr.reason, dtype=object),
+            conditions=np.asarray(tr.conditions, dtype=object),
+            review_score=tr.review_score,
+            final_score=tr.final_score,
+            review_wait=tr.review_wait,
+            rule_delay=tr.rule_delay,
+            awarded=tr.awarded,
+            granted=tr.granted,
+            reviews=reviews,
+            events=tr.events,
+            inventory=inventory,
+            rule_stats=tr.rule_stats,
+            applicants=tuple(self.applicants),
+            applicant_countries=tuple(sorted({a.country for a in self.applicants})),
+            n_events=self.n_events,
+        )

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from samplesim.distributions import Distribution, Fixed
+from samplesim.stages import GATES
 
 __all__ = [
     "Allocation",
@@ -34,7 +35,8 @@ __all__ = [
     "Shortlist",
 ]
 
-Gate = Literal["screening", "agreement", "shipping"]
+#: A rule's gate: one of :data:`samplesim.stages.GATES`.
+Gate = Literal[GATES]  # type: ignore[valid-type]
 
 
 def _fixed(value: float) -> Any:

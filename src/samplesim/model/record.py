@@ -1,0 +1,100 @@
+"""The run record: everything one run produced, frozen and in columns.
+
+:func:`samplesim.model.run_world` returns a :class:`RunRecord`; the outcome tables
+(:mod:`samplesim.outcomes`) and the metrics (:mod:`samplesim.metrics`) are built from it and
+from nothing else. It holds numpy arrays (one entry per row), the raw event log and a few
+small run-level tables.
+
+Rows are ``proposal × attempt``: row ``r`` is attempt ``attempt[r]`` of proposal
+``proposal[r]``. Every proposal has exactly one attempt today (``attempt`` is all 0 and row
+``r`` is proposal ``r``); resubmission and two-stage submission will add rows. Every
+per-row column, the event log's first field and the reviews' ``row`` index rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+import numpy as np
+
+from samplesim.model.arrivals import Applicant
+from samplesim.scenario.schema import Scenario
+
+__all__ = ["EventRow", "InventoryRecord", "ReviewRecord", "RunRecord"]
+
+#: One event log row: (row, day, kind, name, detail, grams); row -1 for run-level events.
+EventRow = tuple[int, float, str, str, str, float]
+
+
+@attrs.frozen(slots=True)
+class ReviewRecord:
+    """One entry per review started, in the order reviewers took them."""
+
+    row: np.ndarray  # int: the reviewed row (proposal × attempt)
+    review: np.ndarray  # int: review number within the row, from 0
+    reviewer: np.ndarray  # int: reviewer id
+    start: np.ndarray  # float: day the reviewer took it
+    end: np.ndarray  # float: day it was finished (NaN if under way at the horizon)
+    score: np.ndarray  # float: its score (NaN if unfinished)
+    reviewer_country: tuple[str, ...]  # by reviewer id ('' for no listed country)
+
+
+@attrs.frozen(slots=True)
+class InventoryRecord:
+    """The inventory's history: one snapshot row per change of one sample type."""
+
+    names: tuple[str, ...]  # sample types, in scenario order
+    initial: tuple[float, ...]  # grams at the start, by type
+    reserved: np.ndarray  # grams held in reserve at the end, by type
+    log: list[tuple[float, int, float, float, float, float]]
+    """(day, type index, remaining, reserved, on loan, consumed) snapshots, in order."""
+
+
+@attrs.frozen(slots=True)
+class RunRecord:
+    """One run of one scenario with one seed and replication, as columns.
+
+    Per-row arrays (length ``n``): ``proposal``, ``attempt``, ``call`` (index into
+    ``scenario.calls``), ``applicant`` (index into ``applicants``), ``country`` (lead
+    country), ``merit``, ``requested`` and ``granted`` (``n × sample types``, grams),
+    ``destructive``, ``team_countries``, ``days`` (stage name -> day reached, NaN if never;
+    keys :data:`samplesim.stages.STAGE_NAMES`), ``state``, ``reason``, ``conditions``,
+    ``review_score``, ``final_score``, ``review_wait``, ``rule_delay``, ``awarded`` (grams
+    granted at the decision, before any withdrawal).
+    """
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    n: int
+    proposal: np.ndarray
+    attempt: np.ndarray
+    call: np.ndarray
+    applicant: np.ndarray
+    country: np.ndarray  # object (str)
+    merit: np.ndarray
+    requested: np.ndarray
+    destructive: np.ndarray
+    team_countries: tuple[frozenset[str], ...]
+    days: Mapping[str, np.ndarray]
+    state: np.ndarray  # object (str), one of samplesim.stages.TERMINAL_STATES
+    reason: np.ndarray  # object (str)
+    conditions: np.ndarray  # object (str)
+    review_score: np.ndarray
+    final_score: np.ndarray
+    review_wait: np.ndarray
+    rule_delay: np.ndarray
+    awarded: np.ndarray
+    granted: np.ndarray
+    reviews: ReviewRecord
+    events: list[EventRow]
+    """The raw event log in the order events happened (equal days in causal order)."""
+    inventory: InventoryRecord
+    rule_stats: Mapping[str, tuple[int, int, int, int, float, int]]
+    """rule name -> (applied, passed, conditioned, blocked, delay sum, delays counted)."""
+    applicants: tuple[Applicant, ...]
+    applicant_countries: tuple[str, ...]
+    """Every applying institution's country, sorted (with or without proposals)."""
+    n_events: int
+    """simpy events scheduled during the run."""
