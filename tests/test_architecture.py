@@ -151,7 +151,6 @@ def test_library_builds_scenarios_with_the_registries():
     assert bad == []
 
 
-@pytest.mark.xfail(strict=False, reason="lands with the run-record branch")
 def test_only_the_model_and_simulation_import_the_world():
     allowed = ("samplesim.simulation",)
     bad = [

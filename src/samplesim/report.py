@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from samplesim.errors import UserError
-from samplesim.metrics import REPORT_COUNTRY_COLUMNS, REPORT_EXPERIMENT, REPORT_RUN
+from samplesim.metric_groups import REPORT_COUNTRY_COLUMNS, REPORT_EXPERIMENT, REPORT_RUN
 from samplesim.output import write_text
 
 __all__ = ["build_report", "figure_to_data_uri", "write_report"]

@@ -7,7 +7,8 @@ import math
 from rich.console import Console
 from rich.table import Table
 
-from samplesim.metrics import METRICS, RUN_TABLE
+from samplesim.metric_groups import RUN_TABLE
+from samplesim.metrics import METRICS
 from samplesim.outcomes import SimulationResult
 from samplesim.scenario import Scenario
 

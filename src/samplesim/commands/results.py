@@ -13,13 +13,13 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from samplesim.metrics import EXPERIMENT_COUNTRY_TABLE, EXPERIMENT_TABLE
+from samplesim.metric_groups import EXPERIMENT_COUNTRY_TABLE, EXPERIMENT_TABLE
 from samplesim.store import load_results
 
 NAME = "results"
 HELP = "load a run or experiment directory (even an interrupted one) and describe its results"
 
-#: (metric, digits of a mean) of the terminal tables, from :data:`metrics.EXPERIMENT_TABLE`.
+#: (metric, digits of a mean) of the terminal tables, from :data:`metric_groups.EXPERIMENT_TABLE`.
 KEY_METRICS = list(EXPERIMENT_TABLE.items())
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import FigureBase
 
-from samplesim.metrics import PLOT_DEFAULTS
+from samplesim.metric_groups import PLOT_DEFAULTS
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 #: Metrics shown when none are asked for (those present in the table, in this order; from
-#: :data:`samplesim.metrics.PLOT_DEFAULTS`).
+#: :data:`samplesim.metric_groups.PLOT_DEFAULTS`).
 DEFAULT_METRICS: tuple[str, ...] = PLOT_DEFAULTS
 
 _VARIANT_PALETTE = ("#4c4c4c", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
