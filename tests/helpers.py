@@ -398,7 +398,9 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             selector["any_member_funders"] = ["NASA"]
         if draw(st.booleans()):
             selector["controlled_items"] = draw(st.booleans())
-        gates = ["application"] if effect == "deterrence" else ["screening", "agreement", "shipping"]
+        gates = ["screening", "agreement", "shipping"]
+        if effect == "deterrence":  # only deterrence acts before submission
+            gates = ["application"]
         rule: dict[str, Any] = {
             "name": f"rule{k}",
             "gate": draw(st.sampled_from(gates)),
