@@ -38,7 +38,7 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     **{
         f"{s}_day": f"simulation day the proposal reached '{s}' (NaN if never)" for s in STAGE_NAMES
     },
-    "submitted_date": "calendar date of submission",
+    "submitted_date": "calendar date of submission (NaT for a deterred application)",
     "decision_date": "calendar date of the decision (NaT if none)",
     "samples_date": "calendar date samples were in hand (NaT if none)",
     "days_to_decision": "decision_day - submitted_day",
