@@ -197,7 +197,7 @@ PLAIN_MESSAGE_CASES: list[tuple[str, Any, str, str]] = [
         "gate-not-a-choice",
         _set(["rules", 0, "gate"], "screen"),
         "rules[0].gate",
-        "'screen' is not one of: screening, agreement, shipping",
+        "'screen' is not one of: application, screening, agreement, shipping",
     ),
     (
         "on-failure-number",
@@ -324,6 +324,8 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         inventory.append(
             {"name": t, "grams": grams, "min_portion_g": draw(st.floats(0.001, 0.1).map(_r))}
         )
+        if draw(st.booleans()):
+            inventory[-1]["export_controlled"] = True
     n_inst = draw(st.integers(1, 5))
     countries = draw(st.lists(st.sampled_from(COUNTRIES), min_size=n_inst, max_size=n_inst))
     institutions = []
@@ -380,7 +382,9 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
 
     rules = []
     for k in range(draw(st.integers(0, 3))):
-        effect = draw(st.sampled_from(["ban", "certification", "licence", "condition"]))
+        effect = draw(
+            st.sampled_from(["ban", "certification", "licence", "condition", "deterrence"])
+        )
         selector: dict[str, Any] = {}
         if draw(st.booleans()):
             selector["countries"] = draw(
@@ -392,14 +396,29 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             )
         if draw(st.booleans()):
             selector["any_member_funders"] = ["NASA"]
+        if draw(st.booleans()):
+            selector["controlled_items"] = draw(st.booleans())
+        gates = ["screening", "agreement", "shipping"]
+        if effect == "deterrence":  # only deterrence acts before submission
+            gates = ["application"]
         rule: dict[str, Any] = {
             "name": f"rule{k}",
-            "gate": draw(st.sampled_from(["screening", "agreement", "shipping"])),
+            "gate": draw(st.sampled_from(gates)),
             "effect": effect,
             "selector": selector,
             "reason": f"reason of rule{k}",
         }
-        if effect != "ban":
+        if draw(st.booleans()):
+            rule["scope"] = draw(st.sampled_from(["proposal", "call", "run"]))
+        if draw(st.booleans()):  # in force over a window (either end may be open)
+            lo, hi = sorted(draw(st.lists(st.integers(0, 400), min_size=2, max_size=2)))
+            if draw(st.booleans()):
+                rule["from"] = float(lo)
+            if draw(st.booleans()):
+                rule["until"] = float(hi + 1)
+        if effect == "deterrence":
+            rule["application_multiplier"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
+        elif effect != "ban":
             if draw(st.booleans()):
                 rule["delay"] = draw(positive_dist(0.05, 60.0, allow_zero=True))
             rule["success_probability"] = draw(SEC.map(_r))

@@ -16,7 +16,7 @@ from samplesim.scenario import Scenario, build_scenario, load_raw, scenario_vari
 from samplesim.scenario.schema import Call
 
 TOL = 1e-9
-NO_GRAMS = ["blocked", "ineligible", "incomplete", "not_shortlisted", "declined"]
+NO_GRAMS = ["blocked", "ineligible", "incomplete", "not_shortlisted", "declined", "deterred"]
 
 
 def _events(res: samplesim.SimulationResult) -> pd.DataFrame:
@@ -71,6 +71,12 @@ def check_states(res: samplesim.SimulationResult) -> None:
     # No grams to proposals that did not get samples.
     assert (props.loc[state.isin(NO_GRAMS), "grams_granted"] == 0).all()
     assert (props.loc[state.isin(["declined", "not_shortlisted"]), "grams_awarded"] == 0).all()
+    # A deterred application never entered the workflow: no stage, no grams, and a reason
+    # naming the application-gate rule that deterred it.
+    deterred = props[state == "deterred"]
+    assert deterred[[f"{s}_day" for s in STAGES]].isna().all().all()
+    assert (deterred["grams_awarded"] == 0).all() and (deterred["rule_delay_days"] == 0).all()
+    assert deterred["review_score"].isna().all()
     delivered = props[state == "delivered"]
     assert (delivered["grams_granted"] > 0).all()
     np.testing.assert_allclose(delivered["grams_granted"], delivered["grams_awarded"])
@@ -87,13 +93,14 @@ def check_states(res: samplesim.SimulationResult) -> None:
 def check_times(sc: Scenario, res: samplesim.SimulationResult) -> None:
     props, ev = res.proposals, _events(res)
     days = props[[f"{s}_day" for s in STAGES]].to_numpy()
-    assert (props["submitted_day"].notna()).all()
+    # Every row was submitted but those a deterrence rule prevented.
+    assert (props["submitted_day"].notna() == (props["state"].astype(str) != "deterred")).all()
     for row in days:
         seen = row[~np.isnan(row)]
         assert np.all(np.diff(seen) >= 0), row
     assert (np.nan_to_num(days, nan=0.0) <= sc.horizon_days + TOL).all()
     for ci, call in enumerate(sc.calls):
-        sub = props.loc[props["call"] == call.name, "submitted_day"]
+        sub = props.loc[props["call"] == call.name, "submitted_day"].dropna()  # not deterred
         assert ((sub >= call.open_day) & (sub <= call.close_day)).all(), ci
     assert ev["day"].is_monotonic_increasing
     for _pid, days_of in ev[ev["proposal_id"] != ""].groupby("proposal_id")["day"]:
@@ -155,7 +162,18 @@ def check_rules(sc: Scenario, res: samplesim.SimulationResult) -> None:
         assert outcome[last.name] == "block"
         assert reason.startswith(f"{last['name']}: "), (reason, last["name"])
     blocking = rule_ev[outcome == "block"]
-    assert set(blocking["proposal_id"]) == set(blocked["proposal_id"])
+    deterred = props[props["state"].astype(str) == "deterred"]
+    assert set(blocking["proposal_id"]) == set(blocked["proposal_id"]) | set(
+        deterred["proposal_id"]
+    )
+    for pid, reason in zip(deterred["proposal_id"], deterred["reason"], strict=True):
+        last = rule_ev[rule_ev["proposal_id"] == pid].iloc[-1]
+        assert by_name[last["name"]].gate == "application" and outcome[last.name] == "block"
+        assert reason.startswith(f"{last['name']}: deterred"), reason
+    assert (gate[outcome.index] != "application").all() or (
+        rule_ev.loc[gate == "application", "name"].map(lambda n: by_name[n].effect) == "deterrence"
+    ).all()
+    check_windows_and_shared(sc, res, rule_ev, outcome)
     conditioned = set(rule_ev.loc[outcome == "condition", "proposal_id"])
     assert conditioned == set(props.loc[props["conditions"] != "", "proposal_id"])
     # Rule delays: each rule_wait ends in that rule's decision for the proposal, or the horizon
@@ -184,13 +202,56 @@ def check_rules(sc: Scenario, res: samplesim.SimulationResult) -> None:
         assert rt.loc[name, "mean_delay_days"] == pytest.approx(expected, abs=1e-6), name
 
 
+def check_windows_and_shared(
+    sc: Scenario, res: samplesim.SimulationResult, rule_ev: pd.DataFrame, outcome: pd.Series
+) -> None:
+    """A rule touches only proposals reaching its gate in force (from <= day < until); a
+    shared (call / run) rule gives one outcome per call / run (per destination for a licence
+    with by_country), decided on its resolution day or, after it, at once."""
+    ev = _events(res)
+    waits = ev[ev["kind"] == "rule_wait"]
+    keys = zip(waits["proposal_id"], waits["name"], strict=True)
+    arrived = dict(zip(keys, waits["day"], strict=True))
+    props = res.proposals.set_index("proposal_id")
+    rt = res.rules.set_index("rule")
+    for r in sc.rules:
+        mine = rule_ev[rule_ev["name"] == r.name]
+        keys = list(zip(mine["proposal_id"], mine["name"], strict=True))
+        at = np.array([arrived.get(k, d) for k, d in zip(keys, mine["day"], strict=True)])
+        lo = -np.inf if r.in_force_from is None else r.in_force_from
+        hi = np.inf if r.in_force_until is None else r.in_force_until
+        assert ((at >= lo) & (at < hi)).all(), (r.name, at, lo, hi)
+        assert rt.loc[r.name, "scope"] == r.scope
+        if r.scope == "proposal":
+            assert rt.loc[r.name, "shared_outcome"] == ""
+            continue
+        if mine.empty:
+            continue
+        who = props.loc[mine["proposal_id"], "call"].to_numpy() if r.scope == "call" else 0
+        dest = props.loc[mine["proposal_id"], "country"].to_numpy() if r.by_country else ""
+        o = pd.DataFrame({"who": who, "dest": dest, "o": outcome[mine.index].to_numpy()})
+        assert (o.groupby(["who", "dest"])["o"].nunique() == 1).all(), r.name
+        # Those that waited were all decided on the same (resolution) day, per call / run.
+        waited = np.array([k in arrived for k in keys])
+        days = pd.DataFrame({"who": who, "dest": dest, "day": mine["day"].to_numpy()})[waited]
+        assert (days.groupby(["who", "dest"])["day"].agg(np.ptp) < 1e-9).all(), r.name
+        res_day = rt.loc[r.name, "resolution_day"]
+        if not np.isnan(res_day):  # one resolution: every decision on or after it
+            assert (mine["day"] >= res_day - 1e-9).all()
+            assert (outcome[mine.index] == rt.loc[r.name, "shared_outcome"]).all()
+            np.testing.assert_allclose(mine["day"][waited], res_day, rtol=0, atol=1e-9)
+
+
 def check_summary(res: samplesim.SimulationResult) -> None:
     props, summ = res.proposals, res.summary.set_index("country")
     all_row = summ.loc["ALL"]
-    assert all_row["submitted"] == len(props)
+    state = props["state"].astype(str)
+    assert all_row["submitted"] == props["submitted_day"].notna().sum()
+    assert all_row["deterred"] == (state == "deterred").sum()
+    assert all_row["submitted"] + all_row["deterred"] == len(props)
     assert all_row["grams_granted"] == pytest.approx(props["grams_granted"].sum())
     per = summ.drop(index="ALL")
-    for col in ("submitted", "blocked", "approved", "delivered", "pending"):
+    for col in ("submitted", "deterred", "blocked", "approved", "delivered", "pending"):
         assert per[col].sum() == all_row[col]
     assert all_row["delivered"] == (props["state"] == "delivered").sum()
 

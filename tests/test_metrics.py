@@ -44,6 +44,7 @@ def make_record(
     if granted:
         gr[:, 0] = granted
     d = {s: np.full(n, np.nan) for s in STAGE_NAMES}
+    d["submitted"] = np.zeros(n)  # every row was submitted unless ``days`` says otherwise
     for s, v in (days or {}).items():
         d[s] = np.asarray(v, dtype=float)
     empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -107,6 +108,7 @@ def five() -> RunRecord:
 #: The expected values for five(), labels DE, FR, US, ALL.
 EXPECTED: dict[str, list[float]] = {
     "submitted": [0, 2, 3, 5],
+    "deterred": [0, 0, 0, 0],
     "screened_out": [0, 1, 0, 1],
     "blocked": [0, 1, 0, 1],
     "blocked_after_approval": [0, 1, 0, 1],
@@ -148,6 +150,22 @@ def test_summarize_labels_and_values():
     assert list(values) == list(METRICS)
     for name in ALL_ONLY:
         assert np.isnan(values[name][:-1]).all()
+
+
+def test_deterred_rows_count_as_deterred_not_submitted():
+    """A row a deterrence rule prevented (state deterred, never submitted) counts in
+    ``deterred`` only: not in ``submitted``, nor in the approval rate's denominator."""
+    rec = make_record(
+        ["US", "US", "FR"],
+        state=["delivered", "deterred", "declined"],
+        awarded=[1.0, 0.0, 0.0],
+        days={"submitted": [0, NAN, 3]},
+    )
+    view = RunView(rec)
+    assert view.labels == ["FR", "US", "ALL"]
+    assert view["submitted"].tolist() == [1, 1, 2]
+    assert view["deterred"].tolist() == [0, 1, 1]
+    assert view["approval_rate"].tolist() == [0.0, 1.0, 0.5]
 
 
 def test_no_proposals_gives_zero_counts_and_nan_rates():

@@ -149,7 +149,8 @@ def _median_days(stage: str) -> Callable[[RunView], np.ndarray]:
 
 
 def _submitted(v: RunView) -> np.ndarray:
-    return v.total(np.ones(v.record.n))
+    # Deterred rows (applications a rule prevented) were never submitted.
+    return v.total(~np.isnan(v.record.days["submitted"]))
 
 
 def _blocked_after_approval(v: RunView) -> np.ndarray:
@@ -247,6 +248,9 @@ METRICS: Mapping[str, Metric] = dict(
     [
         _m("submitted", "proposals submitted", "count", "proposals submitted",
            compute=_submitted),
+        _m("deterred", "deterred by rules", "count",
+           "applications a rule prevented (deterrence at the application gate)",
+           compute=_in_state("deterred")),
         _m("screened_out", "screened out", "count", "incomplete or ineligible",
            compute=_in_state("incomplete", "ineligible")),
         _m("blocked", "blocked by a rule", "count", "blocked by a rule (any gate)",

@@ -38,7 +38,7 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     **{
         f"{s}_day": f"simulation day the proposal reached '{s}' (NaN if never)" for s in STAGE_NAMES
     },
-    "submitted_date": "calendar date of submission",
+    "submitted_date": "calendar date of submission (NaT for a deterred application)",
     "decision_date": "calendar date of the decision (NaT if none)",
     "samples_date": "calendar date samples were in hand (NaT if none)",
     "days_to_decision": "decision_day - submitted_day",
@@ -201,18 +201,33 @@ def _inventory(r: RunRecord) -> pd.DataFrame:
 
 RULE_COLUMNS = (
     "rule", "gate", "effect", "applied", "passed", "conditioned", "blocked", "mean_delay_days",
+    "scope", "from_day", "until_day", "shared_outcome", "resolution_day",
 )  # fmt: skip
+
+
+def _shared(rows: tuple[tuple[str, str, float], ...]) -> tuple[str, float]:
+    """(shared_outcome, resolution_day) of a rule's shared resolutions: the outcome and day
+    of a single one; several (one per call): ``call: outcome (day d)`` joined, day NaN."""
+    if not rows:
+        return "", float("nan")
+    if len(rows) == 1:
+        return rows[0][1], rows[0][2]
+    return "; ".join(f"{who}: {outcome} (day {day:g})" for who, outcome, day in rows), np.nan
 
 
 def _rules(r: RunRecord) -> pd.DataFrame:
     rows = []
+    nan = float("nan")
     for rule in r.scenario.rules:
         applied, passed, cond, blocked, delay_sum, n_delay = r.rule_stats.get(
             rule.name, (0, 0, 0, 0, 0.0, 0)
         )
+        lo, hi = rule.in_force_from, rule.in_force_until
         rows.append(
             (rule.name, rule.gate, rule.effect, applied, passed, cond, blocked,
-             delay_sum / n_delay if n_delay else 0.0)
+             delay_sum / n_delay if n_delay else 0.0, rule.scope,
+             nan if lo is None else lo, nan if hi is None else hi,
+             *_shared(r.rule_shared.get(rule.name, ())))
         )  # fmt: skip
     return pd.DataFrame(rows, columns=list(RULE_COLUMNS))
 

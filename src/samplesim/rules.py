@@ -1,7 +1,7 @@
 """Legal, export and sanctions rule effects, pluggable by name.
 
-A rule in a scenario has a selector (who it applies to), a gate (``screening``,
-``agreement`` or ``shipping``) and an effect. An effect is a small class that turns a
+A rule in a scenario has a selector (who it applies to), a gate (``application``,
+``screening``, ``agreement`` or ``shipping``) and an effect. An effect is a small class that turns a
 rule plus the proposal's pre-drawn random numbers into a :class:`RuleDecision`. Add your own
 with :func:`register_effect`; the engine needs no change::
 
@@ -11,8 +11,9 @@ with :func:`register_effect`; the engine needs no change::
             return RuleDecision("pass", delay=90.0, detail="waits out the embargo")
 
 Effects never draw random numbers themselves: ``draw`` carries a uniform ``u`` and the
-rule's ``delay`` and ``fallback_delay`` samples for that proposal, pre-drawn from the rule's
-own stream (keyed by the rule's name), so removing one rule leaves the others' draws alone.
+rule's ``delay`` and ``fallback_delay`` samples for that proposal (or, for a rule of ``scope``
+``call`` / ``run``, the one draw shared by the call / run), pre-drawn from the rule's own
+stream (keyed by the rule's name), so removing one rule leaves the others' draws alone.
 """
 
 from __future__ import annotations
@@ -127,3 +128,18 @@ class Condition(Effect):
 
     def decide(self, rule: Rule, country: str, draw: RuleDraw) -> RuleDecision:
         return RuleDecision("condition", draw.delay, rule.condition or rule.reason or "condition")
+
+
+@register_effect("deterrence")
+class Deterrence(Effect):
+    """At the ``application`` gate: a selected application is made only with probability
+    ``application_multiplier`` (0: selected institutions do not apply at all); a deterred
+    one never enters the workflow (terminal state ``deterred``)."""
+
+    uses_delay = False
+
+    def decide(self, rule: Rule, country: str, draw: RuleDraw) -> RuleDecision:
+        m = 1.0 if rule.application_multiplier is None else rule.application_multiplier
+        if draw.u < m:
+            return RuleDecision("pass", 0.0, "applied despite the rule")
+        return RuleDecision("block", 0.0, f"deterred: {rule.reason or 'did not apply'}")

@@ -55,11 +55,12 @@ TERMINAL_STATES: Mapping[str, str] = {
     "declined": "shortlisted (or reviewed) but not granted samples",
     "delivered": "samples in hand (the loan may since have been returned)",
     "pending": "still in the workflow when the run's horizon was reached",
+    "deterred": "never applied: an application-gate rule deterred it (no stage reached)",
 }
 
 #: The stages in workflow order.
 STAGES: tuple[Stage, ...] = (
-    Stage("submitted", "", "the proposal arrived", ("pending",)),
+    Stage("submitted", "", "the proposal arrived", ("pending", "deterred")),
     Stage("screened", "screening", "completeness and eligibility checked",
           ("incomplete", "ineligible")),
     Stage("cleared", "screening", "passed screening and the screening-gate rules",
@@ -82,8 +83,9 @@ STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
 #: Timeline phases in workflow order.
 PHASES: tuple[str, ...] = tuple(dict.fromkeys(s.phase for s in STAGES if s.phase))
 
-#: Gates where legal/export rules apply, in workflow order.
-GATES: tuple[str, ...] = ("screening", "agreement", "shipping")
+#: Gates where legal/export rules apply, in workflow order. ``application``: before a
+#: proposal is submitted (deterrence: the rule changes who applies).
+GATES: tuple[str, ...] = ("application", "screening", "agreement", "shipping")
 
 
 @attrs.frozen

@@ -98,3 +98,7 @@ class RunRecord:
     """Every applying institution's country, sorted (with or without proposals)."""
     n_events: int
     """simpy events scheduled during the run."""
+    rule_shared: Mapping[str, tuple[tuple[str, str, float], ...]] = attrs.Factory(dict)
+    """rule name -> the shared outcomes of a call- or run-scoped rule that applied:
+    (call name or ``run``, with the destination for a licence with ``by_country``; outcome;
+    resolution day)."""

@@ -20,15 +20,16 @@ import simpy
 
 from samplesim.model.arrivals import draw_proposals, expand_institutions
 from samplesim.model.decisions import CallDesk
+from samplesim.model.gates import RuleBook
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewers import ReviewerPool
 from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
 from samplesim.rng import Streams
-from samplesim.rules import EFFECTS, RuleDraw
+from samplesim.rules import RuleDecision
 from samplesim.scenario.schema import Rule, Scenario
-from samplesim.stages import GATES, STAGE_NAMES
+from samplesim.stages import STAGE_NAMES
 
 __all__ = ["World", "run_world"]
 
@@ -124,7 +125,8 @@ class World:
             [s.min_portion_g for s in sc.inventory],
         )
         self._draw_stage_randomness()
-        self._compile_rules()
+        self.rulebook = RuleBook(sc, p, self.applicants, self.country_of, streams)
+        self.applicable = self.rulebook.applicable
         rv = sc.review
         reviewer_countries: list[str] = []
         for country, k in rv.reviewer_countries.items():
@@ -133,7 +135,8 @@ class World:
         self.pool = ReviewerPool(reviewer_countries, rv.load, rv.conflict_of_interest)
         # proposal -> (rule, gate, start day) of the rule wait it is in now
         self.waiting: dict[int, tuple[str, str, float]] = {}
-        counts = np.bincount(p.call, minlength=len(sc.calls))
+        # Deterred applications never reach a call's desk.
+        counts = np.bincount(p.call[~self.rulebook.deterred], minlength=len(sc.calls))
         al = sc.allocation
         policy = POLICIES[al.policy]
         self.desks = [
@@ -192,76 +195,52 @@ class World:
         self.agreement_delay = self.agreement_delay.tolist()
         self.screen_delay = self.screen_delay.tolist()
 
-    def _selects(self, rule: Rule) -> np.ndarray:
-        sel, p, apps = rule.selector, self.props, self.applicants
-        mask = np.ones(self.n, dtype=bool)
-        if sel.countries:
-            mask &= np.array([c in sel.countries for c in self.country_of], dtype=bool)
-        if sel.kinds:
-            mask &= np.array([apps[a].kind in sel.kinds for a in p.applicant], dtype=bool)
-        if sel.funders:
-            want = set(sel.funders)
-            mask &= np.array([bool(want & set(apps[a].funders)) for a in p.applicant], dtype=bool)
-        for key, col in (
-            ("partner_countries", p.partner_countries),
-            ("any_member_countries", p.team_countries),
-            ("any_member_funders", p.team_funders),
-            ("institutions", p.team_institutions),
-        ):
-            want = set(getattr(sel, key))
-            if want:
-                mask &= np.array([bool(want & x) for x in col], dtype=bool)
-        if sel.sample_types:
-            cols = [self.sc.sample_types.index(t) for t in sel.sample_types]
-            mask &= (p.requested[:, cols] > 0).any(axis=1)
-        return mask
-
-    def _compile_rules(self) -> None:
-        n = self.n
-        self.rule_draws: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self.applicable: dict[str, list[list[int]]] = {g: [[] for _ in range(n)] for g in GATES}
-        for r, rule in enumerate(self.sc.rules):
-            rng = self.streams.named("rules", rule.name)
-            u = rng.random(n)
-            delay = rule.delay.sample(rng, n) if rule.delay is not None else np.zeros(n)
-            fb = rule.fallback_delay.sample(rng, n) if rule.fallback_delay else np.zeros(n)
-            self.rule_draws.append((u, delay, fb))
-            lists = self.applicable[rule.gate]
-            for i in np.flatnonzero(self._selects(rule)):
-                lists[i].append(r)
-
     # -- the proposal's path ------------------------------------------------------------
     def _arrivals(self) -> Iterator[simpy.Event]:
         env, sub = self.env, self.props.submit.tolist()
+        application, deterred = self.rulebook.application, self.rulebook.deterred
         for i in range(self.n):
             t = sub[i]
             if t > env.now:
                 yield env.timeout(t - env.now)
+            for r, dec in application[i]:
+                self._record_rule(i, "application", self.sc.rules[r], dec)
+            if deterred[i]:  # never applied: no stage, no process (the last rule deterred it)
+                r, dec = application[i][-1]
+                self.trace.finish(i, env.now, "deterred", f"{self.sc.rules[r].name}: {dec.detail}")
+                continue
             env.process(self._proposal(i))
 
     def _gate(self, i: int, gate: str) -> Iterator[simpy.Event]:
-        """Apply every rule of ``gate`` that selects proposal ``i``; returns a block reason."""
-        env, tr = self.env, self.trace
-        for r in self.applicable[gate][i]:
+        """Apply every rule of ``gate`` that selects proposal ``i`` and is in force now (see
+        :mod:`samplesim.model.gates`); returns a block reason."""
+        env, tr, book = self.env, self.trace, self.rulebook
+        for r in book.in_force(gate, i, env.now):
             rule = self.sc.rules[r]
-            u, d, f = self.rule_draws[r]
-            dec = EFFECTS[rule.effect].decide(
-                rule, self.country_of[i], RuleDraw(float(u[i]), float(d[i]), float(f[i]))
-            )
-            if dec.delay > 0:
-                tr.event(i, env.now, "rule_wait", rule.name, f"{gate}: waits {dec.delay:.1f} d")
+            wait, dec = book.decide(r, i, env.now)
+            if wait > 0:
+                tr.event(i, env.now, "rule_wait", rule.name, f"{gate}: waits {wait:.1f} d")
                 # Counted once served; run() settles a wait the horizon cuts short.
                 self.waiting[i] = (rule.name, gate, env.now)
-                yield env.timeout(dec.delay)
+                yield env.timeout(wait)
                 del self.waiting[i]
-                tr.rule_delay[i] += dec.delay
-            tr.event(i, env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}")
-            tr.rule_decision(rule.name, dec.outcome, dec.delay)
+                tr.rule_delay[i] += wait
+            self._record_rule(i, gate, rule, dec)
             if dec.outcome == "condition":
-                tr.conditions[i] = "; ".join(filter(None, [tr.conditions[i], dec.detail]))
+                self._on_condition(i, rule, dec)
             elif dec.outcome == "block":
                 return f"{rule.name}: {dec.detail}"
         return ""
+
+    def _record_rule(self, i: int, gate: str, rule: Rule, dec: RuleDecision) -> None:
+        tr = self.trace
+        tr.event(i, self.env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}")
+        tr.rule_decision(rule.name, dec.outcome, dec.delay)
+
+    def _on_condition(self, i: int, rule: Rule, dec: RuleDecision) -> None:
+        """Rule ``rule`` let proposal ``i`` proceed under a condition: record its text."""
+        tr = self.trace
+        tr.conditions[i] = "; ".join(filter(None, [tr.conditions[i], dec.detail]))
 
     def _review(self, i: int, exclude: str) -> simpy.Event:
         """Start the proposal's independent reviews; the event fires when all are done."""
@@ -408,6 +387,7 @@ class World:
             events=tr.events,
             inventory=inventory,
             rule_stats=tr.rule_stats,
+            rule_shared=self.rulebook.resolutions(),
             applicants=tuple(self.applicants),
             applicant_countries=tuple(sorted({a.country for a in self.applicants})),
             n_events=self.n_events,

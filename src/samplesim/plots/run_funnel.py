@@ -52,6 +52,7 @@ def _outcome_category(p: pd.DataFrame) -> pd.Series:
     rule = reason.str.split(":", n=1).str[0].str.strip()
     cat = state.str.replace("_", " ")
     cat = cat.mask(state == "blocked", "blocked: " + rule)
+    cat = cat.mask(state == "deterred", "deterred: " + rule)
     cat = cat.mask((state == "delivered") & (cond != ""), "delivered, with conditions")
     return cat
 
@@ -63,9 +64,11 @@ def funnel(
     """Proposals per stage by lead country (stacked bars), and where/why proposals ended.
 
     Left: submitted -> screened -> legally cleared -> shortlisted -> approved -> samples in
-    hand, stacked by country. Right: proposals by terminal state, blocked ones split by the
-    rule that blocked them (the rule name from ``reason``), stacked by country. Draws into
-    ``fig`` (a figure or sub-figure) when given; ``figsize`` in inches.
+    hand, stacked by country; applications a deterrence rule prevented are a hatched
+    "deterred by rules" segment on top of the submitted bar. Right: proposals by terminal
+    state, blocked ones split by the rule that blocked them (the rule name from ``reason``),
+    stacked by country. Draws into ``fig`` (a figure or sub-figure) when given; ``figsize``
+    in inches.
     """
     rt = run_tables(result_or_proposals)
     p = rt.proposals
@@ -85,10 +88,20 @@ def funnel(
         v = counts.loc[c].to_numpy(dtype=float)
         ax.bar(x, v, bottom=bottom, color=colors[c], width=0.7, edgecolor="white", lw=0.4)
         bottom += v
-    for xi, tot in zip(x, bottom, strict=True):
+    # Applications a deterrence rule prevented: a hatched segment on top of "submitted".
+    n_deterred = int((p["state"].astype(str) == "deterred").sum())
+    tops = bottom.copy()
+    if n_deterred:
+        ax.bar(
+            x[0], n_deterred, bottom=bottom[0], width=0.7, color="none", edgecolor="#777777",
+            hatch="///", lw=0.6, label=f"deterred by rules ({n_deterred}): would have applied",
+        )  # fmt: skip
+        tops[0] += n_deterred
+        ax.legend(loc="upper right", frameon=False, fontsize=8)
+    for xi, tot, top in zip(x, bottom, tops, strict=True):
         ax.annotate(
-            f"{int(tot)}",
-            (xi, tot),
+            f"{int(tot)}" + (f" +{int(top - tot)}" if top > tot else ""),
+            (xi, top),
             xytext=(0, 2),
             textcoords="offset points",
             ha="center",
@@ -98,7 +111,7 @@ def funnel(
     ax.set_xticks(x, [s.replace(" ", "\n", 1) for s in FUNNEL_STAGES])
     ax.set_ylabel("proposals (count)")
     ax.set_xlabel("workflow stage reached")
-    ax.set_ylim(0, max(1.0, bottom.max()) * 1.1)
+    ax.set_ylim(0, max(1.0, tops.max()) * (1.25 if n_deterred else 1.1))
     ax.set_title("Proposals reaching each stage")
     ax.grid(axis="x", visible=False)
 
@@ -127,7 +140,9 @@ def funnel(
     ax2.set_title("Where proposals ended (terminal state / blocking rule)")
     ax2.grid(axis="y", visible=False)
     _country_legend(fig, countries)
-    fig.suptitle(title_with(rt.label, f"Proposal funnel ({len(p)} proposals)"))
+    n_sub = len(p) - n_deterred
+    extra = f", {n_deterred} deterred" if n_deterred else ""
+    fig.suptitle(title_with(rt.label, f"Proposal funnel ({n_sub} proposals{extra})"))
     return root(fig)
 
 

@@ -50,6 +50,7 @@ _MARKERS = {
     "incomplete": ("x", "#555555", "screened out"),
     "ineligible": ("x", "#555555", "screened out"),
     "pending": (">", "#555555", "pending at horizon"),
+    "deterred": ("s", "#999999", "deterred by a rule"),  # never drawn: no stage, no row
 }
 #: (marker, colour, legend label) of where a proposal ended, per terminal state.
 _END_MARKERS = {
@@ -107,7 +108,9 @@ def timeline(
     ``ax`` when given (legend and title then go on the axes); ``figsize`` in inches.
     """
     rt = run_tables(result)
-    p = rt.proposals.sort_values(["submitted_day", "proposal_id"], kind="stable")
+    p = rt.proposals
+    p = p[p["state"].astype(str) != "deterred"]  # never applied: nothing to draw
+    p = p.sort_values(["submitted_day", "proposal_id"], kind="stable")
     p, note = _select_rows(p, max_rows)
     if rt.start_date is None:
         raise ValueError("timeline needs the run's start date (a SimulationResult or events)")

@@ -15,7 +15,7 @@ import attrs
 from samplesim.distributions import Distribution
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
-from samplesim.scenario.schema import Scenario
+from samplesim.scenario.schema import Rule, Scenario
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
 
@@ -214,6 +214,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.duration(f"{p}.fallback_delay", r.fallback_delay)
         if r.effect == "ban" and (r.delay is not None or r.success_probability != 1.0):
             ck.fail(p, "a ban takes no delay or success_probability")
+        _check_window_and_deterrence(ck, p, r)
 
     rv = sc.review
     if rv.reviewers < 1:
@@ -283,6 +284,40 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
     return ck.problems + check_observed(sc)
 
 
+def _check_window_and_deterrence(ck: _Checker, p: str, r: Rule) -> None:
+    """A rule's window (``from`` < ``until``) and the deterrence effect, which alone acts at
+    the ``application`` gate (before submission) and alone takes ``application_multiplier``."""
+    lo, hi = r.in_force_from, r.in_force_until
+    if lo is not None and hi is not None and not hi > lo:
+        ck.fail(f"{p}.until", f"must be after from ({lo:g})")
+    m = r.application_multiplier
+    if r.effect == "deterrence":
+        if r.gate != "application":
+            ck.fail(
+                f"{p}.gate",
+                f"a deterrence rule changes who applies: its gate is application (got {r.gate!r})",
+            )
+        if m is None:
+            ck.fail(
+                f"{p}.application_multiplier",
+                "a deterrence rule needs it (0: selected institutions do not apply; 1: no effect)",
+            )
+        elif not 0.0 <= m <= 1.0:
+            ck.fail(f"{p}.application_multiplier", f"must be between 0 and 1 (got {m})")
+        if r.delay is not None or r.fallback_delay is not None or r.success_probability != 1.0:
+            ck.fail(p, "a deterrence rule takes no delay, fallback_delay or success_probability")
+        return
+    if r.gate == "application":
+        ck.fail(
+            f"{p}.effect",
+            f"only effect deterrence acts at the application gate, before submission (got "
+            f'{r.effect!r}); selected institutions that never apply: effect = "deterrence", '
+            "application_multiplier = 0",
+        )
+    if m is not None:
+        ck.fail(f"{p}.application_multiplier", "only a deterrence rule takes it")
+
+
 def check_warnings(sc: Scenario) -> list[Problem]:
     """Things that are valid but probably not meant: a country list (a selector, eligibility,
     a per-country table) none of whose countries has an applicant, partner or reviewer."""
@@ -297,6 +332,15 @@ def check_warnings(sc: Scenario) -> list[Problem]:
     lists.append(("allocation.quota", sc.allocation.quota))
     lists.append(("logistics.shipping_by_country", sc.logistics.shipping_by_country))
     out = []
+    if not any(s.export_controlled for s in sc.inventory):
+        for i, r in enumerate(sc.rules):
+            if r.selector.controlled_items:
+                out.append(
+                    Problem(
+                        f"rules[{i}].selector.controlled_items",
+                        "no inventory item is export_controlled, so this never applies",
+                    )
+                )
     for path, values in lists:
         values = list(values)
         if values and not known.intersection(values):

@@ -10,11 +10,15 @@ import attrs
 import cattrs
 from cattrs.cols import list_structure_factory
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from samplesim.distributions import Distribution, DistributionError, parse_distribution
 from samplesim.scenario.errors import Problem
 
-__all__ = ["CONVERTER", "structure"]
+__all__ = ["CONVERTER", "DAY_KEYS", "structure", "toml_keys"]
+
+#: Keys that take a day number or a TOML date besides every ``*_day`` / ``*_days`` key.
+DAY_KEYS = frozenset({"from", "until"})
 
 
 class Mismatch(TypeError):
@@ -103,6 +107,16 @@ def _is_container(t: Any) -> bool:
     return get_origin(t) in (list, dict) or attrs.has(t)
 
 
+def toml_keys(t: Any) -> dict[str, str]:
+    """Field name -> TOML key of the fields of attrs class ``t`` whose key is not their name
+    (a keyword such as ``from``: ``attrs.field(metadata={"key": "from"})``)."""
+    return {a.name: a.metadata["key"] for a in attrs.fields(t) if "key" in a.metadata}
+
+
+def _has_renames(t: Any) -> bool:
+    return attrs.has(t) and bool(toml_keys(t))
+
+
 def _checked_container(t: Any, conv: cattrs.Converter) -> Any:
     """cattrs' own hook for a list, table or class, with a plain type check first (a string
     where a list is expected would otherwise be split into characters)."""
@@ -110,6 +124,15 @@ def _checked_container(t: Any, conv: cattrs.Converter) -> Any:
         inner, want, kinds = list_structure_factory(t, conv), "a list", (list, tuple)
     elif get_origin(t) is dict:
         inner, want, kinds = conv.gen_structure_mapping(t), "a table", (dict,)
+    elif renames := toml_keys(t):
+        inner = make_dict_structure_fn(
+            t,
+            conv,
+            _cattrs_forbid_extra_keys=conv.forbid_extra_keys,
+            _cattrs_detailed_validation=conv.detailed_validation,
+            **{name: override(rename=key) for name, key in renames.items()},
+        )
+        want, kinds = "a table", (dict,)
     else:
         inner, want, kinds = conv.gen_structure_attrs_fromdict(t), "a table", (dict,)
 
@@ -141,6 +164,12 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(_is_literal, _literal)
     conv.register_structure_hook_factory(_is_container, _checked_container)
     conv.register_unstructure_hook(Distribution, lambda d: d.to_dict())
+    conv.register_unstructure_hook_factory(
+        _has_renames,
+        lambda t: make_dict_unstructure_fn(
+            t, conv, **{name: override(rename=key) for name, key in toml_keys(t).items()}
+        ),
+    )
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     return conv
 
@@ -148,11 +177,11 @@ def _make_converter() -> cattrs.Converter:
 CONVERTER = _make_converter()
 
 
-def _note_path(exc: BaseException) -> str:
+def _note_path(exc: BaseException, keys: dict[str, str]) -> str:
     for note in getattr(exc, "__notes__", []):
         name = getattr(note, "name", None)
         if isinstance(name, str):
-            return f".{name}"
+            return f".{keys.get(name, name)}"
         index = getattr(note, "index", None)
         if isinstance(index, int):
             return f"[{index}]"
@@ -167,7 +196,7 @@ def _date_hint(path: str, exc: BaseException) -> str:
     key = path.rsplit(".", 1)[-1]
     index = key.find("[")
     key, in_list = (key[:index], True) if index >= 0 else (key, False)
-    if not isinstance(value, str) or not key.endswith(("_day", "_days")):
+    if not isinstance(value, str) or not (key.endswith(("_day", "_days")) or key in DAY_KEYS):
         return ""
     try:
         day = dt.date.fromisoformat(value.strip())
@@ -196,8 +225,10 @@ def _message(exc: BaseException, path: str = "") -> tuple[str, str]:
 
 def _walk(exc: BaseException, prefix: str, out: list[Problem]) -> None:
     if isinstance(exc, ClassValidationError | IterableValidationError):
+        cl = getattr(exc, "cl", None)
+        keys = toml_keys(cl) if isinstance(exc, ClassValidationError) and attrs.has(cl) else {}
         for sub in exc.exceptions:
-            _walk(sub, prefix + _note_path(sub), out)
+            _walk(sub, prefix + _note_path(sub, keys), out)
         return
     if isinstance(exc, ForbiddenExtraKeysError):
         for key in sorted(exc.extra_fields):

@@ -51,6 +51,9 @@ class SampleType:
     grams: float
     min_portion_g: float = 0.001
     description: str = ""
+    #: A technology item under export control (selector ``controlled_items``); science
+    #: samples are not (the default).
+    export_controlled: bool = False
 
 
 @attrs.frozen
@@ -144,6 +147,9 @@ class Selector:
     institutions: list[str] = attrs.Factory(list)
     kinds: list[str] = attrs.Factory(list)
     sample_types: list[str] = attrs.Factory(list)
+    #: true: proposals requesting at least one ``export_controlled`` item; false: only
+    #: proposals requesting none.
+    controlled_items: bool | None = None
 
 
 @attrs.frozen
@@ -161,6 +167,13 @@ class Rule:
     on_failure: Literal["block", "condition"] = "block"
     condition: str = ""
     fallback_delay: Distribution | None = None
+    #: Unit of randomness: one draw per proposal, one per call, or one per run.
+    scope: Literal["proposal", "call", "run"] = "proposal"
+    #: In force from this day (TOML key ``from``; None: always) until before ``until``.
+    in_force_from: float | None = attrs.field(default=None, metadata={"key": "from"})
+    in_force_until: float | None = attrs.field(default=None, metadata={"key": "until"})
+    #: ``deterrence``: the share of selected applications still made (0: none).
+    application_multiplier: float | None = None
 
 
 @attrs.frozen

@@ -1,0 +1,187 @@
+"""The rule book of one run: which proposals each legal/export rule selects, when it is in
+force, its pre-drawn randomness by scope, and the shared outcomes of call- and run-scoped rules.
+
+No simpy here: :class:`~samplesim.model.world.World` asks :meth:`RuleBook.in_force` which
+rules of a gate apply to a proposal now and :meth:`RuleBook.decide` what one of them does
+(the wait and the decision); it sleeps and records. Deterrence (the ``application`` gate) is
+decided up front from the submission days: :attr:`RuleBook.application` and
+:attr:`RuleBook.deterred`.
+
+Randomness, from each rule's own streams (removing a rule leaves the others' draws alone):
+
+- ``scope = "proposal"``: one draw (u, delay, fallback_delay) per proposal from the stream
+  ``("rules", rule)``, as in samplesim 0.1;
+- ``"call"``: one draw per call, from the stream ``("rules", rule, call)``;
+- ``"run"``: one draw per run, from ``("rules", rule)``.
+
+A shared (call or run) draw is one negotiation: it starts on the rule's ``from`` day (day 0 if
+unset) and resolves ``delay`` later (its decision's delay, fallback included). A proposal
+reaching the gate before the resolution waits until it; one reaching it after passes at once;
+all get the same outcome (per destination for a licence with ``by_country``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from samplesim.model.arrivals import Applicant, ProposalTable
+from samplesim.rng import Streams, name_key
+from samplesim.rules import EFFECTS, RuleDecision, RuleDraw
+from samplesim.scenario.schema import Rule, Scenario
+from samplesim.stages import GATES
+
+__all__ = ["RuleBook", "Shared"]
+
+#: One shared resolution of a rule: (who shares it: call name or "run", with the destination
+#: for a licence with ``by_country``), outcome, resolution day.
+Shared = tuple[str, str, float]
+
+
+def _draw(rule: Rule, rng: np.random.Generator, k: int) -> tuple[list, list, list]:
+    u = rng.random(k)
+    delay = rule.delay.sample(rng, k) if rule.delay is not None else np.zeros(k)
+    fb = rule.fallback_delay.sample(rng, k) if rule.fallback_delay else np.zeros(k)
+    return u.tolist(), delay.tolist(), fb.tolist()
+
+
+def _base_names(sc: Scenario) -> dict[str, str]:
+    """Numbered copies' names (``Name #2``) -> the institution's name in the file."""
+    return {
+        f"{inst.name} #{k + 1}": inst.name
+        for inst in sc.institutions
+        if inst.count > 1
+        for k in range(inst.count)
+    }
+
+
+def selects(
+    rule: Rule, sc: Scenario, p: ProposalTable, apps: Sequence[Applicant], country_of: list[str]
+) -> np.ndarray:
+    """Which proposals ``rule``'s selector matches (all given keys; each list: any value)."""
+    sel, n = rule.selector, len(p)
+    mask = np.ones(n, dtype=bool)
+    if sel.countries:
+        mask &= np.array([c in sel.countries for c in country_of], dtype=bool)
+    if sel.kinds:
+        mask &= np.array([apps[a].kind in sel.kinds for a in p.applicant], dtype=bool)
+    if sel.funders:
+        want = set(sel.funders)
+        mask &= np.array([bool(want & set(apps[a].funders)) for a in p.applicant], dtype=bool)
+    for key, col in (
+        ("partner_countries", p.partner_countries),
+        ("any_member_countries", p.team_countries),
+        ("any_member_funders", p.team_funders),
+    ):
+        want = set(getattr(sel, key))
+        if want:
+            mask &= np.array([bool(want & x) for x in col], dtype=bool)
+    if sel.institutions:
+        want, base = set(sel.institutions), _base_names(sc)
+        mask &= np.array(
+            [bool(want & (x | {base[m] for m in x if m in base})) for x in p.team_institutions],
+            dtype=bool,
+        )
+    if sel.sample_types:
+        cols = [sc.sample_types.index(t) for t in sel.sample_types]
+        mask &= (p.requested[:, cols] > 0).any(axis=1)
+    if sel.controlled_items is not None:
+        cols = [t for t, s in enumerate(sc.inventory) if s.export_controlled]
+        asks = (p.requested[:, cols] > 0).any(axis=1) if cols else np.zeros(n, dtype=bool)
+        mask &= asks if sel.controlled_items else ~asks
+    return mask
+
+
+class RuleBook:
+    """Every rule of one run, compiled: selections, windows, draws and shared outcomes."""
+
+    def __init__(
+        self,
+        sc: Scenario,
+        p: ProposalTable,
+        apps: Sequence[Applicant],
+        country_of: list[str],
+        streams: Streams,
+    ) -> None:
+        n = len(p)
+        self.rules = sc.rules
+        self.country_of = country_of
+        self.call = p.call.tolist()
+        self.calls = [c.name for c in sc.calls]
+        #: gate -> per proposal: indices of the rules of that gate selecting it.
+        self.applicable: dict[str, list[list[int]]] = {g: [[] for _ in range(n)] for g in GATES}
+        self.draws: list[tuple[list, list, list]] = []
+        self.window: list[tuple[float, float]] = []
+        #: per rule: (call index or 0, destination) -> (decision, resolution day).
+        self.shared: list[dict[tuple[int, str], tuple[RuleDecision, float]]] = []
+        for r, rule in enumerate(sc.rules):
+            if rule.scope == "call":
+                per = [
+                    _draw(rule, streams.get("rules", name_key(rule.name), name_key(c)), 1)
+                    for c in self.calls
+                ]
+                us, ds, fs = ([x[j][0] for x in per] for j in range(3))
+                self.draws.append((us, ds, fs))
+            else:
+                k = n if rule.scope == "proposal" else 1
+                self.draws.append(_draw(rule, streams.named("rules", rule.name), k))
+            lo = -math.inf if rule.in_force_from is None else rule.in_force_from
+            hi = math.inf if rule.in_force_until is None else rule.in_force_until
+            self.window.append((lo, hi))
+            self.shared.append({})
+            lists = self.applicable[rule.gate]
+            for i in np.flatnonzero(selects(rule, sc, p, apps, country_of)):
+                lists[i].append(r)
+        #: Per proposal: the application-gate decisions taken at its submission, in order
+        #: (the last one blocks if it was deterred).
+        self.application: list[list[tuple[int, RuleDecision]]] = [[] for _ in range(n)]
+        self.deterred = np.zeros(n, dtype=bool)
+        submit = p.submit.tolist()
+        for i in range(n):
+            for r in self.in_force("application", i, submit[i]):
+                _wait, dec = self.decide(r, i, submit[i])
+                self.application[i].append((r, dec))
+                if dec.outcome == "block":
+                    self.deterred[i] = True
+                    break
+
+    def in_force(self, gate: str, i: int, now: float) -> list[int]:
+        """The rules of ``gate`` that select proposal ``i`` and are in force on day ``now``."""
+        win = self.window
+        return [r for r in self.applicable[gate][i] if win[r][0] <= now < win[r][1]]
+
+    def decide(self, r: int, i: int, now: float) -> tuple[float, RuleDecision]:
+        """What rule ``r`` does to proposal ``i`` reaching its gate on day ``now``: the
+        wait (days) and the decision (whose ``delay`` is that wait)."""
+        rule, country = self.rules[r], self.country_of[i]
+        u, d, f = self.draws[r]
+        effect = EFFECTS[rule.effect]
+        if rule.scope == "proposal":
+            dec = effect.decide(rule, country, RuleDraw(u[i], d[i], f[i]))
+            return dec.delay, dec
+        k = self.call[i] if rule.scope == "call" else 0
+        key = (k, country if rule.by_country else "")
+        got = self.shared[r].get(key)
+        if got is None:
+            dec = effect.decide(rule, country, RuleDraw(u[k], d[k], f[k]))
+            start = 0.0 if rule.in_force_from is None else rule.in_force_from
+            got = self.shared[r][key] = (dec, start + dec.delay)
+        dec, resolved = got
+        wait = max(0.0, resolved - now)
+        who = f"call {self.calls[k]}" if rule.scope == "call" else "run"
+        detail = f"{dec.detail} (shared by the {who}, resolved on day {resolved:g})"
+        return wait, RuleDecision(dec.outcome, wait, detail)
+
+    def resolutions(self) -> dict[str, tuple[Shared, ...]]:
+        """Rule name -> the shared outcomes that applied (call- and run-scoped rules)."""
+        out: dict[str, tuple[Shared, ...]] = {}
+        for r, rule in enumerate(self.rules):
+            rows = []
+            for (k, country), (dec, day) in sorted(self.shared[r].items()):
+                who = self.calls[k] if rule.scope == "call" else "run"
+                rows.append((f"{who} {country}".strip(), dec.outcome, day))
+            if rows:
+                out[rule.name] = tuple(rows)
+        return out
