@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import simpy
 
+from samplesim.model.agencies import call_allocation, call_types, rule_scope, rule_windows
 from samplesim.model.arrivals import draw_proposals, expand_institutions
 from samplesim.model.decisions import CallDesk
 from samplesim.model.inventory import Inventory
@@ -150,10 +151,11 @@ class World:
                 horizon=self.horizon,
                 shortlist=rv.shortlist,
                 panel=sc.panel,
-                allocation=al,
+                allocation=call_allocation(sc, c),
                 panel_score=self.panel_score,
                 requested=p.requested,
                 country=self.country_of,
+                types=call_types(sc, c),
             )
             for ci, c in enumerate(sc.calls)
         ]
@@ -220,6 +222,7 @@ class World:
         n = self.n
         self.rule_draws: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.applicable: dict[str, list[list[int]]] = {g: [[] for _ in range(n)] for g in GATES}
+        self.rule_windows = rule_windows(self.sc)
         for r, rule in enumerate(self.sc.rules):
             rng = self.streams.named("rules", rule.name)
             u = rng.random(n)
@@ -227,7 +230,9 @@ class World:
             fb = rule.fallback_delay.sample(rng, n) if rule.fallback_delay else np.zeros(n)
             self.rule_draws.append((u, delay, fb))
             lists = self.applicable[rule.gate]
-            for i in np.flatnonzero(self._selects(rule)):
+            for i in np.flatnonzero(
+                self._selects(rule) & rule_scope(self.sc, rule, self.props.call)
+            ):
                 lists[i].append(r)
 
     # -- the proposal's path ------------------------------------------------------------
@@ -244,6 +249,9 @@ class World:
         env, tr = self.env, self.trace
         for r in self.applicable[gate][i]:
             rule = self.sc.rules[r]
+            lo, hi = self.rule_windows[r]
+            if not lo <= env.now < hi:  # not in force today
+                continue
             u, d, f = self.rule_draws[r]
             dec = EFFECTS[rule.effect].decide(
                 rule, self.country_of[i], RuleDraw(float(u[i]), float(d[i]), float(f[i]))
@@ -255,7 +263,8 @@ class World:
                 yield env.timeout(dec.delay)
                 del self.waiting[i]
                 tr.rule_delay[i] += dec.delay
-            tr.event(i, env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}")
+            mirror = f" (reciprocal to {rule.reciprocal_to})" if rule.reciprocal_to else ""
+            tr.event(i, env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}{mirror}")
             tr.rule_decision(rule.name, dec.outcome, dec.delay)
             if dec.outcome == "condition":
                 tr.conditions[i] = "; ".join(filter(None, [tr.conditions[i], dec.detail]))

@@ -10,6 +10,7 @@ import attrs
 import cattrs
 from cattrs.cols import list_structure_factory
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from samplesim.distributions import Distribution, DistributionError, parse_distribution
 from samplesim.scenario.errors import Problem
@@ -110,6 +111,11 @@ def _checked_container(t: Any, conv: cattrs.Converter) -> Any:
         inner, want, kinds = list_structure_factory(t, conv), "a list", (list, tuple)
     elif get_origin(t) is dict:
         inner, want, kinds = conv.gen_structure_mapping(t), "a table", (dict,)
+    elif renames := _toml_keys(t):
+        inner = make_dict_structure_fn(
+            t, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True, **renames
+        )
+        want, kinds = "a table", (dict,)
     else:
         inner, want, kinds = conv.gen_structure_attrs_fromdict(t), "a table", (dict,)
 
@@ -119,6 +125,18 @@ def _checked_container(t: Any, conv: cattrs.Converter) -> Any:
         return inner(value, _t)
 
     return hook
+
+
+def _toml_keys(t: Any) -> dict[str, Any]:
+    """cattrs overrides for fields whose TOML key is not a Python name (``metadata["toml"]``,
+    e.g. a rule's ``in_force_from`` is written ``from``)."""
+    keys = {f.name: f.metadata["toml"] for f in attrs.fields(t) if "toml" in f.metadata}
+    _RENAMED.update(keys)
+    return {name: override(rename=key) for name, key in keys.items()}
+
+
+#: Field name -> TOML key of every renamed field met so far (error paths use the TOML key).
+_RENAMED: dict[str, str] = {}
 
 
 def _distribution(value: Any, _t: Any) -> Distribution:
@@ -142,6 +160,10 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_container, _checked_container)
     conv.register_unstructure_hook(Distribution, lambda d: d.to_dict())
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+    conv.register_unstructure_hook_factory(
+        lambda t: attrs.has(t) and bool(_toml_keys(t)),
+        lambda t: make_dict_unstructure_fn(t, conv, **_toml_keys(t)),
+    )
     return conv
 
 
@@ -152,7 +174,7 @@ def _note_path(exc: BaseException) -> str:
     for note in getattr(exc, "__notes__", []):
         name = getattr(note, "name", None)
         if isinstance(name, str):
-            return f".{name}"
+            return f".{_RENAMED.get(name, name)}"
         index = getattr(note, "index", None)
         if isinstance(index, int):
             return f"[{index}]"

@@ -89,11 +89,12 @@ def _to_day(value: Any, start: dt.date) -> Any:
 
 
 def _convert_dates(node: Any, start: dt.date) -> Any:
-    """Turn TOML dates given for ``*_day`` / ``*_days`` keys into day numbers."""
+    """Turn TOML dates given for ``*_day`` / ``*_days`` keys (and a rule's ``from`` /
+    ``until``) into day numbers."""
     if isinstance(node, dict):
         out = {}
         for k, v in node.items():
-            if isinstance(k, str) and (k.endswith("_day") or k.endswith("_days")):
+            if isinstance(k, str) and (k.endswith(("_day", "_days")) or k in ("from", "until")):
                 v = [_to_day(x, start) for x in v] if isinstance(v, list) else _to_day(v, start)
             out[k] = _convert_dates(v, start)
         return out
