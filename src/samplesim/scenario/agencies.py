@@ -14,13 +14,11 @@ in a variant (``remove_rules``) lifts every rule that mirrors it, too
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from samplesim.scenario.schema import Agency, Call, Rule, SampleType, Scenario
-
-if TYPE_CHECKING:
-    from samplesim.scenario.checks import _Checker
 
 __all__ = [
     "agencies",
@@ -30,6 +28,10 @@ __all__ = [
     "priorities_of",
     "rule_window",
 ]
+
+
+#: ``checks.COUNTRY_CODE`` (checks imports this module, so it is not imported from there).
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 
 
 def agencies(sc: Scenario) -> list[Agency]:
@@ -80,7 +82,7 @@ def lifted_with(rules: Iterable[Mapping[str, Any]], removed: Iterable[str]) -> s
     return out
 
 
-def _check_agency_keys(ck: _Checker, sc: Scenario, names: list[str]) -> None:
+def _check_agency_keys(ck: Any, sc: Scenario, names: list[str]) -> None:
     several = len(names) > 1
     for key, entries in (("calls", sc.calls), ("inventory", sc.inventory), ("rules", sc.rules)):
         for i, e in enumerate(entries):
@@ -112,7 +114,7 @@ def _check_agency_keys(ck: _Checker, sc: Scenario, names: list[str]) -> None:
             )
 
 
-def _check_reciprocity(ck: _Checker, sc: Scenario) -> None:
+def _check_reciprocity(ck: Any, sc: Scenario) -> None:
     by_name = {r.name: r for r in sc.rules}
     for i, r in enumerate(sc.rules):
         p = f"rules[{i}]"
@@ -144,17 +146,16 @@ def _check_reciprocity(ck: _Checker, sc: Scenario) -> None:
             chain.append(cur.name)
 
 
-def check_agencies(ck: _Checker, sc: Scenario) -> None:
-    """Agencies, the ``agency`` keys, reciprocal rules and priority countries."""
-    from samplesim.scenario.checks import COUNTRY_CODE
-
+def check_agencies(ck: Any, sc: Scenario) -> None:
+    """Agencies, the ``agency`` keys, reciprocal rules and priority countries; ``ck`` is the
+    caller's ``checks._Checker`` (it collects the problems)."""
     ck.unique("agencies", [a.name for a in sc.agencies])
     countries = sc.countries
     tables: list[tuple[str, dict[str, float]]] = [
         ("allocation.priority_countries", sc.allocation.priority_countries)
     ]
     for i, a in enumerate(sc.agencies):
-        if not COUNTRY_CODE.fullmatch(a.country):
+        if not _COUNTRY_CODE.fullmatch(a.country):
             ck.fail(
                 f"agencies[{i}].country",
                 f"{a.country!r} is not a country code (two capital letters, ISO 3166-1 alpha-2)",
