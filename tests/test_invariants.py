@@ -13,6 +13,7 @@ import samplesim
 from helpers import FLAGSHIP, minimal_raw, valid_scenarios
 from samplesim.model.trace import STAGES, TERMINAL_STATES
 from samplesim.scenario import Scenario, build_scenario, load_raw, scenario_variants
+from samplesim.scenario.agencies import agency_of
 from samplesim.scenario.schema import Call
 
 TOL = 1e-9
@@ -154,6 +155,9 @@ def check_rules(sc: Scenario, res: samplesim.SimulationResult) -> None:
             cols = [f"requested_g:{t}" for t in r.selector.sample_types]
             assert (who[cols].sum(axis=1) > 0).all()
         assert not mine.duplicated("proposal_id").any()  # a rule applies once per proposal
+        # ... and only proposals to calls of its agency.
+        calls = {c.name for c in sc.calls if agency_of(sc, c) == agency_of(sc, r)}
+        assert who["call"].isin(calls).all()
     # Blocks and conditions are explained by rule events.
     blocked = props[props["state"].astype(str) == "blocked"]
     for pid, reason in zip(blocked["proposal_id"], blocked["reason"], strict=True):

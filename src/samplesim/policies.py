@@ -157,6 +157,21 @@ def country_quota(
     return grant_in_order(_by_merit(candidates), budget, settings, admit)
 
 
+@register_policy("partner_priority")
+def partner_priority(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+) -> Grants:
+    """Diplomatic priorities: merit order after adding ``priority_countries[country]`` to each
+    final score (a bonus in standard deviations of the latent merit, the scale of the scores);
+    other countries get no bonus. With no priority countries this is ``merit_rank``."""
+    bonus = settings.priority_countries
+    order = sorted(candidates, key=lambda c: (-(c.score + bonus.get(c.country, 0.0)), c.index))
+    return grant_in_order(order, budget, settings)
+
+
 def _water_fill(demand: dict[str, float], supply: float) -> dict[str, float]:
     """Max-min fair shares of ``supply`` among claimants with the given demands."""
     share: dict[str, float] = dict.fromkeys(demand, 0.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from samplesim.model.agencies import applies, types_by_call
 from samplesim.rng import Streams
 from samplesim.scenario.schema import Institution, Scenario
 
@@ -75,7 +76,7 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     for ci, call in enumerate(sc.calls):
         rng = streams.named("arrivals", call.name)
         eligible_app = np.arange(len(applicants))
-        counts = rng.poisson(rate * call.demand)
+        counts = rng.poisson(rate * call.demand * applies(sc, call, len(applicants)))
         n = int(counts.sum())
         times = _arrival_times(rng, n, call.open_day, call.close_day, sc.proposals.deadline_rush)
         calls.append(np.full(n, ci, dtype=np.int64))
@@ -101,15 +102,18 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     if not pm.sample_type_weights:
         weights = np.ones(len(types))
     weights = weights / weights.sum()
-    k = min(pm.types_per_proposal, int((weights > 0).sum()))
+    # A proposal requests only sample types of its call's agency (all of them with one).
+    weights = np.where(types_by_call(sc)[call_a], weights, 0.0)
+    k = np.minimum(pm.types_per_proposal, (weights > 0).sum(axis=1))
     keys = rng.random((n, len(types)))
     # Weighted sampling without replacement (Efraimidis–Spirakis keys).
     with np.errstate(divide="ignore"):
         scores = np.where(weights > 0, np.log(keys) / np.where(weights > 0, weights, 1), -np.inf)
-    chosen = np.argsort(-scores, axis=1)[:, :k]
+    chosen = np.argsort(-scores, axis=1)[:, : int(k.max(initial=0))]
+    take = np.arange(chosen.shape[1]) < k[:, None]
     requested = np.zeros((n, len(types)))
     rows = np.repeat(np.arange(n), k)
-    requested[rows, chosen.ravel()] = np.repeat(total / k, k)
+    requested[rows, chosen[take]] = np.repeat(total / np.maximum(k, 1), k)
     destructive = rng.random(n) < pm.destructive_probability
     n_coi = np.maximum(np.rint(pm.co_investigators.sample(rng, n)), 0).astype(np.int64)
     foreign = rng.random(int(n_coi.sum())) < pm.foreign_partner_probability

@@ -52,6 +52,7 @@ class CallDesk:
         shortlist, panel, allocation: the scenario's settings.
         panel_score, requested, country: per-proposal panel scores, grams requested by
             sample type (``n × types``) and lead countries.
+        types: the sample types the call allocates (its agency's; None: all).
     """
 
     def __init__(
@@ -73,6 +74,7 @@ class CallDesk:
         panel_score: np.ndarray,
         requested: np.ndarray,
         country: Sequence[str],
+        types: list[int] | None = None,
     ) -> None:
         self.env = env
         self.index = index
@@ -90,6 +92,7 @@ class CallDesk:
         self.panel_score = panel_score
         self.requested = requested
         self.country = country
+        self.types = types
         self.settled = 0
         self.ready: list[int] = []
         self.event = env.event()
@@ -252,8 +255,8 @@ class CallDesk:
     def _allocate(self, short: list[int]) -> set[int]:
         tr, inv, al = self.trace, self.inventory, self.allocation
         now = self.env.now
-        inv.reserve(now, self.call.reserve_fraction)
-        budget = inv.budget()
+        inv.reserve(now, self.call.reserve_fraction, self.types)
+        budget = inv.budget(self.types)
         names = inv.names
         cands = []
         for i in short:

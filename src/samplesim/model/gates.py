@@ -27,9 +27,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from samplesim.model.agencies import rule_scope
 from samplesim.model.arrivals import Applicant, ProposalTable
 from samplesim.rng import Streams, name_key
 from samplesim.rules import EFFECTS, RuleDecision, RuleDraw
+from samplesim.scenario.agencies import rule_window
 from samplesim.scenario.schema import Rule, Scenario
 from samplesim.stages import GATES
 
@@ -127,12 +129,11 @@ class RuleBook:
             else:
                 k = n if rule.scope == "proposal" else 1
                 self.draws.append(_draw(rule, streams.named("rules", rule.name), k))
-            lo = -math.inf if rule.in_force_from is None else rule.in_force_from
-            hi = math.inf if rule.in_force_until is None else rule.in_force_until
-            self.window.append((lo, hi))
+            self.window.append(rule_window(sc, rule))  # a reciprocal rule: its mirror's
             self.shared.append({})
             lists = self.applicable[rule.gate]
-            for i in np.flatnonzero(selects(rule, sc, p, apps, country_of)):
+            mask = selects(rule, sc, p, apps, country_of) & rule_scope(sc, rule, p.call)
+            for i in np.flatnonzero(mask):
                 lists[i].append(r)
         #: Per proposal: the application-gate decisions taken at its submission, in order
         #: (the last one blocks if it was deterred).
@@ -166,7 +167,8 @@ class RuleBook:
         got = self.shared[r].get(key)
         if got is None:
             dec = effect.decide(rule, country, RuleDraw(u[k], d[k], f[k]))
-            start = 0.0 if rule.in_force_from is None else rule.in_force_from
+            lo = self.window[r][0]
+            start = lo if math.isfinite(lo) else 0.0
             got = self.shared[r][key] = (dec, start + dec.delay)
         dec, resolved = got
         wait = max(0.0, resolved - now)

@@ -35,17 +35,19 @@ class Inventory:
             (day, t, self.remaining[t], self.reserved[t], self.on_loan[t], self.consumed[t])
         )
 
-    def reserve(self, day: float, fraction: float) -> None:
-        """Release earlier reserves, then hold back ``fraction`` of what remains."""
-        for t in range(len(self.names)):
+    def reserve(self, day: float, fraction: float, types: list[int] | None = None) -> None:
+        """Release earlier reserves, then hold back ``fraction`` of what remains (of the
+        sample types ``types``; None: all)."""
+        for t in range(len(self.names)) if types is None else types:
             self.remaining[t] += self.reserved[t]
             self.reserved[t] = self.remaining[t] * fraction
             self.remaining[t] -= self.reserved[t]
             self._snap(day, t)
 
-    def budget(self) -> dict[str, float]:
-        """Grams that may be granted now, per sample type name."""
-        return {n: float(self.remaining[t]) for t, n in enumerate(self.names)}
+    def budget(self, types: list[int] | None = None) -> dict[str, float]:
+        """Grams that may be granted now, per sample type name (of ``types``; None: all)."""
+        ts = range(len(self.names)) if types is None else types
+        return {self.names[t]: float(self.remaining[t]) for t in ts}
 
     def lend(self, day: float, grams: np.ndarray) -> None:
         """Move granted grams (array by type) from remaining to on loan."""

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import simpy
 
+from samplesim.model.agencies import call_allocation, call_types
 from samplesim.model.arrivals import draw_proposals, expand_institutions
 from samplesim.model.decisions import CallDesk
 from samplesim.model.gates import RuleBook
@@ -153,10 +154,11 @@ class World:
                 horizon=self.horizon,
                 shortlist=rv.shortlist,
                 panel=sc.panel,
-                allocation=al,
+                allocation=call_allocation(sc, c),
                 panel_score=self.panel_score,
                 requested=p.requested,
                 country=self.country_of,
+                types=call_types(sc, c),
             )
             for ci, c in enumerate(sc.calls)
         ]
@@ -234,7 +236,8 @@ class World:
 
     def _record_rule(self, i: int, gate: str, rule: Rule, dec: RuleDecision) -> None:
         tr = self.trace
-        tr.event(i, self.env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}")
+        mirror = f" (reciprocal to {rule.reciprocal_to})" if rule.reciprocal_to else ""
+        tr.event(i, self.env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}{mirror}")
         tr.rule_decision(rule.name, dec.outcome, dec.delay)
 
     def _on_condition(self, i: int, rule: Rule, dec: RuleDecision) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import attrs
 
 from samplesim.distributions import Distribution
+from samplesim.scenario.agencies import check_agencies
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
 from samplesim.scenario.schema import Rule, Scenario
@@ -281,6 +282,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
     for country, dist in lg.shipping_by_country.items():
         ck.countries("logistics.shipping_by_country", [country], countries)
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
+    check_agencies(ck, sc)
     return ck.problems + check_observed(sc)
 
 

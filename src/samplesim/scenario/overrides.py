@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from samplesim.scenario.agencies import lifted_with
 from samplesim.scenario.errors import Problem
 
 __all__ = ["NAMED_LISTS", "apply_override", "deep_merge", "set_path"]
@@ -58,7 +59,10 @@ def apply_override(raw: dict[str, Any], over: dict[str, Any], prefix: str = "") 
                 for j, name in enumerate(value):
                     if name not in names:
                         problems.append(Problem(f"{path}[{j}]", f"no {target[:-1]} named {name!r}"))
-                out[target] = [it for it in items if it.get("name") not in set(value)]
+                gone = set(value)
+                if target == "rules":  # a rule's mirrors (reciprocal_to) are lifted with it
+                    gone = lifted_with(items, gone)
+                out[target] = [it for it in items if it.get("name") not in gone]
             continue
         if key in NAMED_LISTS and isinstance(value, dict):
             items = out.get(key, [])

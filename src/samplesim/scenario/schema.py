@@ -16,6 +16,7 @@ from samplesim.distributions import Distribution, Fixed
 from samplesim.stages import GATES
 
 __all__ = [
+    "Agency",
     "Allocation",
     "Call",
     "Decision",
@@ -54,6 +55,7 @@ class SampleType:
     #: A technology item under export control (selector ``controlled_items``); science
     #: samples are not (the default).
     export_controlled: bool = False
+    agency: str | None = None
 
 
 @attrs.frozen
@@ -90,6 +92,7 @@ class Call:
     demand: float = 1.0
     panel_day: float | None = None
     decision: Decision = attrs.Factory(Decision)
+    agency: str | None = None
 
 
 @attrs.frozen
@@ -102,6 +105,7 @@ class Institution:
     funders: list[str] = attrs.Factory(list)
     propensity: float = 1.0
     count: int = 1
+    applies_to: list[str] = attrs.Factory(list)  # agencies it applies to ([] = every one)
 
 
 @attrs.frozen
@@ -174,6 +178,19 @@ class Rule:
     in_force_until: float | None = attrs.field(default=None, metadata={"key": "until"})
     #: ``deterrence``: the share of selected applications still made (0: none).
     application_multiplier: float | None = None
+    agency: str | None = None
+    #: In force exactly while the named rule is (it takes that rule's window).
+    reciprocal_to: str | None = None
+
+
+@attrs.frozen
+class Agency:
+    """A curating agency (``[[agencies]]``) with its own calls, inventory and rules;
+    ``priority_countries`` (None: ``allocation.priority_countries``) weighs its allocations."""
+
+    name: str
+    country: str
+    priority_countries: dict[str, float] | None = None
 
 
 @attrs.frozen
@@ -221,6 +238,7 @@ class Allocation:
     quota: dict[str, int] = attrs.Factory(dict)
     approval_delay: Distribution = _fixed(0)
     options: dict[str, Any] = attrs.Factory(dict)
+    priority_countries: dict[str, float] = attrs.Factory(dict)
 
 
 @attrs.frozen
@@ -286,6 +304,7 @@ class Scenario:
     variants: dict[str, dict[str, Any]] = attrs.Factory(dict)
     observed: dict[str, ObservedFact] = attrs.Factory(dict)
     observed_joint: dict[str, ObservedJoint] = attrs.Factory(dict)
+    agencies: list[Agency] = attrs.Factory(list)
     # Set by the loader, not by the file:
     source: str = attrs.field(default="", eq=False)
     variant: str = attrs.field(default="baseline")
@@ -298,6 +317,7 @@ class Scenario:
         seen |= {p.country for p in self.partners}
         seen |= set(self.review.reviewer_countries)
         seen.add(self.agency_country)
+        seen |= {a.country for a in self.agencies}
         return sorted(seen)
 
     @property
