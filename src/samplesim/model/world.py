@@ -35,11 +35,6 @@ from samplesim.stages import STAGE_NAMES
 __all__ = ["World", "run_world"]
 
 
-def run_world(sc: Scenario, seed: int, replication: int = 0) -> RunRecord:
-    """Run replication ``replication`` of ``sc`` with root ``seed``; its frozen record."""
-    return World(sc, seed, replication).run()
-
-
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: with ~10^5 live generators and event objects its
@@ -52,6 +47,16 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def run_world(sc: Scenario, seed: int, replication: int = 0) -> RunRecord:
+    """Run replication ``replication`` of ``sc`` with root ``seed``; its frozen record.
+
+    The garbage collector stays paused until the world is unreachable, so its first pass
+    frees the run's generators and events instead of promoting them to an older generation.
+    """
+    with _gc_paused():
+        return World(sc, seed, replication).run()
 
 
 class _Reviews:
