@@ -35,6 +35,7 @@ def make_record(
     days: dict[str, list[float]] | None = None,
     initial: tuple[float, ...] = (3.0, 1.0),
     reserved: tuple[float, ...] = (0.0, 0.0),
+    from_waiting_list: list[bool] | None = None,
 ) -> RunRecord:
     """A run record with ``len(country)`` rows; unset columns are neutral."""
     n = len(country)
@@ -78,6 +79,9 @@ def make_record(
         applicants=(),
         applicant_countries=applicant_countries,
         n_events=0,
+        condition_delay=zeros,
+        from_waiting_list=np.asarray(from_waiting_list or [False] * n, dtype=bool),
+        rule_withdrew={},
     )
 
 

@@ -61,7 +61,8 @@ class RunRecord:
     ``destructive``, ``team_countries``, ``days`` (stage name -> day reached, NaN if never;
     keys :data:`samplesim.stages.STAGE_NAMES`), ``state``, ``reason``, ``conditions``,
     ``review_score``, ``final_score``, ``review_wait``, ``rule_delay``, ``awarded`` (grams
-    granted at the decision, before any withdrawal).
+    granted at the decision, before any withdrawal), ``condition_delay`` (days spent on a
+    condition's ``extra_delay``), ``from_waiting_list`` (approved from the call's waiting list).
     """
 
     scenario: Scenario
@@ -98,3 +99,7 @@ class RunRecord:
     """Every applying institution's country, sorted (with or without proposals)."""
     n_events: int
     """simpy events scheduled during the run."""
+    condition_delay: np.ndarray
+    from_waiting_list: np.ndarray  # bool
+    rule_withdrew: Mapping[str, int]
+    """rule name -> proposals that withdrew under the rule's condition."""

@@ -37,6 +37,8 @@ __all__ = [
 
 #: A rule's gate: one of :data:`samplesim.stages.GATES`.
 Gate = Literal[GATES]  # type: ignore[valid-type]
+#: Where grams withdrawn after approval go: back to stock, or to the call's waiting list.
+Reallocation = Literal["stock", "waiting_list"]
 
 
 def _fixed(value: float) -> Any:
@@ -87,6 +89,7 @@ class Call:
     demand: float = 1.0
     panel_day: float | None = None
     decision: Decision = attrs.Factory(Decision)
+    reallocation: Reallocation | None = None
 
 
 @attrs.frozen
@@ -161,6 +164,10 @@ class Rule:
     on_failure: Literal["block", "condition"] = "block"
     condition: str = ""
     fallback_delay: Distribution | None = None
+    # Consequences of a "condition" outcome (see samplesim.model.consequences):
+    withdraw_probability: float = 0.0
+    extra_delay: Distribution | None = None
+    grant_factor: float = 1.0
 
 
 @attrs.frozen
@@ -208,6 +215,7 @@ class Allocation:
     quota: dict[str, int] = attrs.Factory(dict)
     approval_delay: Distribution = _fixed(0)
     options: dict[str, Any] = attrs.Factory(dict)
+    reallocation: Reallocation = "stock"
 
 
 @attrs.frozen
