@@ -114,10 +114,13 @@ EXPECTED: dict[str, list[float]] = {
     "screened_out": [0, 1, 0, 1],
     "blocked": [0, 1, 0, 1],
     "blocked_after_approval": [0, 1, 0, 1],
+    "withdrawn": [0, 0, 0, 0],
+    "withdrawn_after_approval": [0, 1, 0, 1],  # the blocked one counts
     "cleared": [0, 1, 3, 4],
     "reviewed": [0, 1, 2, 3],
     "shortlisted": [0, 1, 2, 3],
     "approved": [0, 1, 1, 2],
+    "approved_from_waiting_list": [0, 0, 0, 0],
     "delivered": [0, 0, 1, 1],
     "pending": [0, 0, 1, 1],
     "grams_requested": [0, 1.5, 4.0, 5.5],

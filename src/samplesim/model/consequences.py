@@ -141,7 +141,7 @@ class Consequences:
         env, tr = self.env, self.trace
         wait = min(days, self.horizon - env.now)
         tr.condition_delay[i] += wait
-        tr.event(i, env.now, "condition", name, f"extra delay: waits {days:.1f} d")
+        tr.event(i, env.now, "condition", name, f"extra delay: waits {days:.4f} d")
         if env.now + days >= self.horizon:
             tr.pending_reason[i] = f"horizon reached during the extra delay of rule {name}"
         yield env.timeout(wait)

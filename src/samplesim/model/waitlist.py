@@ -125,9 +125,7 @@ class WaitingList:
     def _offer(self) -> None:
         desk, tr, env = self.desk, self.trace, self.env
         inv = desk.inventory
-        budget = {
-            n: float(min(self.freed[t], inv.remaining[t])) for t, n in enumerate(inv.names)
-        }
+        budget = {n: float(min(self.freed[t], inv.remaining[t])) for t, n in enumerate(inv.names)}
         cands = [desk.candidate(i) for i in self.ranked]
         grants = desk.policy(cands, budget, desk.allocation, self.rng)
         check_grants(grants, cands, budget)
@@ -141,7 +139,7 @@ class WaitingList:
             tr.event(i, env.now, "decision", "approved", detail, float(tr.granted[i].sum()))
             self.at_risk += 1
             self.ranked.remove(i)
-            self.events.pop(i).succeed(None)
+            self.events[i].succeed(None)
 
     def _close(self) -> None:
         """No more grams can come (or no meeting is left): the rest are declined today."""
@@ -151,6 +149,6 @@ class WaitingList:
             tr.pending_reason[i] = ""
             tr.stamp(i, "decision", now)
             why = f"{self.desk.decline_reason(i)}; the waiting list closed"
-            self.events.pop(i).succeed(("declined", why))
+            self.events[i].succeed(("declined", why))
         self.ranked = []
         self.freed[:] = 0.0
