@@ -294,6 +294,18 @@ def positive_dist(lo: float = 0.05, hi: float = 40.0, allow_zero: bool = False):
     return st.one_of(fixed, expo, logn, unif, tri, emp, low)
 
 
+def consequences():
+    """Random consequence keys of a rule that can end in a condition (maybe none of them)."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "withdraw_probability": SEC.map(_r),
+            "grant_factor": st.floats(0.05, 1.0).map(_r),
+            "extra_delay": positive_dist(0.05, 60.0, allow_zero=True),
+        },
+    )
+
+
 def scenario_problems(raw: dict[str, Any]) -> list[Problem]:
     """Every problem the real loader finds in raw scenario data (empty when it is valid)."""
     try:
@@ -428,6 +440,8 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
                 rule["on_failure"] = "condition"
                 rule["condition"] = f"condition of rule{k}"
                 rule["fallback_delay"] = draw(positive_dist(0.05, 30.0, allow_zero=True))
+        if (effect == "condition" or rule.get("on_failure") == "condition") and draw(st.booleans()):
+            rule.update(draw(consequences()))
         rules.append(rule)
 
     reviewers = draw(st.integers(1, 5))
@@ -461,6 +475,8 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         allocation["max_awards"] = draw(st.integers(1, 6))
     if draw(st.booleans()):
         allocation["score_bar"] = draw(st.floats(-1.0, 1.0).map(_r))
+    if draw(st.booleans()):
+        allocation["reallocation"] = "waiting_list"
     if policy == "country_quota":
         allocation["max_share"] = draw(st.floats(0.1, 1.0).map(_r))
         allocation["quota"] = {draw(st.sampled_from(known)): draw(st.integers(0, 3))}

@@ -35,6 +35,7 @@ def make_record(
     days: dict[str, list[float]] | None = None,
     initial: tuple[float, ...] = (3.0, 1.0),
     reserved: tuple[float, ...] = (0.0, 0.0),
+    from_waiting_list: list[bool] | None = None,
 ) -> RunRecord:
     """A run record with ``len(country)`` rows; unset columns are neutral."""
     n = len(country)
@@ -79,6 +80,9 @@ def make_record(
         applicants=(),
         applicant_countries=applicant_countries,
         n_events=0,
+        condition_delay=zeros,
+        from_waiting_list=np.asarray(from_waiting_list or [False] * n, dtype=bool),
+        rule_withdrew={},
     )
 
 
@@ -112,10 +116,13 @@ EXPECTED: dict[str, list[float]] = {
     "screened_out": [0, 1, 0, 1],
     "blocked": [0, 1, 0, 1],
     "blocked_after_approval": [0, 1, 0, 1],
+    "withdrawn": [0, 0, 0, 0],
+    "withdrawn_after_approval": [0, 1, 0, 1],  # the blocked one counts
     "cleared": [0, 1, 3, 4],
     "reviewed": [0, 1, 2, 3],
     "shortlisted": [0, 1, 2, 3],
     "approved": [0, 1, 1, 2],
+    "approved_from_waiting_list": [0, 0, 0, 0],
     "delivered": [0, 0, 1, 1],
     "pending": [0, 0, 1, 1],
     "grams_requested": [0, 1.5, 4.0, 5.5],

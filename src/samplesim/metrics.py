@@ -158,6 +158,15 @@ def _blocked_after_approval(v: RunView) -> np.ndarray:
     return v.total((r.state == "blocked") & (r.awarded > 0))
 
 
+def _withdrawn_after_approval(v: RunView) -> np.ndarray:
+    r = v.record
+    return v.total(((r.state == "blocked") | (r.state == "withdrawn")) & (r.awarded > 0))
+
+
+def _approved_from_waiting_list(v: RunView) -> np.ndarray:
+    return v.total(v.record.from_waiting_list)
+
+
 def _approved(v: RunView) -> np.ndarray:
     return v.total(v.record.awarded > 0)
 
@@ -258,14 +267,21 @@ METRICS: Mapping[str, Metric] = dict(
         _m("blocked_after_approval", "blocked after approval", "count",
            "approved, then blocked at the agreement or shipping gate",
            compute=_blocked_after_approval),
+        _m("withdrawn", "withdrew under a condition", "count",
+           "withdrew under a rule's condition (any gate)", compute=_in_state("withdrawn")),
+        _m("withdrawn_after_approval", "withdrawn after approval", "count",
+           "approved, then blocked or withdrawn at the agreement or shipping gate",
+           compute=_withdrawn_after_approval),
         _m("cleared", "legally cleared", "count", "passed screening and screening-gate rules",
            compute=_reached("cleared")),
         _m("reviewed", "reviewed", "count", "completed peer review",
            compute=_reached("reviewed")),
         _m("shortlisted", "shortlisted", "count",
            "shortlisted (interviewed when there is a panel)", compute=_reached("shortlisted")),
-        _m("approved", "approved", "count", "granted grams at the decision",
-           compute=_approved),
+        _m("approved", "approved", "count",
+           "granted grams at a decision (including from the waiting list)", compute=_approved),
+        _m("approved_from_waiting_list", "approved from the waiting list", "count",
+           "granted grams freed after another's approval", compute=_approved_from_waiting_list),
         _m("delivered", "samples in hand", "count", "samples in hand",
            compute=_in_state("delivered")),
         _m("pending", "pending at horizon", "count", "unfinished at the horizon",

@@ -52,9 +52,11 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "final_score": "review score combined with the panel score (shortlisted only)",
     "review_wait_days": "mean wait for a reviewer over the proposal's reviews",
     "rule_delay_days": "days spent waiting on rules (up to the horizon)",
+    "condition_delay_days": "days spent on conditions' extra_delay (up to the horizon)",
+    "from_waiting_list": "approved from its call's waiting list (grams freed after approval)",
     "grams_requested": "grams requested over all sample types",
-    "grams_awarded": "grams granted at the decision (before any later withdrawal)",
-    "grams_granted": "grams finally granted (0 if the grant was withdrawn)",
+    "grams_awarded": "grams granted at the decision (before any later withdrawal or cut)",
+    "grams_granted": "grams finally granted (0 if the grant was withdrawn; less if cut)",
 }
 
 REVIEW_COLUMNS: dict[str, str] = {
@@ -134,6 +136,8 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
     cols["final_score"] = r.final_score
     cols["review_wait_days"] = r.review_wait
     cols["rule_delay_days"] = r.rule_delay
+    cols["condition_delay_days"] = r.condition_delay
+    cols["from_waiting_list"] = r.from_waiting_list
     cols["grams_requested"] = r.requested.sum(axis=1) if n else np.zeros(0)
     cols["grams_awarded"] = r.awarded
     cols["grams_granted"] = r.granted.sum(axis=1) if n else np.zeros(0)
@@ -201,7 +205,7 @@ def _inventory(r: RunRecord) -> pd.DataFrame:
 
 RULE_COLUMNS = (
     "rule", "gate", "effect", "applied", "passed", "conditioned", "blocked", "mean_delay_days",
-    "scope", "from_day", "until_day", "shared_outcome", "resolution_day",
+    "scope", "from_day", "until_day", "shared_outcome", "resolution_day", "withdrew",
 )  # fmt: skip
 
 
@@ -227,7 +231,8 @@ def _rules(r: RunRecord) -> pd.DataFrame:
             (rule.name, rule.gate, rule.effect, applied, passed, cond, blocked,
              delay_sum / n_delay if n_delay else 0.0, rule.scope,
              nan if lo is None else lo, nan if hi is None else hi,
-             *_shared(r.rule_shared.get(rule.name, ())))
+             *_shared(r.rule_shared.get(rule.name, ())),
+             r.rule_withdrew.get(rule.name, 0))
         )  # fmt: skip
     return pd.DataFrame(rows, columns=list(RULE_COLUMNS))
 

@@ -23,10 +23,11 @@ import simpy
 
 from samplesim.model.inventory import Inventory
 from samplesim.model.trace import Trace
+from samplesim.model.waitlist import WaitingList
 from samplesim.policies import Candidate, Policy, check_grants
 from samplesim.scenario.schema import Allocation, Call, Panel, Shortlist
 
-__all__ = ["NO_MEETING", "CallDesk", "Decisions"]
+__all__ = ["NO_MEETING", "WAITLISTED", "CallDesk", "Decisions"]
 
 #: Reason of a proposal left pending because its call has no decision meeting left.
 NO_MEETING = "no decision meeting left before the horizon"
@@ -34,6 +35,10 @@ NO_MEETING = "no decision meeting left before the horizon"
 #: The value of a decision event: proposal -> (terminal state, reason) for every proposal of
 #: the batch that ends at the decision; approved proposals are absent (they go on).
 Decisions = dict[int, tuple[str, str]]
+
+#: The state in :data:`Decisions` of a proposal put on the call's waiting list (not terminal:
+#: its process then waits on ``desk.waitlist.wait(i)``; see :mod:`samplesim.model.waitlist`).
+WAITLISTED = "waitlisted"
 
 
 class CallDesk:
@@ -53,6 +58,8 @@ class CallDesk:
         panel_score, requested, country: per-proposal panel scores, grams requested by
             sample type (``n × types``) and lead countries.
         types: the sample types the call allocates (its agency's; None: all).
+        reallocation: where grams freed after approval go (``"stock"`` or
+            ``"waiting_list"``); ``waitlist_rng``: the stream its offers' policy draws from.
     """
 
     def __init__(
@@ -75,6 +82,8 @@ class CallDesk:
         requested: np.ndarray,
         country: Sequence[str],
         types: list[int] | None = None,
+        reallocation: str = "stock",
+        waitlist_rng: np.random.Generator | None = None,
     ) -> None:
         self.env = env
         self.index = index
@@ -103,6 +112,12 @@ class CallDesk:
         self.meetings = self._meeting_days()
         #: Rolling call whose last meeting has passed: nothing more will be decided.
         self.closed = False
+        #: Decisions under way (shortlisted, not yet decided).
+        self.deciding = 0
+        self.waitlist: WaitingList | None = None
+        if reallocation == "waiting_list":
+            assert waitlist_rng is not None
+            self.waitlist = WaitingList(self, waitlist_rng)
         if call.decision.mode == "rolling" and n_expected:
             env.process(self._rolling())
 
@@ -127,6 +142,10 @@ class CallDesk:
         self._maybe_batch()
         return ev
 
+    def all_decided(self) -> bool:
+        """Whether every proposal the call will decide has been decided."""
+        return self.settled == self.n_expected and not self.ready and not self.deciding
+
     def _no_meeting(self, i: int, ready_day: float) -> None:
         """Leave proposal ``i`` pending: no meeting on or after ``ready_day`` before the horizon."""
         tr = self.trace
@@ -140,6 +159,7 @@ class CallDesk:
     def _maybe_batch(self) -> None:
         if self.call.decision.mode == "batch" and self.settled == self.n_expected and self.ready:
             batch, self.ready = self.ready, []
+            self.deciding += 1
             self.env.process(self._decide(batch, self.event, whole_call=True))
 
     # -- schedules --------------------------------------------------------------------
@@ -167,6 +187,7 @@ class CallDesk:
             if self.ready:
                 batch, self.ready = self.ready, []
                 ev, self.event = self.event, env.event()
+                self.deciding += 1
                 env.process(self._decide(batch, ev, whole_call=False))
             if self.settled == self.n_expected and not self.ready:
                 return
@@ -227,6 +248,7 @@ class CallDesk:
         if self.has_meetings:
             k = bisect_left(self.meetings, t)
             if k == len(self.meetings):
+                self.deciding -= 1
                 for i in batch:
                     self._no_meeting(i, t)
                 return
@@ -236,48 +258,64 @@ class CallDesk:
 
         granted = self._allocate(short)
         decisions: Decisions = {}
+        waiting: list[int] = []
+        bar = self.allocation.score_bar
         for i in batch:
-            tr.stamp(i, "decision", env.now)
             if i in granted:
+                tr.stamp(i, "decision", env.now)
                 tr.event(i, env.now, "decision", "approved", "", float(tr.granted[i].sum()))
             elif i not in short_set:
+                tr.stamp(i, "decision", env.now)
                 decisions[i] = ("not_shortlisted", "review score below the shortlist cut")
+            elif self.waitlist is not None and (bar is None or tr.final_score[i] >= bar):
+                decisions[i] = (WAITLISTED, "")  # decided later (waitlist.py)
+                waiting.append(i)
             else:
-                decisions[i] = ("declined", self._decline_reason(i))
+                tr.stamp(i, "decision", env.now)
+                decisions[i] = ("declined", self.decline_reason(i))
+        self.deciding -= 1
+        if self.waitlist is not None:
+            self.waitlist.add(waiting, len(granted))
         done.succeed(decisions)
 
-    def _decline_reason(self, i: int) -> str:
+    def decline_reason(self, i: int) -> str:
+        """Why shortlisted proposal ``i`` was not granted samples."""
         al = self.allocation
         if al.score_bar is not None and self.trace.final_score[i] < al.score_bar:
             return f"final score below the allocation bar ({al.score_bar:g})"
         return f"not selected by {al.policy} (inventory or award limit)"
 
+    def candidate(self, i: int) -> Candidate:
+        """Proposal ``i`` as a candidate of an allocation decision."""
+        inv, names = self.inventory, self.inventory.names
+        req = self.requested[i]
+        return Candidate(
+            index=i,
+            country=self.country[i],
+            score=float(self.trace.final_score[i]),
+            requested={names[t]: float(req[t]) for t in np.flatnonzero(req)},
+            min_portion={n: float(inv.min_portion[t]) for t, n in enumerate(names)},
+        )
+
     def _allocate(self, short: list[int]) -> set[int]:
         tr, inv, al = self.trace, self.inventory, self.allocation
-        now = self.env.now
-        inv.reserve(now, self.call.reserve_fraction, self.types)
+        inv.reserve(self.env.now, self.call.reserve_fraction, self.types)
         budget = inv.budget(self.types)
-        names = inv.names
-        cands = []
-        for i in short:
-            fs = tr.final_score[i]
-            if al.score_bar is not None and fs < al.score_bar:
-                continue
-            req = self.requested[i]
-            cands.append(
-                Candidate(
-                    index=i,
-                    country=self.country[i],
-                    score=float(fs),
-                    requested={names[t]: float(req[t]) for t in np.flatnonzero(req)},
-                    min_portion={n: float(inv.min_portion[t]) for t, n in enumerate(names)},
-                )
-            )
+        cands = [
+            self.candidate(i)
+            for i in short
+            if al.score_bar is None or tr.final_score[i] >= al.score_bar
+        ]
         grants = self.policy(cands, budget, al, self.alloc_rng)
         check_grants(grants, cands, budget)
-        col = {n: t for t, n in enumerate(names)}
+        return self.lend(grants)
+
+    def lend(self, grants: dict[int, dict[str, float]]) -> set[int]:
+        """Lend checked ``grants`` from the inventory; the proposals that got grams."""
+        tr, inv, now = self.trace, self.inventory, self.env.now
+        col = {n: t for t, n in enumerate(inv.names)}
         for i, grant in grants.items():
-            vec = np.zeros(len(names))
+            vec = np.zeros(len(col))
             for name, g in grant.items():
                 vec[col[name]] = g
             if vec.sum() <= 0:

@@ -61,7 +61,8 @@ class RunRecord:
     ``destructive``, ``team_countries``, ``days`` (stage name -> day reached, NaN if never;
     keys :data:`samplesim.stages.STAGE_NAMES`), ``state``, ``reason``, ``conditions``,
     ``review_score``, ``final_score``, ``review_wait``, ``rule_delay``, ``awarded`` (grams
-    granted at the decision, before any withdrawal).
+    granted at the decision, before any withdrawal), ``condition_delay`` (days spent on a
+    condition's ``extra_delay``), ``from_waiting_list`` (approved from the call's waiting list).
     """
 
     scenario: Scenario
@@ -98,6 +99,10 @@ class RunRecord:
     """Every applying institution's country, sorted (with or without proposals)."""
     n_events: int
     """simpy events scheduled during the run."""
+    condition_delay: np.ndarray
+    from_waiting_list: np.ndarray  # bool
+    rule_withdrew: Mapping[str, int]
+    """rule name -> proposals that withdrew under the rule's condition."""
     rule_shared: Mapping[str, tuple[tuple[str, str, float], ...]] = attrs.Factory(dict)
     """rule name -> the shared outcomes of a call- or run-scoped rule that applied:
     (call name or ``run``, with the destination for a licence with ``by_country``; outcome;

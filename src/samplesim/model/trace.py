@@ -39,6 +39,12 @@ class Trace:
         self.final_score = np.full(n, np.nan)
         self.review_wait = np.full(n, np.nan)
         self.rule_delay = np.zeros(n)
+        #: Days spent on a condition's ``extra_delay`` (up to the horizon).
+        self.condition_delay = np.zeros(n)
+        #: Approved from the call's waiting list (grams freed after another's approval).
+        self.from_waiting_list = np.zeros(n, dtype=bool)
+        #: rule name -> proposals that withdrew under the rule's condition.
+        self.rule_withdrew: dict[str, int] = {}
         # rule name -> (applied, passed, conditioned, blocked, delay sum, delays counted)
         self.rule_stats: dict[str, tuple[int, int, int, int, float, int]] = {}
         # event log rows: (proposal index, day, kind, name, detail, grams)

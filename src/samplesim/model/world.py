@@ -20,14 +20,15 @@ import simpy
 
 from samplesim.model.agencies import call_allocation, call_types
 from samplesim.model.arrivals import draw_proposals, expand_institutions
-from samplesim.model.decisions import CallDesk
+from samplesim.model.consequences import Consequences
+from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewers import ReviewerPool
 from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
-from samplesim.rng import Streams
+from samplesim.rng import Streams, name_key
 from samplesim.rules import RuleDecision
 from samplesim.scenario.schema import Rule, Scenario
 from samplesim.stages import STAGE_NAMES
@@ -145,6 +146,7 @@ class World:
         counts = np.bincount(p.call[~self.rulebook.deterred], minlength=len(sc.calls))
         al = sc.allocation
         policy = POLICIES[al.policy]
+        self.asked = p.requested.copy()  # what the desks allocate against (conditions cut it)
         self.desks = [
             CallDesk(
                 self.env,
@@ -161,12 +163,18 @@ class World:
                 panel=sc.panel,
                 allocation=call_allocation(sc, c),
                 panel_score=self.panel_score,
-                requested=p.requested,
+                requested=self.asked,
                 country=self.country_of,
                 types=call_types(sc, c),
+                reallocation=c.reallocation or al.reallocation,
+                waitlist_rng=streams.get("allocation", name_key(c.name), name_key("waiting_list")),
             )
             for ci, c in enumerate(sc.calls)
         ]
+        self.consequences = Consequences(
+            self.env, self.trace, self.inventory, sc.rules, streams, n, self.desks, p.call,
+            self.asked, self.horizon,
+        )  # fmt: skip
 
     # -- set-up -----------------------------------------------------------------------
     def _draw_stage_randomness(self) -> None:
@@ -234,7 +242,10 @@ class World:
                 tr.rule_delay[i] += wait
             self._record_rule(i, gate, rule, dec)
             if dec.outcome == "condition":
-                self._on_condition(i, rule, dec)
+                why = self._on_condition(i, rule, dec)
+                if why:
+                    return why
+                yield from self.consequences.serve(i)  # a condition's extra_delay
             elif dec.outcome == "block":
                 return f"{rule.name}: {dec.detail}"
         return ""
@@ -245,10 +256,12 @@ class World:
         tr.event(i, self.env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}{mirror}")
         tr.rule_decision(rule.name, dec.outcome, dec.delay)
 
-    def _on_condition(self, i: int, rule: Rule, dec: RuleDecision) -> None:
-        """Rule ``rule`` let proposal ``i`` proceed under a condition: record its text."""
+    def _on_condition(self, i: int, rule: Rule, dec: RuleDecision) -> str | None:
+        """Record ``rule``'s condition on proposal ``i`` and apply its consequences
+        (:mod:`samplesim.model.consequences`); returns why the team withdrew, or None."""
         tr = self.trace
         tr.conditions[i] = "; ".join(filter(None, [tr.conditions[i], dec.detail]))
+        return self.consequences.on_condition(i, rule)
 
     def _review(self, i: int, exclude: str) -> simpy.Event:
         """Start the proposal's independent reviews; the event fires when all are done."""
@@ -275,7 +288,7 @@ class World:
         if self.applicable["screening"][i]:
             why = yield from self._gate(i, "screening")
             if why:
-                tr.finish(i, env.now, "blocked", why)
+                tr.finish(i, env.now, self.consequences.state(i), why)
                 desk.drop()
                 return
         tr.stamp(i, "cleared", env.now)
@@ -284,6 +297,8 @@ class World:
         tr.stamp(i, "reviewed", env.now)
         decisions = yield desk.reviewed(i)
         ended = decisions.get(i)
+        if ended is not None and ended[0] == WAITLISTED:  # decided later: waitlist.py
+            ended = yield desk.waitlist.wait(i)
         if ended is not None:  # not shortlisted or declined
             tr.finish(i, env.now, *ended)
             return
@@ -294,7 +309,9 @@ class World:
         self.inventory.take_back(self.env.now, grams)
         self.trace.event(i, self.env.now, "withdrawn", "grant", why, float(grams.sum()))
         self.trace.granted[i] = 0.0
-        self.trace.finish(i, self.env.now, "blocked", why)
+        self.trace.finish(i, self.env.now, self.consequences.state(i), why)
+        self.consequences.release(i, grams)
+        self.consequences.settled(i)
 
     def _logistics(self, i: int) -> Iterator[simpy.Event]:
         env, tr = self.env, self.trace
@@ -311,6 +328,7 @@ class World:
                 self._withdraw(i, why)
                 return
         tr.stamp(i, "shipped", env.now)
+        self.consequences.settled(i)
         yield env.timeout(self.ship_delay[i])
         tr.stamp(i, "samples", env.now)
         tr.finish(i, env.now, "delivered", tr.conditions[i])
@@ -399,4 +417,7 @@ class World:
             applicants=tuple(self.applicants),
             applicant_countries=tuple(sorted({a.country for a in self.applicants})),
             n_events=self.n_events,
+            condition_delay=tr.condition_delay,
+            from_waiting_list=tr.from_waiting_list,
+            rule_withdrew=tr.rule_withdrew,
         )

@@ -45,6 +45,7 @@ _RULE_HATCHES = ("////", "xxxx", "\\\\\\\\", "....")
 _MARKERS = {
     "delivered": ("o", "#006d2c", "samples in hand"),
     "blocked": ("X", "#b2182b", "blocked by a rule"),
+    "withdrawn": ("X", "#7a0177", "withdrew under a condition"),
     "declined": ("v", "#555555", "declined"),
     "not_shortlisted": ("|", "#555555", "not shortlisted"),
     "incomplete": ("x", "#555555", "screened out"),

@@ -216,6 +216,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         if r.effect == "ban" and (r.delay is not None or r.success_probability != 1.0):
             ck.fail(p, "a ban takes no delay or success_probability")
         _check_window_and_deterrence(ck, p, r)
+        _consequences(ck, p, r)
 
     rv = sc.review
     if rv.reviewers < 1:
@@ -318,6 +319,38 @@ def _check_window_and_deterrence(ck: _Checker, p: str, r: Rule) -> None:
         )
     if m is not None:
         ck.fail(f"{p}.application_multiplier", "only a deterrence rule takes it")
+
+
+#: Built-in effects that never end in a condition, and those that do only with
+#: ``on_failure = "condition"`` (plugin effects are not second-guessed).
+_NEVER_CONDITION = ("ban",)
+_CONDITION_ON_FAILURE = ("certification", "licence")
+
+
+def _consequences(ck: _Checker, p: str, r: Rule) -> None:
+    """The consequence keys of rule ``r`` (at key path ``p``): valid values, and only on a rule
+    that can end in a condition."""
+    ck.prob(f"{p}.withdraw_probability", r.withdraw_probability)
+    if not 0.0 < r.grant_factor <= 1.0:
+        ck.fail(f"{p}.grant_factor", f"must be in (0, 1] (got {r.grant_factor})")
+    ck.duration(f"{p}.extra_delay", r.extra_delay)
+    never = r.effect in _NEVER_CONDITION or (
+        r.effect in _CONDITION_ON_FAILURE and r.on_failure != "condition"
+    )
+    if not never:
+        return
+    why = (
+        "a ban never ends in a condition"
+        if r.effect in _NEVER_CONDITION
+        else f'a {r.effect} ends in a condition only with on_failure = "condition"'
+    )
+    for key, unset in (
+        ("withdraw_probability", r.withdraw_probability == 0.0),
+        ("extra_delay", r.extra_delay is None),
+        ("grant_factor", r.grant_factor == 1.0),
+    ):
+        if not unset:
+            ck.fail(f"{p}.{key}", f"is a consequence of a condition, but {why}")
 
 
 def check_warnings(sc: Scenario) -> list[Problem]:

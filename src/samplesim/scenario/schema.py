@@ -38,6 +38,8 @@ __all__ = [
 
 #: A rule's gate: one of :data:`samplesim.stages.GATES`.
 Gate = Literal[GATES]  # type: ignore[valid-type]
+#: Where grams withdrawn after approval go: back to stock, or to the call's waiting list.
+Reallocation = Literal["stock", "waiting_list"]
 
 
 def _fixed(value: float) -> Any:
@@ -93,6 +95,7 @@ class Call:
     panel_day: float | None = None
     decision: Decision = attrs.Factory(Decision)
     agency: str | None = None
+    reallocation: Reallocation | None = None
 
 
 @attrs.frozen
@@ -178,6 +181,10 @@ class Rule:
     in_force_until: float | None = attrs.field(default=None, metadata={"key": "until"})
     #: ``deterrence``: the share of selected applications still made (0: none).
     application_multiplier: float | None = None
+    # Consequences of a "condition" outcome (see samplesim.model.consequences):
+    withdraw_probability: float = 0.0
+    extra_delay: Distribution | None = None
+    grant_factor: float = 1.0
     agency: str | None = None
     #: In force exactly while the named rule is (it takes that rule's window).
     reciprocal_to: str | None = None
@@ -239,6 +246,7 @@ class Allocation:
     approval_delay: Distribution = _fixed(0)
     options: dict[str, Any] = attrs.Factory(dict)
     priority_countries: dict[str, float] = attrs.Factory(dict)
+    reallocation: Reallocation = "stock"
 
 
 @attrs.frozen
