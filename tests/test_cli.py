@@ -199,3 +199,15 @@ def test_run_unknown_variant(tmp_path, capsys):
     assert cli.main(["run", str(FLAGSHIP), "--variant", "nope", "--out", str(out)]) == 2
     assert "no variant named 'nope'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_every_help_text_renders(capsys):
+    """``samplesim --help`` and each command's ``--help`` print (a stray ``%`` in a help
+    string breaks argparse's formatting)."""
+    from samplesim.cli import COMMANDS, main
+
+    for argv in (["--help"], *([c, "--help"] for c in COMMANDS)):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0, argv
+    assert "check" in capsys.readouterr().out

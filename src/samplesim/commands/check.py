@@ -17,7 +17,7 @@ from samplesim.metrics import METRICS
 from samplesim.paths import atomic_write, default_out
 
 NAME = "check"
-HELP = "run a scenario and check its [observed] facts: percentile, p-value, inside the 90 %"
+HELP = "run a scenario and place its [observed] facts among the runs (percentile, p-value)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
