@@ -162,6 +162,12 @@ def _approved(v: RunView) -> np.ndarray:
     return v.total(v.record.awarded > 0)
 
 
+def _signed_at_decision(v: RunView) -> np.ndarray:
+    # Same calendar day: decisions fall on meeting days; NaN (not reached) compares False.
+    d = v.record.days
+    return v.total(np.floor(d["agreement"]) == np.floor(d["decision"]))
+
+
 def _grams_requested(v: RunView) -> np.ndarray:
     return v.total(v.record.requested.sum(axis=1))
 
@@ -266,6 +272,9 @@ METRICS: Mapping[str, Metric] = dict(
            "shortlisted (interviewed when there is a panel)", compute=_reached("shortlisted")),
         _m("approved", "approved", "count", "granted grams at the decision",
            compute=_approved),
+        _m("signed_at_decision", "signed on decision day", "count",
+           "loan agreements signed on the day of the decision (e.g. on site at the announcement)",
+           compute=_signed_at_decision),
         _m("delivered", "samples in hand", "count", "samples in hand",
            compute=_in_state("delivered")),
         _m("pending", "pending at horizon", "count", "unfinished at the horizon",
