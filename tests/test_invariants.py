@@ -299,6 +299,12 @@ def check_summary(res: samplesim.SimulationResult) -> None:
     for col in ("submitted", "deterred", "blocked", "approved", "delivered", "pending"):
         assert per[col].sum() == all_row[col]
     assert all_row["delivered"] == (props["state"] == "delivered").sum()
+    # An agreement signed on the decision day is an agreement of an approved proposal.
+    signed = props["agreement_day"].notna() & (
+        np.floor(props["agreement_day"]) == np.floor(props["decision_day"])
+    )
+    assert per["signed_at_decision"].sum() == all_row["signed_at_decision"] == signed.sum()
+    assert all_row["signed_at_decision"] <= all_row["approved"]
 
 
 def _is_meeting(call: Call, day: float) -> bool:

@@ -72,9 +72,23 @@ def test_flagship_content():
     assert call.close_day == (dt.date(2023, 12, 22) - sc.start_date).days
     assert call.panel_day == (dt.date(2024, 4, 26) - sc.start_date).days
     assert sc.review.duration == LogNormal(median=21, sigma=0.5)
-    assert {r.name for r in sc.rules} >= {"wolf-amendment", "ear-entity-list"}
+    wolf = {"wolf-certification", "nasa-bilateral-ban", "wolf-amendment"}
+    assert {r.name for r in sc.rules} == wolf | {"ear-entity-list"}
+    rules = {r.name: r for r in sc.rules}
+    # NASA's certification (29 Nov 2023) ends the deterrence of NASA-funded applicants.
+    cert = rules["wolf-certification"]
+    assert (cert.gate, cert.effect, cert.application_multiplier) == ("application", "deterrence", 0)
+    assert cert.in_force_until == (dt.date(2023, 11, 29) - sc.start_date).days
+    assert rules["wolf-amendment"].scope == "run"  # one NASA-CNSA negotiation
     lifted = samplesim.load_scenario(FLAGSHIP, variant="wolf-lifted")
-    assert "wolf-amendment" not in {r.name for r in lifted.rules}
+    assert {r.name for r in lifted.rules} == {"ear-entity-list"}
+    assert lifted.allocation.policy == "merit_rank"
+    # The counterfactual file says the same as the variant.
+    same = samplesim.load_scenario(FLAGSHIP.parent / "change5-wolf-lifted.toml")
+    assert (same.rules, same.allocation) == (lifted.rules, lifted.allocation)
+    never = samplesim.load_scenario(FLAGSHIP, variant="wolf-no-exception")
+    deter = [r for r in never.rules if r.effect == "deterrence"]
+    assert len(deter) == 1 and deter[0].in_force_until is None and deter[0].in_force_from is None
     assert samplesim.load_scenario(FLAGSHIP, variant="lottery").allocation.policy == "lottery"
 
 

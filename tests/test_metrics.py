@@ -123,6 +123,7 @@ EXPECTED: dict[str, list[float]] = {
     "shortlisted": [0, 1, 2, 3],
     "approved": [0, 1, 1, 2],
     "approved_from_waiting_list": [0, 0, 0, 0],
+    "signed_at_decision": [0, 0, 0, 0],  # no agreement day in five()
     "delivered": [0, 0, 1, 1],
     "pending": [0, 0, 1, 1],
     "grams_requested": [0, 1.5, 4.0, 5.5],
@@ -173,6 +174,21 @@ def test_deterred_rows_count_as_deterred_not_submitted():
     assert view["submitted"].tolist() == [1, 1, 2]
     assert view["deterred"].tolist() == [0, 1, 1]
     assert view["approval_rate"].tolist() == [0.0, 1.0, 0.5]
+
+
+def test_signed_at_decision_counts_agreements_on_the_decision_day():
+    """An agreement stamped on the decision's calendar day counts; a later one, or none
+    (not reached: NaN), does not."""
+    rec = make_record(
+        ["FR", "FR", "US", "US", "DE"],
+        days={
+            "decision": [540, 540, 540, 540, NAN],
+            "agreement": [540, 540.5, 603.2, NAN, NAN],
+        },
+    )
+    view = RunView(rec)
+    assert view.labels == ["DE", "FR", "US", "ALL"]
+    assert view["signed_at_decision"].tolist() == [0, 2, 0, 2]
 
 
 def test_no_proposals_gives_zero_counts_and_nan_rates():

@@ -415,7 +415,15 @@ def test_bad_input_exits_2_on_the_command_line(tmp_path, capsys):
 
 
 def test_flagship_rules_table_records_scope():
-    res = samplesim.simulate(samplesim.load_scenario(FLAGSHIP), seed=3)
+    # The flagship's one NASA-CNSA negotiation (run scope, from Space Day 2025 = day 540) and
+    # NASA's certification of 29 Nov 2023 (day 28) ending the deterrence; seed 4 approves US.
+    res = samplesim.simulate(samplesim.load_scenario(FLAGSHIP), seed=4)
     rt = res.rules.set_index("rule")
-    assert (rt["scope"] == "proposal").all() and (rt["shared_outcome"] == "").all()
-    assert rt["resolution_day"].isna().all() and rt["from_day"].isna().all()
+    assert rt.loc["wolf-amendment", "scope"] == "run"
+    assert rt.loc["wolf-amendment", "from_day"] == 540
+    assert rt.loc["wolf-amendment", "shared_outcome"] in ("pass", "condition")
+    assert rt.loc["wolf-amendment", "resolution_day"] > 540
+    assert rt.loc["wolf-certification", "until_day"] == 28
+    others = rt.drop(index="wolf-amendment")
+    assert (others["scope"] == "proposal").all() and (others["shared_outcome"] == "").all()
+    assert others["resolution_day"].isna().all() and others["from_day"].isna().all()

@@ -171,6 +171,12 @@ def _approved(v: RunView) -> np.ndarray:
     return v.total(v.record.awarded > 0)
 
 
+def _signed_at_decision(v: RunView) -> np.ndarray:
+    # Same calendar day: decisions fall on meeting days; NaN (not reached) compares False.
+    d = v.record.days
+    return v.total(np.floor(d["agreement"]) == np.floor(d["decision"]))
+
+
 def _grams_requested(v: RunView) -> np.ndarray:
     return v.total(v.record.requested.sum(axis=1))
 
@@ -282,6 +288,9 @@ METRICS: Mapping[str, Metric] = dict(
            "granted grams at a decision (including from the waiting list)", compute=_approved),
         _m("approved_from_waiting_list", "approved from the waiting list", "count",
            "granted grams freed after another's approval", compute=_approved_from_waiting_list),
+        _m("signed_at_decision", "signed on decision day", "count",
+           "loan agreements signed on the day of the decision (e.g. on site at the announcement)",
+           compute=_signed_at_decision),
         _m("delivered", "samples in hand", "count", "samples in hand",
            compute=_in_state("delivered")),
         _m("pending", "pending at horizon", "count", "unfinished at the horizon",
