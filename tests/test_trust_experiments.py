@@ -57,6 +57,15 @@ def test_replicate_runs_the_edited_object(executor):
     assert res.manifest["scenario_digest"] != sc.digest  # never mixed with the file's runs
 
 
+def test_replicate_runs_the_variant_a_scenario_object_is():
+    """A Scenario loaded as a variant runs as that variant (not the file's baseline)."""
+    flagship = ROOT / "scenarios" / "change5-2023.toml"
+    sc = samplesim.load_scenario(flagship, variant="country-quota")
+    res = samplesim.replicate(sc, 3, seed=1, executor="serial")
+    assert set(res.runs["variant"]) == {"country-quota"}
+    assert _grams(res.runs, "country-quota") == pytest.approx(_simulated(sc, 3))
+
+
 def test_compare_applies_variants_to_the_edited_object():
     _, edited = _edited()
     res = samplesim.compare(edited, "lottery", 3, seed=1, executor="processes", jobs=2)

@@ -99,7 +99,7 @@ def make_plan(
         base = build_scenario(raw, source)  # checks the scenario and all its variants
     digest = raw_digest(raw)
     if variants is None:
-        variants = [res.label]
+        variants = [res.default_variant or res.label]
     derived = [v for v in variants if v != res.label]
     if derived and res.scenario is not None and (res.label != "baseline" or not res.exact):
         why = (

@@ -23,6 +23,9 @@ class Resolved:
     label: str  # the variant ``raw`` is (``baseline`` unless a Scenario object says otherwise)
     scenario: Scenario | None = None  # an edited Scenario object, run exactly as given
     exact: bool = True  # whether ``raw`` rebuilds ``scenario`` exactly
+    #: The variant to run when none is named: a Scenario object loaded as a variant of its
+    #: file (``raw`` is then the file, and that variant is applied to it like any other).
+    default_variant: str | None = None
 
 
 def _object_raw(sc: Scenario) -> dict[str, Any]:
@@ -51,7 +54,7 @@ def resolve(scenario: Any) -> Resolved:
             except Exception:
                 from_file = None
             if from_file == sc:
-                return Resolved(raw, sc.source, "baseline")
+                return Resolved(raw, sc.source, "baseline", default_variant=label)
         raw = _object_raw(sc)
         source = sc.source or "<scenario>"
         try:
