@@ -78,7 +78,10 @@ class RunView:
     def total(self, x: np.ndarray) -> np.ndarray:
         """Per country and ``ALL``: the sum of ``x`` (one number per row; flags count 1)."""
         x = np.asarray(x, dtype=float)
-        return np.append(np.bincount(self.group, weights=x, minlength=self.k), x.sum())
+        out = np.empty(self.k + 1)
+        out[: self.k] = np.bincount(self.group, weights=x, minlength=self.k)
+        out[self.k] = x.sum()
+        return out
 
     def median(self, x: np.ndarray) -> np.ndarray:
         """Per country and ``ALL``: the median of ``x`` over rows where it is not NaN (NaN

@@ -27,11 +27,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from samplesim.model.agencies import rule_scope
 from samplesim.model.arrivals import Applicant, ProposalTable
+from samplesim.model.constants import constants
 from samplesim.rng import Streams, name_key
 from samplesim.rules import EFFECTS, RuleDecision, RuleDraw
-from samplesim.scenario.agencies import rule_window
 from samplesim.scenario.schema import Rule, Scenario
 from samplesim.stages import GATES
 
@@ -115,30 +114,28 @@ class RuleBook:
         #: gate -> per proposal: indices of the rules of that gate selecting it.
         self.applicable: dict[str, list[list[int]]] = {g: [[] for _ in range(n)] for g in GATES}
         self.draws: list[tuple[list, list, list]] = []
-        self.window: list[tuple[float, float]] = []
         #: per rule: (call index or 0, destination) -> (decision, resolution day).
         self.shared: list[dict[tuple[int, str], tuple[RuleDecision, float]]] = []
+        const = constants(sc)
+        self.window = list(const.rule_windows)  # a reciprocal rule: its mirror's
         for r, rule in enumerate(sc.rules):
-            if rule.scope == "call":
-                per = [
-                    _draw(rule, streams.get("rules", name_key(rule.name), name_key(c)), 1)
-                    for c in self.calls
-                ]
-                us, ds, fs = ([x[j][0] for x in per] for j in range(3))
-                self.draws.append((us, ds, fs))
-            else:
-                k = n if rule.scope == "proposal" else 1
-                self.draws.append(_draw(rule, streams.named("rules", rule.name), k))
-            self.window.append(rule_window(sc, rule))  # a reciprocal rule: its mirror's
             self.shared.append({})
+            mask = selects(rule, sc, p, apps, country_of)
+            if n:
+                mask &= const.rule_calls[r][p.call]  # its agency's calls only
+            chosen = np.flatnonzero(mask).tolist()
+            # A rule that selects nobody is never decided: its own streams are left undrawn
+            # (no other rule's draws depend on them).
+            self.draws.append(self._draw(rule, streams, n) if chosen else ([], [], []))
             lists = self.applicable[rule.gate]
-            mask = selects(rule, sc, p, apps, country_of) & rule_scope(sc, rule, p.call)
-            for i in np.flatnonzero(mask):
+            for i in chosen:
                 lists[i].append(r)
         #: Per proposal: the application-gate decisions taken at its submission, in order
         #: (the last one blocks if it was deterred).
         self.application: list[list[tuple[int, RuleDecision]]] = [[] for _ in range(n)]
         self.deterred = np.zeros(n, dtype=bool)
+        if not any(rule.gate == "application" for rule in sc.rules):
+            return
         submit = p.submit.tolist()
         for i in range(n):
             for r in self.in_force("application", i, submit[i]):
@@ -147,6 +144,18 @@ class RuleBook:
                 if dec.outcome == "block":
                     self.deterred[i] = True
                     break
+
+    def _draw(self, rule: Rule, streams: Streams, n: int) -> tuple[list, list, list]:
+        """``rule``'s draws by its scope: per proposal, per call or one for the run."""
+        if rule.scope == "call":
+            per = [
+                _draw(rule, streams.get("rules", name_key(rule.name), name_key(c)), 1)
+                for c in self.calls
+            ]
+            us, ds, fs = ([x[j][0] for x in per] for j in range(3))
+            return us, ds, fs
+        k = n if rule.scope == "proposal" else 1
+        return _draw(rule, streams.named("rules", rule.name), k)
 
     def in_force(self, gate: str, i: int, now: float) -> list[int]:
         """The rules of ``gate`` that select proposal ``i`` and are in force on day ``now``."""

@@ -12,12 +12,17 @@ event would fire, one heap operation cheaper). Each reviewer holds ``load`` conc
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from samplesim.model.world import World
 
 Grant = Callable[[int], None]
 
-__all__ = ["ReviewerPool"]
+__all__ = ["ReviewerPool", "Reviews"]
 
 
 class ReviewerPool:
@@ -77,3 +82,49 @@ class ReviewerPool:
                 grant(rid)
                 return
         self.groups[country].append(rid)
+
+
+class Reviews:
+    """The independent reviews of proposal ``i`` in world ``w``: callbacks, no simpy process
+    (``done`` fires when the last is finished)."""
+
+    __slots__ = (
+        "done", "durations", "env", "first", "i", "left", "pool", "start", "trace", "used",
+        "wait",
+    )  # fmt: skip
+
+    def __init__(self, w: World, i: int, exclude: str) -> None:
+        self.env = env = w.env
+        self.trace = w.trace
+        self.pool = pool = w.pool
+        self.i = i
+        self.done = env.event()
+        self.durations = w.review_durations[i]
+        self.start = env.now
+        self.first = math.inf
+        self.wait = 0.0
+        self.used: list[int] = []  # reviewers assigned so far: the pool skips them
+        k = self.left = len(self.durations)
+        request = pool.request
+        for j in range(k):
+            request(exclude, self.used, lambda rid, j=j: self._granted(rid, j))
+
+    def _granted(self, rid: int, j: int) -> None:
+        env = self.env
+        now = env.now
+        self.wait += now - self.start
+        if now < self.first:
+            self.first = now
+        row = self.trace.review_started(self.i, j, rid, now)
+        t = env.timeout(self.durations[j])
+        t.callbacks.append(lambda _e: self._finished(rid, row))
+
+    def _finished(self, rid: int, row: int) -> None:
+        tr = self.trace
+        tr.rv_end[row] = self.env.now
+        self.pool.release(rid)
+        self.left -= 1
+        if self.left == 0:
+            tr.review_wait[self.i] = self.wait / len(self.durations)
+            tr.days["review_start"][self.i] = self.first
+            self.done.succeed()

@@ -18,19 +18,19 @@ from collections.abc import Iterator
 import numpy as np
 import simpy
 
-from samplesim.model.agencies import call_allocation, call_types
-from samplesim.model.arrivals import draw_proposals, expand_institutions
+from samplesim.model.arrivals import draw_proposals
 from samplesim.model.consequences import Consequences
+from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
-from samplesim.model.reviewers import ReviewerPool
+from samplesim.model.reviewers import ReviewerPool, Reviews
 from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
 from samplesim.rng import Streams, name_key
 from samplesim.rules import RuleDecision
-from samplesim.scenario.schema import Rule, Scenario
+from samplesim.scenario.schema import Call, Rule, Scenario
 from samplesim.stages import STAGE_NAMES
 
 __all__ = ["World", "run_world"]
@@ -60,51 +60,6 @@ def run_world(sc: Scenario, seed: int, replication: int = 0) -> RunRecord:
         return World(sc, seed, replication).run()
 
 
-class _Reviews:
-    """The independent reviews of one proposal: callbacks, no simpy process."""
-
-    __slots__ = (
-        "done", "durations", "env", "first", "i", "left", "pool", "start", "trace", "used",
-        "wait",
-    )  # fmt: skip
-
-    def __init__(self, w: World, i: int, exclude: str) -> None:
-        self.env = env = w.env
-        self.trace = w.trace
-        self.pool = pool = w.pool
-        self.i = i
-        self.done = env.event()
-        self.durations = w.review_durations[i]
-        self.start = env.now
-        self.first = math.inf
-        self.wait = 0.0
-        self.used: list[int] = []  # reviewers assigned so far: the pool skips them
-        k = self.left = len(self.durations)
-        request = pool.request
-        for j in range(k):
-            request(exclude, self.used, lambda rid, j=j: self._granted(rid, j))
-
-    def _granted(self, rid: int, j: int) -> None:
-        env = self.env
-        now = env.now
-        self.wait += now - self.start
-        if now < self.first:
-            self.first = now
-        row = self.trace.review_started(self.i, j, rid, now)
-        t = env.timeout(self.durations[j])
-        t.callbacks.append(lambda _e: self._finished(rid, row))
-
-    def _finished(self, rid: int, row: int) -> None:
-        tr = self.trace
-        tr.rv_end[row] = self.env.now
-        self.pool.release(rid)
-        self.left -= 1
-        if self.left == 0:
-            tr.review_wait[self.i] = self.wait / len(self.durations)
-            tr.days["review_start"][self.i] = self.first
-            self.done.succeed()
-
-
 class World:
     """One replication of a scenario."""
 
@@ -119,7 +74,8 @@ class World:
         self.horizon = sc.horizon_days
         self.env = simpy.Environment()
         self.streams = streams = Streams(seed, replication)
-        self.applicants = expand_institutions(sc.institutions)
+        const = constants(sc)
+        self.applicants = list(const.applicants)
         self.props = p = draw_proposals(sc, self.applicants, streams)
         n = len(p)
         self.n = n
@@ -135,11 +91,7 @@ class World:
         self.rulebook = RuleBook(sc, p, self.applicants, self.country_of, streams)
         self.applicable = self.rulebook.applicable
         rv = sc.review
-        reviewer_countries: list[str] = []
-        for country, k in rv.reviewer_countries.items():
-            reviewer_countries += [country] * k
-        reviewer_countries += [""] * (rv.reviewers - len(reviewer_countries))
-        self.pool = ReviewerPool(reviewer_countries, rv.load, rv.conflict_of_interest)
+        self.pool = ReviewerPool(list(const.reviewer_countries), rv.load, rv.conflict_of_interest)
         # proposal -> (rule, gate, start day) of the rule wait it is in now
         self.waiting: dict[int, tuple[str, str, float]] = {}
         # Deterred applications never reach a call's desk.
@@ -161,13 +113,13 @@ class World:
                 horizon=self.horizon,
                 shortlist=rv.shortlist,
                 panel=sc.panel,
-                allocation=call_allocation(sc, c),
+                allocation=const.call_allocation[ci],
                 panel_score=self.panel_score,
                 requested=self.asked,
                 country=self.country_of,
-                types=call_types(sc, c),
+                types=const.call_types[ci],
                 reallocation=c.reallocation or al.reallocation,
-                waitlist_rng=streams.get("allocation", name_key(c.name), name_key("waiting_list")),
+                waitlist_rng=self._waitlist_rng(c),
             )
             for ci, c in enumerate(sc.calls)
         ]
@@ -177,6 +129,12 @@ class World:
         )  # fmt: skip
 
     # -- set-up -----------------------------------------------------------------------
+    def _waitlist_rng(self, call: Call) -> np.random.Generator | None:
+        """The stream of ``call``'s waiting-list offers; None (never built) without a list."""
+        if (call.reallocation or self.sc.allocation.reallocation) != "waiting_list":
+            return None
+        return self.streams.get("allocation", name_key(call.name), name_key("waiting_list"))
+
     def _draw_stage_randomness(self) -> None:
         sc, n, s = self.sc, self.n, self.streams
         rng = s.get("screening")
@@ -265,7 +223,7 @@ class World:
 
     def _review(self, i: int, exclude: str) -> simpy.Event:
         """Start the proposal's independent reviews; the event fires when all are done."""
-        return _Reviews(self, i, exclude).done
+        return Reviews(self, i, exclude).done
 
     def _proposal(self, i: int) -> Iterator[simpy.Event]:
         env, tr, _sc = self.env, self.trace, self.sc
