@@ -64,6 +64,7 @@ REPORT_EXPERIMENT: tuple[str, ...] = tuple(m for m in HEADLINE if m != "submitte
 #: ``samplesim run``'s table by lead country: metric -> column header (digits: ``decimals``).
 RUN_TABLE: Mapping[str, str] = {
     "submitted": "submitted",
+    "deterred": "deterred",
     "screened_out": "screened out",
     "blocked": "blocked",
     "reviewed": "reviewed",

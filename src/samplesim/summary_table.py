@@ -23,7 +23,7 @@ def _fmt(x: float, digits: int = 0) -> str:
 
 def print_run_summary(res: SimulationResult, sc: Scenario, console: Console | None = None) -> None:
     """Print the per-country funnel and headline metrics of one run."""
-    console = console or Console(width=120)
+    console = console or Console(width=140)
     s = res.summary.set_index("country")
     t = Table(title=f"{sc.name} ({sc.variant}), seed {res.seed}: outcome by lead country")
     cols = [(k, label, METRICS[k].decimals) for k, label in RUN_TABLE.items()]
@@ -31,7 +31,7 @@ def print_run_summary(res: SimulationResult, sc: Scenario, console: Console | No
     for _, label, _ in cols:
         t.add_column(label, justify="right")
     for country, row in s.iterrows():
-        if row["submitted"] == 0:
+        if row["submitted"] == 0 and row["deterred"] == 0:
             continue
         style = "bold" if country == "ALL" else None
         t.add_row(country, *(_fmt(row[k], d) for k, _, d in cols), style=style)
@@ -45,8 +45,9 @@ def print_run_summary(res: SimulationResult, sc: Scenario, console: Console | No
     )
     blocked = res.rules[res.rules["applied"] > 0]
     for _, r in blocked.iterrows():
+        stopped = "deterred" if r["gate"] == "application" else "blocked"
         console.print(
             f"rule {r['rule']} ({r['gate']}, {r['effect']}): applied {r['applied']}, "
-            f"passed {r['passed']}, conditioned {r['conditioned']}, blocked {r['blocked']}, "
+            f"passed {r['passed']}, conditioned {r['conditioned']}, {stopped} {r['blocked']}, "
             f"mean delay {r['mean_delay_days']:.0f} d"
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 from samplesim.commands._execution import add_plugin_argument
 from samplesim.errors import UserError
 from samplesim.loading import load_scenario
+from samplesim.outcomes import SimulationResult
 from samplesim.paths import atomic_dir, default_out, ensure_dir
 from samplesim.run_output import make_manifest, write_run
 from samplesim.simulation import simulate
@@ -118,8 +119,13 @@ def run(args: argparse.Namespace) -> int:
             plots.save_run_plots(res, ensure_dir(tmp / "plots"))
     if not args.quiet:
         print_run_summary(res, sc)
-    print(
-        f"wrote {out}/ ({len(res.proposals)} proposals, {res.n_events} simpy events, "
-        f"{wall * 1000:.1f} ms)"
-    )
+    print(f"wrote {out}/ ({_applications(res)}, {res.n_events} simpy events, {wall * 1000:.1f} ms)")
     return 0
+
+
+def _applications(res: SimulationResult) -> str:
+    """``N proposals`` (and ``, D deterred`` when rules prevented applications)."""
+    state = res.proposals["state"].astype(str)
+    deterred = int((state == "deterred").sum())
+    text = f"{len(state) - deterred} proposals"
+    return f"{text}, {deterred} deterred" if deterred else text
