@@ -11,38 +11,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from samplesim.metrics import ALL_ONLY, METRIC_NAMES
+from samplesim.metrics import to_long
 from samplesim.results_dir import empty_runs
 from samplesim.worker import RunSpec, Task, run_batch
 
 __all__ = ["frame", "run_task"]
 
 
-def _long_rows(
-    labels: list[str], vals: dict[str, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(country, metric, value) arrays of one run, ALL-only metrics for ALL only."""
-    c = len(labels)
-    cs, ms, vs = [], [], []
-    lab = np.asarray(labels, dtype=object)
-    for metric in METRIC_NAMES:
-        v = vals[metric]
-        if metric in ALL_ONLY:
-            cs.append(lab[-1:])
-            ms.append(np.asarray([metric], dtype=object))
-            vs.append(v[-1:])
-        else:
-            cs.append(lab)
-            ms.append(np.full(c, metric, dtype=object))
-            vs.append(v)
-    return np.concatenate(cs), np.concatenate(ms), np.concatenate(vs).astype(float)
-
-
 def frame(done: list[tuple[RunSpec, list[str], dict[str, np.ndarray]]], seed: int) -> pd.DataFrame:
     """The long-table rows of a batch's finished runs."""
     if not done:
         return empty_runs()
-    frames = [(run, *_long_rows(labels, vals)) for run, labels, vals in done]
+    frames = [(run, *to_long(labels, vals)) for run, labels, vals in done]
     sizes = [len(f[1]) for f in frames]
     return pd.DataFrame(
         {
