@@ -30,6 +30,8 @@ COMMANDS: tuple[str, ...] = (
     "compare",
     "sweep",
     "check",
+    "calibrate",
+    "discover",
     "results",
     "plot",
     "report",
