@@ -10,10 +10,10 @@ distance of the accepted population. Priors are uniform on each ``--param`` rang
 from __future__ import annotations
 
 import contextlib
-from contextlib import ExitStack
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
