@@ -236,8 +236,10 @@ def calibrate(
         tables = {"posterior": post, "intervals": ints, "generations": gens, "ppc": ppc,
                   "ppc_values": ppc_values}  # fmt: skip
         for name, df in tables.items():
-            atomic_write(where / f"{name}.csv",
-                         lambda f, df=df: df.to_csv(f, index=False, float_format="%.6g"))
+            atomic_write(
+                where / f"{name}.csv",
+                lambda f, df=df: df.to_csv(f, index=False, float_format="%.6g"),
+            )
         write_json(where / "manifest.json", {**manifest, "status": "done"})
     return CalibrationResult(post, ints, gens, ppc, ppc_values, obs, tuple(plist), sc.name,
                              manifest, None if out is None else where, label)  # fmt: skip

@@ -84,7 +84,6 @@ def fact_value(
     return float(sel.sum()) if len(sel) else math.nan
 
 
-
 def fact_where(fact: ObservedFact, leads: list[str]) -> str:
     """The ``country`` column text of a fact (as in ``check.csv``)."""
     if fact.countries is not None:

@@ -20,27 +20,47 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", action="append", default=[], metavar="PATH=LOW:HIGH",
                    help="a parameter and its uniform prior range, e.g. "
                    "institutions.Brown University.propensity=0.2:3 (repeatable)")  # fmt: skip
-    p.add_argument("--observed", type=Path, default=None, metavar="FILE",
-                   help="TOML file of [observed.NAME] facts (default: the scenario's)")
+    p.add_argument(
+        "--observed",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="TOML file of [observed.NAME] facts (default: the scenario's)",
+    )
     p.add_argument("--population", type=int, default=200, help="particles per generation")
     p.add_argument("--generations", type=int, default=8, help="most generations (default 8)")
-    p.add_argument("--min-epsilon", type=float, default=0.0,
-                   help="stop when the threshold is this small (default 0)")
-    p.add_argument("--max-simulations", type=int, default=None,
-                   help="stop after this many simulations")
-    p.add_argument("--predictive", type=int, default=200,
-                   help="runs of the posterior predictive check (default 200)")
+    p.add_argument(
+        "--min-epsilon",
+        type=float,
+        default=0.0,
+        help="stop when the threshold is this small (default 0)",
+    )
+    p.add_argument(
+        "--max-simulations", type=int, default=None, help="stop after this many simulations"
+    )
+    p.add_argument(
+        "--predictive",
+        type=int,
+        default=200,
+        help="runs of the posterior predictive check (default 200)",
+    )
     p.add_argument("--seed", type=int, default=1, help="root random seed (default 1)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output directory (default results/<name>-calibrate)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="output directory (default results/<name>-calibrate)"
+    )
     p.add_argument("--executor", choices=("auto", "serial", "processes", "dask"), default=None,
                    help="auto: 2 processes on 2+ cores; serial is reproducible; dask for "
                    "clusters (with --scheduler)")  # fmt: skip
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default 2)")
-    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                   help="address of a running Dask scheduler (with --executor dask)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the calibration in --out (pyabc's abc.db)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="address of a running Dask scheduler (with --executor dask)",
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="continue the calibration in --out (pyabc's abc.db)"
+    )
     p.add_argument("--no-plots", action="store_true", help="skip plots/")
     p.add_argument("--quiet", action="store_true", help="no per-generation lines or table")
     add_plugin_argument(p)
