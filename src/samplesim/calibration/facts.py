@@ -38,7 +38,7 @@ def load_facts(raw: dict[str, Any], source: str, observed: str | Path | None) ->
     """
     if observed is None:
         sc = build_scenario(raw, source)
-        where = f"{source}: the scenario has no [observed] facts; pass observed=FILE"
+        where = f"{source}: no facts to fit: give observed (a TOML file of facts) or add facts"
     else:
         path = Path(observed)
         if not path.is_file():
@@ -53,7 +53,7 @@ def load_facts(raw: dict[str, Any], source: str, observed: str | Path | None) ->
         sc = build_scenario(merged, str(path))
         where = f"observed {path}: holds no [observed.NAME] facts"
     if not sc.observed:
-        raise UserError(where, param="observed" if observed is not None else None)
+        raise UserError(where, param="observed")
     return sc
 
 
