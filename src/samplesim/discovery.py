@@ -168,10 +168,9 @@ def discover(
                             ("mass_min", mass_min, 0.0, 1.0)):  # fmt: skip
         if not (isinstance(v, int | float) and lo < v <= hi):
             raise UserError(f"{name} must be in ({lo:g}, {hi:g}], got {v!r}", param=name)
-    threshold = below if below is not None else above
+    side, threshold = ("below", below) if below is not None else ("above", above)
     if not (isinstance(threshold, int | float) and math.isfinite(threshold)):
-        raise UserError(f"threshold must be a finite number, got {threshold!r}",
-                        param="below" if below is not None else "above")  # fmt: skip
+        raise UserError(f"{side} must be a finite number, got {threshold!r}", param=side)
     cases, params, _ = sweep_cases(path, outcome)
     defined = cases["value"].notna()
     cases = cases[defined].reset_index(drop=True)
