@@ -60,7 +60,10 @@ def posterior_marginals(
         ax = axes[len(intervals)]
         g = generations
         ax.plot(g["generation"], g["epsilon"], marker="o", color="#c44e52")
-        ax.set_yscale("log" if (g["epsilon"] > 0).all() and len(g) > 1 else "linear")
+        eps = g["epsilon"]
+        wide = (eps > 0).all() and len(g) > 1 and eps.max() > 10 * eps.min()
+        ax.set_yscale("log" if wide else "linear")
+        ax.set_ylim(bottom=None if wide else 0)
         ax.set_xlabel("generation")
         ax.set_ylabel("threshold ε (relative distance)")
         ax.set_title(f"ABC-SMC threshold ε per generation\n{int(g['simulations'].sum()):,} "
