@@ -221,3 +221,30 @@ def test_missing_pyabc_names_the_extra(tmp_path, monkeypatch, capsys):
     assert code == 2
     assert "samplesim[calibrate]" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["facts.toml"]
+
+
+def test_refuses_a_foreign_or_symlinked_out(tmp_path, capsys):
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    assert _cli(tmp_path, foreign) == 2
+    assert _cli(tmp_path, foreign, "--resume") == 2
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+    link = tmp_path / "link"
+    link.symlink_to(foreign)
+    assert _cli(tmp_path, link) == 2
+    err = capsys.readouterr().err
+    assert "symbolic link" in err and "Traceback" not in err
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.slow
+def test_dask_sampler(tmp_path):
+    """pyabc's Dask sampler on a local cluster of two workers (the cluster path)."""
+    facts = _facts(tmp_path, 9)
+    res = samplesim.calibrate(
+        SMALL, [f"{PARAM}={LOW}:{HIGH}"], facts, population=10, generations=1,
+        executor="dask", jobs=2, predictive=5,
+    )  # fmt: skip
+    assert res.executor.startswith("dask")
+    assert len(res.posterior) == 10 and res.posterior["weight"].sum() == pytest.approx(1)
