@@ -15,12 +15,15 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from scipy import stats
 
 import samplesim
 from helpers import FLAGSHIP, SMALL
 from samplesim.calibration.facts import fact_value
 from samplesim.calibration.model import FactDistance
+from samplesim.calibration.tables import weighted_quantile
 from samplesim.check import fact_values
 from samplesim.cli import main
 from samplesim.scenario import set_path
@@ -248,3 +251,17 @@ def test_dask_sampler(tmp_path):
     )  # fmt: skip
     assert res.executor.startswith("dask")
     assert len(res.posterior) == 10 and res.posterior["weight"].sum() == pytest.approx(1)
+
+
+@given(
+    st.lists(st.tuples(st.floats(-1e3, 1e3), st.integers(1, 5)), min_size=1, max_size=30),
+    st.floats(0.01, 0.99),
+)
+def test_weighted_quantile_is_the_quantile_of_the_repeated_sample(pairs, q):
+    """Integer weights w_i mean x_i repeated w_i times: the weighted quantile is numpy's
+    inverted-CDF quantile of that sample."""
+    x = np.array([p[0] for p in pairs])
+    w = np.array([p[1] for p in pairs], dtype=float)
+    assume(abs(q * w.sum() - round(q * w.sum())) > 1e-6)  # not on a step of the CDF
+    want = np.quantile(np.repeat(x, w.astype(int)), q, method="inverted_cdf")
+    assert weighted_quantile(x, w, q) == want

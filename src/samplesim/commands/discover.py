@@ -52,7 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Discover the box and write box.csv, trajectory.csv, cases.csv and discovery.png."""
     from samplesim.discovery import discover
-    from samplesim.results_dir import read_manifest
+    from samplesim.results_dir import MANIFEST_MARKER, MANIFEST_VERSION, read_manifest
     from samplesim.run_output import package_versions
 
     d = discover(args.path, args.outcome, below=args.below, above=args.above,
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or default_out(name, "discover")
     if out.resolve() == Path(args.path).resolve():
         raise UserError("--out must not be the sweep directory itself")
-    manifest = {"samplesim_manifest": 1, "kind": "discovery", "scenario": name,
+    manifest = {MANIFEST_MARKER: MANIFEST_VERSION, "kind": "discovery", "scenario": name,
                 "sweep": str(args.path), "outcome": d.outcome, "condition": d.condition,
                 "min_density": args.min_density, "peel_alpha": args.peel_alpha,
                 "mass_min": args.mass_min, "coverage": d.coverage, "density": d.density,
