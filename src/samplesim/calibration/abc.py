@@ -56,7 +56,11 @@ def _sampler(
     from distributed import Client, LocalCluster
 
     if scheduler:
-        client = stack.enter_context(Client(scheduler))
+        try:
+            client = stack.enter_context(Client(scheduler, timeout=20))
+        except (OSError, TimeoutError) as exc:
+            raise UserError(f"scheduler {scheduler}: cannot connect ({exc})",
+                            param="scheduler") from None  # fmt: skip
     else:
         cluster = stack.enter_context(
             LocalCluster(n_workers=jobs or 2, threads_per_worker=1, processes=True)

@@ -205,16 +205,18 @@ def calibrate(
                       tuple(lead_countries(sc)), (*names, *modules))  # fmt: skip
     spec = {"params": {p.path: [p.low, p.high] for p in plist}, "observed": obs,
             "facts_file": None if observed is None else str(observed), "population": population,
-            "min_epsilon": float(min_epsilon), "seed": seed, "predictive": predictive}  # fmt: skip
+            "seed": seed}  # fmt: skip
     manifest = make_manifest(attrs.evolve(sc, source=res.source), kind=KIND, seed=seed,
-                             spec=spec, generations=generations)  # fmt: skip
-    tmp, finished = None, False
+                             spec=spec, generations=generations, min_epsilon=float(min_epsilon),
+                             max_simulations=max_simulations, predictive=predictive)  # fmt: skip
+    tmp, finished, created = None, False, False
     if out is None:
         tmp = Path(tempfile.mkdtemp(prefix="samplesim-abc-"))
         where = tmp
     else:
         where = Path(out)
         finished = _open_out(where, manifest, resume)
+        created = not where.exists() or not any(where.iterdir())
         ensure_dir(where)
         write_json(where / "manifest.json", {**manifest, "status": "running"})
     try:
@@ -225,6 +227,10 @@ def calibrate(
             resume=resume, executor=executor, jobs=jobs, scheduler=scheduler, quiet=quiet,
         )  # fmt: skip
         post, gens = posterior_tables(history, [p.path for p in plist])
+    except Exception:  # a failed start leaves nothing; an interrupted run stays resumable
+        if created:
+            shutil.rmtree(where, ignore_errors=True)
+        raise
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
