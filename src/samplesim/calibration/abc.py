@@ -140,6 +140,7 @@ def posterior_tables(history: Any, params: list[str]) -> tuple[pd.DataFrame, pd.
     sorted by the parameters; generations: t, epsilon, accepted, simulations, acceptance)."""
     df, w = history.get_distribution(m=0, t=history.max_t)
     post = df[params].reset_index(drop=True).astype(float)
+    post.columns.name = None
     post["weight"] = np.asarray(w, dtype=float) / float(np.sum(w))
     post = post.sort_values([*params, "weight"], ignore_index=True)
     pops = history.get_all_populations()
