@@ -157,3 +157,14 @@ class _noop:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_command_is_deterministic(sweep_dir, tmp_path):
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        args = ["discover", str(sweep_dir), "--outcome", "submitted@BB", "--above", "3",
+                "--out", str(out), "--quiet", "--no-plots"]  # fmt: skip
+        assert main(args) == 0
+    for name in ("box.csv", "trajectory.csv", "cases.csv"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    assert not (outs[0] / "discovery.png").exists()
