@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from samplesim.commands._execution import add_plugin_argument
+from samplesim.commands._figures import figure_hook
 from samplesim.errors import UserError
 from samplesim.loading import load_scenario
 from samplesim.outcomes import SimulationResult
@@ -82,6 +83,7 @@ def _run_replications(args: argparse.Namespace) -> int:
         variant=args.variant,
         precision=args.precision,
         max_replications=cap if args.precision else None,
+        before_complete=figure_hook(args),
         **kw,
     )
     if not args.quiet:
