@@ -233,6 +233,7 @@ class RunTables:
     start_date: dt.date | None = None
     initial_grams: dict[str, float] | None = None
     label: str = ""
+    horizon_days: float | None = None
 
 
 def _derive_start(proposals: pd.DataFrame, events: pd.DataFrame | None) -> dt.date | None:
@@ -278,6 +279,9 @@ def run_tables(obj: Any) -> RunTables:
     label = " / ".join(str(p) for p in parts if p)
     if seed is not None:
         label += f", seed {seed}"
+        rep = get("replication")
+        label += f", replication {rep}" if rep else ""
+    horizon = get("horizon_days")
     return RunTables(
         proposals=proposals,
         events=events,
@@ -285,6 +289,7 @@ def run_tables(obj: Any) -> RunTables:
         start_date=start,
         initial_grams=initial,
         label=label,
+        horizon_days=float(horizon) if horizon is not None else None,
     )
 
 
