@@ -34,6 +34,7 @@ from samplesim.plots.run_timeline import timeline
 __all__ = [
     "FUNNEL_STAGES",
     "RUN_FIGURES",
+    "TIMING_ECDF_MIN",
     "allocation",
     "funnel",
     "inventory_over_time",
