@@ -351,3 +351,21 @@ def test_run_says_which_replication_and_seed_reproduces_it(tmp_path, capsys):
     b = pd.read_parquet(exact / "proposals.parquet")
     pd.testing.assert_frame_equal(a, b)
     assert "typical" not in json.loads((exact / "manifest.json").read_text())
+
+
+def test_figures_are_drawn_before_the_directory_is_marked_complete(tmp_path):
+    seen = {}
+
+    def hook(out: Path) -> None:
+        seen["status"] = json.loads((out / "manifest.json").read_text())["status"]
+        seen["tables"] = sorted(p.name for p in out.iterdir() if p.suffix in (".csv", ".parquet"))
+        plots.save_dir_plots(out)
+
+    res = samplesim.compare(
+        FLAGSHIP, variants="lottery", replications=2, out=tmp_path, executor="serial",
+        before_complete=hook,
+    )  # fmt: skip
+    assert seen["status"] == "running"
+    assert {"comparison.csv", "replications.csv", "runs.parquet"} <= set(seen["tables"])
+    assert json.loads((tmp_path / "manifest.json").read_text())["status"] == "complete"
+    assert (tmp_path / "plots" / "comparison.png").exists() and res.out == tmp_path
