@@ -403,7 +403,7 @@ def test_every_public_plot_function_is_covered():
     public = {n for n in plots.__all__ if callable(getattr(plots, n))}
     helpers = {"country_colors", "detect_kind", "dir_figures", "load_experiment", "load_run"}
     helpers |= {"metric_label", "read_manifest", "run_tables", "save_dir_plots", "save_figure"}
-    helpers |= {"save_run_plots", "variant_colors", "RunTables"}
+    helpers |= {"save_run_plots", "variant_colors", "RunTables", "timing_form"}
     assert public - helpers == set(FIG_PLOTS) | set(AX_PLOTS)
 
 
