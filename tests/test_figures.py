@@ -291,10 +291,12 @@ def test_contrast_ratio_is_the_wcag_formula():
 
 
 def test_every_line_and_marker_colour_has_3_to_1_contrast_on_white():
+    from samplesim.plots.check import _INSIDE, _OUTSIDE
     from samplesim.plots.run_timeline import _MARKERS, _RULE_COLORS
 
     used = {*plots.PALETTE, *VARIANT_PALETTE, ALL_COLOR, *plots.COUNTRY_COLORS.values()}
     used |= set(_RULE_COLORS) | {c for s, (_, c, _) in _MARKERS.items() if s != "deterred"}
+    used |= {_INSIDE, _OUTSIDE}
     used |= set(plots.country_colors([f"C{i}" for i in range(20)]).values())
     low = {c: round(contrast_ratio(c), 2) for c in used if contrast_ratio(c) < 3.0}
     assert low == {}
