@@ -40,8 +40,9 @@ __all__ = [
     "save_figure",
 ]
 
-#: Colour-blind-safe qualitative palette: the Okabe-Ito hues (orange and sky blue darkened)
-#: completed with Paul Tol's indigo and wine, and a grey. Every colour has a WCAG contrast of
+#: Colour-blind-safe qualitative palette: the Okabe-Ito hues (orange darkened) completed with
+#: Paul Tol's indigo, wine, green and purple, and a grey (past eight hues, tell countries
+#: apart by the names on the axes). Every colour has a WCAG contrast of
 #: at least 3:1 against the white background (tests/test_plots.py checks it).
 PALETTE: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -52,6 +53,8 @@ PALETTE: tuple[str, ...] = (
     "#332288",  # indigo
     "#882255",  # wine
     "#777777",  # grey
+    "#117733",  # green (Tol)
+    "#AA4499",  # purple (Tol)
 )
 #: Preferred colours of the countries that appear most often (ISO 3166 alpha-2 codes).
 COUNTRY_COLORS: dict[str, str] = {
@@ -72,7 +75,7 @@ def country_colors(countries: Iterable[str]) -> dict[str, str]:
     """A colour per country code, distinct within one call while the palette lasts.
 
     Codes of :data:`COUNTRY_COLORS` get their own colour, ``ALL`` is near-black, and other
-    codes (sorted) take the palette colours not used yet; past eight countries colours repeat
+    codes (sorted) take the palette colours not used yet; past ten countries colours repeat
     (by a checksum of the code), so figures also name the countries on their axes.
     """
     codes = list(dict.fromkeys(str(c) for c in countries))

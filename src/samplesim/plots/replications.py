@@ -103,6 +103,7 @@ def replication_metrics(
                 edgecolors="white",
                 linewidths=0.5,
             )
+        _clip_thin(ax, sub, ns, ypos, offs, vs, ccol)
         ticks = [n_tick(c, ns[c], total) if len(cs) > 1 else c for c in cs]
         ax.set_yticks(range(len(cs)), ticks)
         for lab, c in zip(ax.get_yticklabels(), cs, strict=True):
@@ -140,6 +141,30 @@ def replication_metrics(
         "(n = replications in which the country has a value; fainter when fewer)"
     )
     return root(fig)
+
+
+def _clip_thin(ax: Axes, sub: pd.DataFrame, ns: dict, ypos: dict, offs, vs, ccol) -> None:
+    """Scale the axis to the intervals resting on at least 3 replications (and every mean);
+    a wider interval from fewer runs ends in an arrow at the edge instead of squashing the
+    others."""
+    firm = sub[sub["country"].astype(str).map(lambda c: ns[c] >= 3)]
+    vals = np.r_[
+        firm[["ci_low", "ci_high"]].to_numpy(dtype=float).ravel(), sub["mean"].to_numpy(float)
+    ]
+    vals = vals[np.isfinite(vals)]
+    if not len(vals) or not len(firm):
+        return
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = max((hi - lo) * 0.08, abs(hi) * 1e-3, 1e-9)
+    lo, hi = lo - pad, hi + pad
+    for j, v in enumerate(vs):
+        s = sub[sub["variant"].astype(str) == v]
+        for c, a, b in zip(s["country"].astype(str), s["ci_low"], s["ci_high"], strict=True):
+            y = ypos[c] + offs[j]
+            for end, edge, mk in ((a, lo, "<"), (b, hi, ">")):
+                if np.isfinite(end) and (end < lo if mk == "<" else end > hi):
+                    ax.plot([edge], [y], marker=mk, ms=4, color=ccol[c], clip_on=False)
+    ax.set_xlim(lo, hi)
 
 
 def _running_ci(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
