@@ -305,7 +305,10 @@ pct = FuncFormatter(_pct_fmt)
 
 
 def title_with(label: str, text: str) -> str:
-    return f"{text} - {label}" if label else text
+    """``text - label``, with the label on its own line when both would not fit one."""
+    if not label:
+        return text
+    return f"{text} - {label}" if len(text) + len(label) <= 70 else f"{text}\n{label}"
 
 
 def t_quantile(n: np.ndarray | int) -> np.ndarray:
