@@ -371,3 +371,15 @@ def test_figures_are_drawn_before_the_directory_is_marked_complete(tmp_path):
     assert {"comparison.csv", "replications.csv", "runs.parquet"} <= set(seen["tables"])
     assert json.loads((tmp_path / "manifest.json").read_text())["status"] == "complete"
     assert (tmp_path / "plots" / "comparison.png").exists() and res.out == tmp_path
+
+
+def test_sweep_response_of_an_outcome_no_run_has_says_so():
+    pts = pd.DataFrame({"point": [0, 1], "x.count": [1, 2]})
+    rows = [
+        {"point": p, "variant": "baseline", "replication": 0, "country": "IT",
+         "metric": "median_days_to_samples", "value": np.nan}
+        for p in range(2)
+    ]  # fmt: skip
+    fig = plots.sweep_response(pd.DataFrame(rows), pts, "x.count", "median_days_to_samples", "IT")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["no run has a value of this outcome"]
+    assert fig.axes[0].get_legend() is None and legend_problems(fig) == []

@@ -218,6 +218,9 @@ def sweep_response(
     own = ax is None
     fig, ax = target_axes(ax, figsize, (8.5, 4.6))
     levels = df[param].nunique()
+    if not len(df):
+        ax.text(0.5, 0.5, "no run has a value of this outcome", ha="center", va="center",
+                transform=ax.transAxes)  # fmt: skip
     xs = df[param].to_numpy(dtype=float)
     span = float(np.ptp(xs)) if len(xs) else 0.0
     rng = np.random.default_rng(0)  # fixed: the same tables give the same picture
@@ -246,13 +249,14 @@ def sweep_response(
     ax.set_xlabel(param_label(param, integer))
     ax.set_ylabel(metric_label(outcome))
     banded = min_n >= 3
-    ax.legend(
-        title="variant (line: mean" + ("; band: 95 % CI)" if banded else ")"),
-        frameon=False,
-        loc="best",
-    )
+    if vs:
+        ax.legend(
+            title="variant (line: mean" + ("; band: 95 % CI)" if banded else ")"),
+            frameon=False,
+            loc="best",
+        )
     how = "mean per value" if levels <= max_levels else "mean in decile bins"
-    note = "" if banded else f"; no interval: {min_n} run(s) per value"
+    note = "" if banded or not vs else f"; no interval: {min_n} run(s) per value"
     against = param_label(param, integer).rsplit(" (", 1)[0]
     title = f"{metric_title(outcome)} [{country}] against {against} (dots: runs; line: {how}{note})"
     if own:
