@@ -180,6 +180,10 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
             "sweep", f, "--param", "panel.weight=0.1:0.9", "--grid", "--levels", "3",
             "--replications", "3", *common,
         ],
+        "sobol": [
+            "sweep", f, "--param", "panel.weight=0.1:0.9", "--param", "review.reviewers=12:40",
+            "--design", "sobol", "--samples", "4", *common,
+        ],
     }  # fmt: skip
     out = {}
     for kind, argv in runs.items():
@@ -188,7 +192,10 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-@pytest.mark.parametrize("kind", ["run", "replications", "comparison", "sweep"])
+KINDS = ["run", "replications", "comparison", "sweep", "sobol"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_each_command_writes_the_figure_set_of_plot(outputs, kind, tmp_path):
     d = outputs[kind]
     written = sorted(p.name for p in (d / "plots").iterdir())
@@ -197,16 +204,18 @@ def test_each_command_writes_the_figure_set_of_plot(outputs, kind, tmp_path):
     redrawn = sorted(p.name for p in tmp_path.iterdir())
     assert written == redrawn and len(written) >= 3
     man = json.loads((d / "manifest.json").read_text())
-    assert man["kind"] == kind
+    assert man["kind"] == ("sweep" if kind == "sobol" else kind)
     if kind != "run":  # a run directory appears whole (renamed into place) once written
         assert man["status"] == "complete"
     if kind == "comparison":
         assert {"comparison.png", "replications.png"} <= set(written)
     if kind == "sweep":
         assert all(n.startswith("sweep_panel_weight_") for n in written)
+    if kind == "sobol":
+        assert "sensitivity.png" in written
 
 
-@pytest.mark.parametrize("kind", ["run", "replications", "comparison", "sweep"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_no_empty_legend_entry_or_flat_panel(outputs, kind):
     figs = list(plots.dir_figures(outputs[kind]))
     assert figs
