@@ -181,8 +181,9 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
             "--replications", "3", *common,
         ],
         "sobol": [
-            "sweep", f, "--param", "panel.weight=0.1:0.9", "--param", "review.reviewers=12:40",
-            "--design", "sobol", "--samples", "4", *common,
+            "sweep", f, "--param", "panel.weight=0.1:0.9",
+            "--param", "allocation.max_share=0.1:0.5", "--design", "sobol", "--samples", "4",
+            *common,
         ],
     }  # fmt: skip
     out = {}

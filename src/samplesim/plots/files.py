@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from samplesim.outcomes import SimulationResult
 from samplesim.paths import atomic_write, ensure_dir
-from samplesim.plots._common import RunTables, metric_title, run_tables, save_figure
+from samplesim.plots._common import RunTables, human, metric_title, run_tables, save_figure
 from samplesim.plots.many import (
     comparison_forest,
     replication_metrics,
@@ -178,7 +178,7 @@ def _experiment_figures(kind: str, t: dict[str, pd.DataFrame], m: dict[str, Any]
                 safe = param.replace(".", "_").replace("/", "_")
                 yield (
                     f"sweep_{safe}_{metric}{'_' + cc if cc else ''}.png",
-                    f"{metric_title(metric)} [{country}] against {param}: runs and binned mean.",
+                    f"{metric_title(metric)} [{country}] against {human(param)}: runs and mean.",
                     sweep_response(runs, t["points"], param, metric, country=country),
                 )
     if "sensitivity" in t and len(t["sensitivity"]):
