@@ -236,8 +236,9 @@ def test_run_with_replications_cli(tmp_path, capsys):
     assert "runs/s" in text and "approved" in text
     rep = pd.read_csv(out / "replications.csv", keep_default_na=False, na_values=[""])
     assert (rep["n"] <= 5).all() and {"ALL", "AA", "BB"} <= set(rep["country"])
-    # a single run keeps today's behaviour
-    assert main(["run", str(SMALL), "--out", str(tmp_path / "one"), "--no-plots", "--quiet"]) == 0
+    # a single run with an explicit seed is exactly replication 0 of that seed
+    one_argv = ["run", str(SMALL), "--seed", "1", "--out", str(tmp_path / "one")]
+    assert main([*one_argv, "--no-plots", "--quiet"]) == 0
     assert (tmp_path / "one" / "summary.csv").exists()
     one = samplesim.load_results(tmp_path / "one")
     assert set(one["metric"]) == set(METRICS) and one["replication"].eq(0).all()

@@ -9,6 +9,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
 import samplesim
@@ -92,9 +93,25 @@ def test_allocation(flagship_result):
 
 
 def test_timing(flagship_result):
+    p = flagship_result.proposals
+    countries = sorted(p["country"].unique())
+    # a few proposals per country: one dot per proposal, countries named with their counts
+    assert plots.timing_form(p) == "strip"
     fig = plots.timing(flagship_result)
     _check_axes(fig)
-    assert _legend_labels(fig) == [*sorted(flagship_result.proposals["country"].unique()), "ALL"]
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert [t.split(" ")[0] for t in ticks] == [*countries, "ALL"]
+    decided = int(p["days_to_decision"].notna().sum())
+    assert ticks[-1] == f"ALL ({decided} of {len(p)})"
+    dots = sum(
+        len(c.get_offsets()) for c in fig.axes[0].collections if isinstance(c, PathCollection)
+    )
+    assert dots == 2 * decided  # each proposal once in its country and once in ALL
+    # ECDFs on request, and by default for a large run
+    fig = plots.timing(flagship_result, form="ecdf")
+    assert _legend_labels(fig) == [*countries, "ALL"]
+    big = pd.concat([p] * plots.TIMING_ECDF_MIN, ignore_index=True)
+    assert plots.timing_form(big) == "ecdf"
     lo, hi = fig.axes[0].get_xlim()
     dd = flagship_result.proposals["days_to_decision"].dropna()
     assert lo <= dd.min() and hi >= dd.max() and lo > 0.5 * dd.min()  # no silly zero start
@@ -143,7 +160,18 @@ def test_inventory(flagship_result):
     fig = plots.inventory_over_time(flagship_result)
     _check_axes(fig)
     assert len([a for a in fig.axes if a.get_visible()]) == len(flagship_result.initial_grams)
-    assert _legend_labels(fig) == ["remaining", "reserved", "on loan", "consumed"]
+    inv = flagship_result.inventory
+    held = [
+        lab
+        for col, lab in (
+            ("remaining_g", "remaining"),
+            ("reserved_g", "reserved"),
+            ("on_loan_g", "on loan"),
+            ("consumed_g", "consumed"),
+        )
+        if (inv[col] > 1e-9).any()
+    ]
+    assert _legend_labels(fig) == held and "remaining" in held
 
 
 def test_save_run_plots(flagship_result, tmp_path):
@@ -191,7 +219,7 @@ def test_comparison_forest(synth):
         cmp, metrics=["approval_rate", "fairness_index"], countries=["ALL", "US", "FR"]
     )
     ticks = [t.get_text() for t in fig2.axes[0].get_yticklabels()]
-    assert ticks == ["ALL", "US", "FR"]
+    assert ticks == ["ALL (n=12/12)", "US (n=12/12)", "FR (n=12/12)"]
 
 
 def test_sweep_and_sensitivity():
@@ -375,7 +403,7 @@ def test_every_public_plot_function_is_covered():
     public = {n for n in plots.__all__ if callable(getattr(plots, n))}
     helpers = {"country_colors", "detect_kind", "dir_figures", "load_experiment", "load_run"}
     helpers |= {"metric_label", "read_manifest", "run_tables", "save_dir_plots", "save_figure"}
-    helpers |= {"save_run_plots", "variant_colors", "RunTables"}
+    helpers |= {"save_run_plots", "variant_colors", "RunTables", "timing_form"}
     assert public - helpers == set(FIG_PLOTS) | set(AX_PLOTS)
 
 

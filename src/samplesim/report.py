@@ -21,6 +21,7 @@ import pandas as pd
 
 from samplesim.errors import UserError
 from samplesim.metric_groups import REPORT_COUNTRY_COLUMNS, REPORT_EXPERIMENT, REPORT_RUN
+from samplesim.metrics import METRICS
 from samplesim.output import write_text
 
 __all__ = ["build_report", "figure_to_data_uri", "write_report"]
@@ -28,11 +29,13 @@ __all__ = ["build_report", "figure_to_data_uri", "write_report"]
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0;color:#222;
 background:#fafafa;line-height:1.4}
-main{max-width:1180px;margin:0 auto;padding:24px 32px;background:#fff}
+main{max-width:1180px;margin:0 auto;padding:24px 32px;background:#fff;box-sizing:border-box}
+dd,code,pre{overflow-wrap:anywhere}
 h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:28px 0 8px;
 border-bottom:2px solid #ddd;padding-bottom:4px}h3{font-size:1.05em;margin:18px 0 6px}
 .sub{color:#666;margin:0 0 16px}
-table{border-collapse:collapse;margin:6px 0 14px;font-size:0.86em}
+.scroll{max-width:100%;overflow-x:auto;margin:6px 0 14px}
+table{border-collapse:collapse;font-size:0.86em}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}
 th{background:#f0f0f0}td.l,th.l{text-align:left}
 tr:nth-child(even) td{background:#fbfbfb}
@@ -42,6 +45,7 @@ figure{margin:14px 0 24px}figure img{max-width:100%;height:auto;border:1px solid
 figcaption{color:#555;font-size:0.9em;margin-top:4px}
 pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:0.8em}
 .sig{font-weight:600}.note{color:#666;font-size:0.85em}
+.anecdote{border-left:4px solid #D55E00;background:#fff6ef;padding:8px 12px;margin:10px 0}
 code{background:#f3f3f3;padding:0 3px}
 """
 
@@ -88,7 +92,10 @@ def _num(x: Any, metric: str = "") -> str:
 def _table(df: pd.DataFrame, left: Iterable[str] = (), fmt: dict[str, str] | None = None) -> str:
     left = set(left)
     fmt = fmt or {}
-    head = "".join(f'<th class="{"l" if c in left else ""}">{_e(c)}</th>' for c in df.columns)
+    head = "".join(
+        f'<th class="{"l" if c in left else ""}">{_e(str(c).replace("_", " "))}</th>'
+        for c in df.columns
+    )
     rows = []
     for rec in df.itertuples(index=False):
         cells = []
@@ -102,7 +109,22 @@ def _table(df: pd.DataFrame, left: Iterable[str] = (), fmt: dict[str, str] | Non
             else:
                 cells.append(f"<td>{_num(v, fmt.get(c, c))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _label(metric: str) -> str:
+    """A metric's human label with its unit ("median time to decision (days)")."""
+    m = METRICS.get(str(metric))
+    return m.axis_label if m else str(metric).replace("_", " ")
+
+
+def _human_columns(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``df`` with metric columns renamed to their labels, and the formats by new name."""
+    names = {c: _label(c) for c in df.columns if c in METRICS}
+    return df.rename(columns=names), {v: k for k, v in names.items()}
 
 
 def figure_to_data_uri(fig: Any, dpi: int = 110) -> str:
@@ -141,7 +163,7 @@ def _scenario_section(m: dict[str, Any], kind: str, path: Path) -> str:
         ("replication", m.get("replication") if kind == "run" else None),
         ("replications", m.get("replications") if kind != "run" else None),
         ("swept parameters", params),
-        ("outcomes", ", ".join(m.get("outcomes") or [])),
+        ("outcomes", ", ".join(_label(o.partition("@")[0]) for o in m.get("outcomes") or [])),
         ("status", m.get("status")),
         ("runs finished", m.get("runs") if kind != "run" else None),
         ("runs with errors", m.get("errors") if kind != "run" else None),
@@ -150,6 +172,27 @@ def _scenario_section(m: dict[str, Any], kind: str, path: Path) -> str:
         ("directory", str(path)),
     ]
     return "<h2>Scenario</h2>" + _kv(items)
+
+
+def _anecdote(m: dict[str, Any]) -> str:
+    """The note every single-run report carries: one run is an anecdote."""
+    typ = m.get("typical")
+    rep = m.get("replication", 0)
+    if isinstance(typ, dict) and typ.get("of"):
+        which = (
+            f"This is replication {_e(rep)} of {_e(typ['of'])} (seed {_e(m.get('seed'))}), the "
+            "one nearest the median of "
+            + _e(", ".join(_label(x).rsplit(" (", 1)[0] for x in typ.get("metrics", [])))
+            + "."
+        )
+    else:
+        which = f"This is one replication (seed {_e(m.get('seed'))}, replication {_e(rep)})."
+    return (
+        "<p class='anecdote'><strong>One run is an anecdote.</strong> "
+        f"{which} Another replication can differ a lot; for means with 95 % intervals run "
+        "<code>samplesim run SCENARIO --replications 30</code> (or <code>samplesim compare"
+        "</code> for policy variants).</p>"
+    )
 
 
 def _run_tables(res: Any) -> str:
@@ -163,13 +206,19 @@ def _run_tables(res: Any) -> str:
             out.append("<h3>Whole run (ALL)</h3>")
             out.append(
                 _table(
-                    pd.DataFrame({"metric": cols, "value": [_num(r[c], c) for c in cols]}),
+                    pd.DataFrame(
+                        {
+                            "metric": [_label(c) for c in cols],
+                            "value": [_num(r[c], c) for c in cols],
+                        }
+                    ),
                     left=["metric"],
                 )
             )
         cols = [c for c in _COUNTRY_COLS if c in s.columns]
         out.append("<h3>By lead country</h3>")
-        out.append(_table(s[cols], left=["country"]))
+        wide, fmt = _human_columns(s[cols])
+        out.append(_table(wide, left=["country"], fmt=fmt))
     if res.rules is not None and len(res.rules):
         out.append("<h3>Rules</h3>")
         out.append(_table(res.rules, left=["rule", "gate", "effect"]))
@@ -190,7 +239,7 @@ def _replications_table(rep: pd.DataFrame) -> str:
     variants = list(dict.fromkeys(sub["variant"].astype(str)))
     rows = []
     for metric in [m for m in _KEY_METRICS if m in set(sub["metric"])]:
-        row: dict[str, Any] = {"metric": metric}
+        row: dict[str, Any] = {"metric": _label(metric)}
         for v in variants:
             r = sub[(sub["metric"] == metric) & (sub["variant"].astype(str) == v)]
             row[v] = _ci(*r[["mean", "ci_low", "ci_high"]].iloc[0], metric) if len(r) else "–"
@@ -211,7 +260,10 @@ def _comparison_table(cmp: pd.DataFrame) -> str:
     rows = []
     for metric in [m for m in _KEY_METRICS if m in set(sub["metric"])]:
         r0 = sub[sub["metric"] == metric]
-        row: dict[str, Any] = {"metric": metric, base: _num(r0["baseline_mean"].iloc[0], metric)}
+        row: dict[str, Any] = {
+            "metric": _label(metric),
+            base: _num(r0["baseline_mean"].iloc[0], metric),
+        }
         for v in variants:
             r = r0[r0["variant"].astype(str) == v]
             if not len(r):
@@ -237,24 +289,52 @@ def _experiment_tables(kind: str, t: dict[str, pd.DataFrame]) -> str:
     if "replications" in t:
         out.append(_replications_table(t["replications"]))
     if "points" in t:
-        pts = t["points"]
-        out.append(f"<h3>Sweep points ({len(pts)})</h3>")
-        out.append(_table(pts.head(40), left=[]))
-        if len(pts) > 40:
-            out.append(f"<p class='note'>first 40 of {len(pts)} points shown</p>")
-        rep = t.get("replications")
-        if rep is not None and "point" in rep:
-            sub = rep[(rep["country"].astype(str) == "ALL") & rep["metric"].isin(_KEY_METRICS)]
-            if len(sub) and len(pts) <= 40:
-                wide = sub.pivot_table(index="point", columns="metric", values="mean")
-                wide = wide[[m for m in _KEY_METRICS if m in wide.columns]].reset_index()
-                out.append("<h3>Mean outcome per point (all countries)</h3>")
-                out.append(_table(wide))
+        out.append(_points_table(t["points"], t.get("replications")))
     if "sensitivity" in t:
         out.append("<h3>Sobol sensitivity indices</h3>")
-        out.append(_table(t["sensitivity"], left=["outcome", "parameter"]))
+        sens = t["sensitivity"].copy()
+        sens["outcome"] = [
+            _label(o.partition("@")[0]) + (f" [{o.partition('@')[2]}]" if "@" in o else "")
+            for o in sens["outcome"].astype(str)
+        ]
+        out.append(_table(sens, left=["outcome", "parameter"]))
     if len(out) == 1:
         out.append("<p>No summary tables in this directory.</p>")
+    return "".join(out)
+
+
+_MAX_POINTS = 40
+
+
+def _points_table(pts: pd.DataFrame, rep: pd.DataFrame | None) -> str:
+    """Outcomes by sweep point: the point's parameters, then the mean (95 % interval) of the
+    key metrics over its replications (all countries); the first 40 points."""
+    out = [f"<h3>Outcomes by point ({len(pts)} points; all countries)</h3>"]
+    shown = pts.sort_values("point").head(_MAX_POINTS).reset_index(drop=True)
+    table = shown.copy()
+    if rep is not None and "point" in rep and len(rep):
+        sub = rep[(rep["country"].astype(str) == "ALL") & rep["metric"].isin(_KEY_METRICS)]
+        sub = sub[sub["point"].isin(shown["point"])]
+        present = [m for m in _KEY_METRICS if m in set(sub["metric"])]
+        n = int(sub["n"].max()) if "n" in sub and len(sub) else 0
+        for metric in present:
+            r = sub[sub["metric"] == metric].set_index("point")
+            cells = []
+            for p in shown["point"]:
+                if p not in r.index:
+                    cells.append("–")
+                    continue
+                row = r.loc[p]
+                if n >= 3:
+                    cells.append(_ci(row["mean"], row["ci_low"], row["ci_high"], metric))
+                else:
+                    cells.append(_num(row["mean"], metric))
+            table[_label(metric)] = pd.Series(cells, index=table.index, dtype=object)
+        what = "mean [95 % t-interval]" if n >= 3 else "mean (no interval from fewer than 3)"
+        out.append(f"<p class='note'>Each cell: {what}, n = {n} replication(s) per point.</p>")
+    out.append(_table(table.astype(object), left=[]))
+    if len(pts) > _MAX_POINTS:
+        out.append(f"<p class='note'>first {_MAX_POINTS} of {len(pts)} points shown</p>")
     return "".join(out)
 
 
@@ -301,7 +381,7 @@ def build_report(path: str | Path, dpi: int = 110) -> str:
     kind = detect_kind(path)
     m = read_manifest(path)
     if kind == "run":
-        tables = _run_tables(load_run(path))
+        tables = _anecdote(m) + _run_tables(load_run(path))
     else:
         tables = _experiment_tables(kind, load_experiment(path))
     figs = []

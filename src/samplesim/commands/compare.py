@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from samplesim.commands._execution import add_execution_arguments, execution_kwargs
+from samplesim.commands._figures import figure_hook
 from samplesim.commands.results import print_comparison
 from samplesim.errors import UserError
 from samplesim.experiment import compare
-from samplesim.paths import atomic_write, default_out, ensure_dir
+from samplesim.paths import default_out
 from samplesim.progress import rate_line
 from samplesim.scenario import load_raw
 
@@ -26,19 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--variants", default=None, help="comma-separated variant names (default: all declared)"
     )
     p.add_argument("--replications", type=int, default=30, help="replications (default 30)")
-    p.add_argument("--no-plots", action="store_true", help="skip plots/comparison.png")
+    p.add_argument("--no-plots", action="store_true", help="skip writing plots/*.png")
     add_execution_arguments(p)
-
-
-def _write_comparison_figure(comparison: pd.DataFrame, out: Path) -> None:
-    """``out/plots/comparison.png``: the forest plot of the paired differences."""
-    from samplesim import plots
-
-    fig = plots.comparison_forest(comparison)
-    atomic_write(
-        ensure_dir(out / "plots") / "comparison.png",
-        lambda tmp: fig.savefig(tmp, dpi=120, format="png"),
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,9 +41,13 @@ def run(args: argparse.Namespace) -> int:
     kw = execution_kwargs(args, args.replications * (1 + n_variants))
     if kw["out"] is None:
         kw["out"] = default_out(raw.get("name", Path(args.scenario).stem), "compare")
-    res = compare(args.scenario, variants=variants, replications=args.replications, **kw)
-    if not args.no_plots:
-        _write_comparison_figure(res.comparison, res.out)
+    res = compare(
+        args.scenario,
+        variants=variants,
+        replications=args.replications,
+        before_complete=figure_hook(args),
+        **kw,
+    )
     if not args.quiet:
         print_comparison(res.comparison)
     if res.errors is not None and len(res.errors):

@@ -7,13 +7,15 @@ import time
 from pathlib import Path
 
 from samplesim.commands._execution import add_plugin_argument
+from samplesim.commands._figures import figure_hook
 from samplesim.errors import UserError
 from samplesim.loading import load_scenario
 from samplesim.outcomes import SimulationResult
-from samplesim.paths import atomic_dir, default_out, ensure_dir
+from samplesim.paths import atomic_dir, default_out
 from samplesim.run_output import make_manifest, write_run
 from samplesim.simulation import simulate
 from samplesim.summary_table import print_run_summary
+from samplesim.typical import TYPICAL_OF, typical_replication
 
 NAME = "run"
 HELP = "simulate a scenario and write summary.csv, proposals.parquet, events.parquet, plots"
@@ -22,7 +24,21 @@ HELP = "simulate a scenario and write summary.csv, proposals.parquet, events.par
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     p.add_argument("scenario", help="path of the scenario TOML file")
-    p.add_argument("--seed", type=int, default=1, help="root random seed (default 1)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="root random seed: run exactly (seed, --replication); without it, the replication "
+        f"nearest the median of {TYPICAL_OF} with seed 1 is shown",
+    )
+    p.add_argument(
+        "--replication",
+        type=int,
+        default=None,
+        metavar="R",
+        help="replication index R of the seed (default 0 with --seed); reproduces the run a "
+        "manifest names",
+    )
     p.add_argument("--variant", default=None, help="run one of the scenario's variants")
     p.add_argument(
         "--out",
@@ -82,6 +98,7 @@ def _run_replications(args: argparse.Namespace) -> int:
         variant=args.variant,
         precision=args.precision,
         max_replications=cap if args.precision else None,
+        before_complete=figure_hook(args),
         **kw,
     )
     if not args.quiet:
@@ -100,25 +117,44 @@ def _run_replications(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run once and write the outputs."""
+    """Run once (the typical replication unless --seed/--replication) and write the outputs."""
+    exact = args.seed is not None or args.replication is not None
+    if args.seed is None:
+        args.seed = 1
     if args.seed < 0:
         raise UserError("--seed must be a non-negative integer")
+    if args.replication is not None and args.replication < 0:
+        raise UserError("--replication must be a non-negative integer")
     if args.replications != 1 or args.precision:
+        if args.replication is not None:
+            raise UserError("--replication names one run; it cannot go with --replications")
         return _run_replications(args)
     sc = load_scenario(args.scenario, variant=args.variant)
     out = args.out or default_out(sc.name, None if sc.variant == "baseline" else sc.variant)
     t0 = time.perf_counter()
-    res = simulate(sc, seed=args.seed)
+    if exact:
+        rep = args.replication or 0
+        res = simulate(sc, seed=args.seed, replication=rep)
+        extra: dict[str, object] = {}
+        said = f"one replication (seed {args.seed}, replication {rep})"
+    else:
+        typ = typical_replication(sc, seed=args.seed)
+        res, rep = typ.result, typ.replication
+        extra = {"typical": typ.manifest()}
+        said = f"one replication: {typ.describe()} of {', '.join(typ.labels())}"
     wall = time.perf_counter() - t0
-    manifest = make_manifest(sc, seed=args.seed, replication=0, kind="run")
+    manifest = make_manifest(
+        sc, seed=args.seed, replication=rep, kind="run", horizon_days=sc.horizon_days, **extra
+    )
     with atomic_dir(out) as tmp:
         write_run(res, tmp, manifest)
         if not args.no_plots:
             from samplesim import plots
 
-            plots.save_run_plots(res, ensure_dir(tmp / "plots"))
+            plots.save_dir_plots(tmp)
     if not args.quiet:
         print_run_summary(res, sc)
+        print(f"{said}; use --replications N for intervals")
     print(f"wrote {out}/ ({_applications(res)}, {res.n_events} simpy events, {wall * 1000:.1f} ms)")
     return 0
 

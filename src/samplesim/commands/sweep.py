@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from samplesim.commands._execution import add_execution_arguments, execution_kwargs
+from samplesim.commands._figures import figure_hook
 from samplesim.design import DESIGNS, parse_param
 from samplesim.errors import UserError
 from samplesim.experiment import sweep
@@ -53,6 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "(default approved,grams_granted,median_days_to_samples)",
     )
     p.add_argument("--variant", default=None, help="sweep around one of the scenario's variants")
+    p.add_argument("--no-plots", action="store_true", help="skip writing plots/*.png")
     add_execution_arguments(p)
 
 
@@ -107,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         replications=args.replications,
         outcomes=args.outcomes,
         variant=args.variant,
+        before_complete=figure_hook(args),
         **kw,
     )
     if not args.quiet:

@@ -27,6 +27,7 @@ Python API (mirrors the command line)::
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ def replicate(
     batch_size: int | None = None,
     quiet: bool = True,
     plugins: list[str] | str | None = None,
+    before_complete: Callable[[Path], object] | None = None,
 ) -> ExperimentResult:
     """Run ``replications`` replications (indices 0..K-1, root ``seed``) of a scenario.
 
@@ -115,6 +117,8 @@ def replicate(
             by themselves.
         out: an experiment directory to write (parts, runs.parquet, replications.csv,
             manifest.json); ``resume`` continues an interrupted one.
+        before_complete: called with ``out`` once its tables are written, before its
+            manifest says complete (the command line draws the figures there).
 
     Returns:
         An :class:`ExperimentResult`; ``.summary`` is the replications table, ``.runs`` the
@@ -138,7 +142,9 @@ def replicate(
     )
     summary = replications_table(runs)
     manifest["precision_result"] = prec
-    errors = finish("replications", store, runs, manifest, keys, {"replications": summary})
+    errors = finish(
+        "replications", store, runs, manifest, keys, {"replications": summary}, before_complete
+    )
     return ExperimentResult(
         "replications",
         runs,
@@ -168,6 +174,7 @@ def compare(
     plots: bool | None = None,
     quiet: bool = True,
     plugins: list[str] | str | None = None,
+    before_complete: Callable[[Path], object] | None = None,
 ) -> ExperimentResult:
     """Run the baseline and every variant on the same replications (common random numbers).
 
@@ -227,7 +234,13 @@ def compare(
     summary = replications_table(runs)
     comp = comparison_table(runs)
     errors = finish(
-        "comparison", store, runs, manifest, keys, {"replications": summary, "comparison": comp}
+        "comparison",
+        store,
+        runs,
+        manifest,
+        keys,
+        {"replications": summary, "comparison": comp},
+        before_complete,
     )
     return ExperimentResult(
         "comparison",
@@ -279,6 +292,7 @@ def sweep(
     batch_size: int | None = None,
     quiet: bool = True,
     plugins: list[str] | str | None = None,
+    before_complete: Callable[[Path], object] | None = None,
 ) -> ExperimentResult:
     """Sweep parameters over a design; every point runs the same replications (CRN).
 
@@ -364,6 +378,7 @@ def sweep(
         manifest,
         keys,
         {"points": plan.points, "replications": summary, "sensitivity": sens},
+        before_complete,
     )
     return ExperimentResult(
         "sweep",

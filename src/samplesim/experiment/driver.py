@@ -223,7 +223,11 @@ def finish(
     manifest: dict[str, Any],
     keys: set[str],
     tables: dict[str, pd.DataFrame | None],
+    before_complete: Callable[[Path], object] | None = None,
 ) -> pd.DataFrame:
+    """Write the final tables and mark the directory complete; ``before_complete(out)`` runs
+    after the tables are written and before manifest.json says ``complete`` (the commands
+    draw their figures there), with a manifest that already holds every final field."""
     errors = store.error_table()
     errors = errors[errors["key"].isin(keys)].reset_index(drop=True)
     if store.out is not None:
@@ -238,16 +242,17 @@ def finish(
         if len(errors):
             atomic_write(out / "errors.csv", lambda tmp: errors.to_csv(tmp, index=False))
         finished = sorted(store.done_keys() & keys)
-        write_json(
-            out / "manifest.json",
-            {
-                **manifest,
-                "status": "complete" if not len(errors) else "complete_with_errors",
-                "runs": len(finished),
-                "errors": len(errors),
-                "finished_keys": finished,
-            },
-        )
+        final = {
+            **manifest,
+            "status": "complete" if not len(errors) else "complete_with_errors",
+            "runs": len(finished),
+            "errors": len(errors),
+            "finished_keys": finished,
+        }
+        if before_complete is not None and len(runs):
+            write_json(out / "manifest.json", {**final, "status": "running"})
+            before_complete(out)
+        write_json(out / "manifest.json", final)
     _check_failures(runs, errors, store)
     return errors
 

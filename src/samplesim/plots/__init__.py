@@ -8,6 +8,7 @@ changes matplotlib's global state. :func:`save_run_plots` writes one run's PNGs.
 from samplesim.plots._common import (
     COUNTRY_COLORS,
     METRIC_LABELS,
+    PALETTE,
     RunTables,
     country_colors,
     metric_label,
@@ -35,12 +36,14 @@ from samplesim.plots.many import (
 from samplesim.plots.run import (
     FUNNEL_STAGES,
     RUN_FIGURES,
+    TIMING_ECDF_MIN,
     allocation,
     funnel,
     inventory_over_time,
     save_run_plots,
     timeline,
     timing,
+    timing_form,
 )
 
 __all__ = [
@@ -48,7 +51,9 @@ __all__ = [
     "DEFAULT_METRICS",
     "FUNNEL_STAGES",
     "METRIC_LABELS",
+    "PALETTE",
     "RUN_FIGURES",
+    "TIMING_ECDF_MIN",
     "RunTables",
     "allocation",
     "check_facts",
@@ -72,5 +77,6 @@ __all__ = [
     "sweep_response",
     "timeline",
     "timing",
+    "timing_form",
     "variant_colors",
 ]

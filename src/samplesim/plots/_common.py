@@ -28,76 +28,76 @@ __all__ = [
     "ALL_COLOR",
     "COUNTRY_COLORS",
     "METRIC_LABELS",
+    "PALETTE",
     "RunTables",
+    "contrast_ratio",
     "country_colors",
+    "human",
     "metric_label",
+    "metric_title",
+    "param_label",
     "run_tables",
     "save_figure",
 ]
 
-#: Fixed colours for the countries that appear most often (ISO 3166 alpha-2 codes).
+#: Colour-blind-safe qualitative palette: the Okabe-Ito hues (orange darkened) completed with
+#: Paul Tol's indigo, wine, green and purple, and a grey (past eight hues, tell countries
+#: apart by the names on the axes). Every colour has a WCAG contrast of
+#: at least 3:1 against the white background (tests/test_plots.py checks it).
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#996600",  # ochre (darkened Okabe-Ito orange)
+    "#332288",  # indigo
+    "#882255",  # wine
+    "#777777",  # grey
+    "#117733",  # green (Tol)
+    "#AA4499",  # purple (Tol)
+)
+#: Preferred colours of the countries that appear most often (ISO 3166 alpha-2 codes).
 COUNTRY_COLORS: dict[str, str] = {
-    "US": "#1f77b4",
-    "FR": "#ff7f0e",
-    "DE": "#2ca02c",
-    "CN": "#d62728",
-    "GB": "#9467bd",
-    "JP": "#8c564b",
-    "IT": "#e377c2",
-    "AU": "#bcbd22",
-    "CA": "#17becf",
-    "PK": "#393b79",
-    "SE": "#e7ba52",
-    "CH": "#637939",
-    "IN": "#ad494a",
-    "RU": "#7b4173",
-    "KR": "#6baed6",
-    "ES": "#fd8d3c",
-    "NL": "#74c476",
-    "BR": "#9e9ac8",
+    "US": PALETTE[0],
+    "CN": PALETTE[1],
+    "FR": PALETTE[2],
+    "DE": PALETTE[3],
+    "JP": PALETTE[4],
+    "GB": PALETTE[5],
+    "CH": PALETTE[6],
+    "IT": PALETTE[7],
 }
 #: Colour of the whole-run aggregate ``ALL``.
 ALL_COLOR = "#222222"
-# Fallback palette for other codes: picked by a checksum of the code, so a country keeps its
-# colour whatever else is in the data.
-_FALLBACK = (
-    "#5254a3",
-    "#8ca252",
-    "#bd9e39",
-    "#843c39",
-    "#d6616b",
-    "#a55194",
-    "#3182bd",
-    "#e6550d",
-    "#31a354",
-    "#756bb1",
-    "#636363",
-    "#9c9ede",
-    "#cedb9c",
-    "#e7969c",
-    "#de9ed6",
-    "#fdae6b",
-)
 
 
 def country_colors(countries: Iterable[str]) -> dict[str, str]:
-    """A stable colour per country code (the same code always gets the same colour).
+    """A colour per country code, distinct within one call while the palette lasts.
 
-    Common codes have fixed colours (:data:`COUNTRY_COLORS`), ``ALL`` is near-black, and any
-    other code gets a palette colour chosen by a checksum of the code itself.
+    Codes of :data:`COUNTRY_COLORS` get their own colour, ``ALL`` is near-black, and other
+    codes (sorted) take the palette colours not used yet; past ten countries colours repeat
+    (by a checksum of the code), so figures also name the countries on their axes.
     """
-    out: dict[str, str] = {}
-    for c in countries:
-        c = str(c)
-        if c in out:
-            continue
-        if c == "ALL":
-            out[c] = ALL_COLOR
-        elif c in COUNTRY_COLORS:
-            out[c] = COUNTRY_COLORS[c]
-        else:
-            out[c] = _FALLBACK[zlib.crc32(c.encode()) % len(_FALLBACK)]
-    return out
+    codes = list(dict.fromkeys(str(c) for c in countries))
+    out: dict[str, str] = {c: COUNTRY_COLORS[c] for c in codes if c in COUNTRY_COLORS}
+    if "ALL" in codes:
+        out["ALL"] = ALL_COLOR
+    free = [c for c in PALETTE if c not in out.values()]
+    for c in sorted(x for x in codes if x not in out):
+        out[c] = free.pop(0) if free else PALETTE[zlib.crc32(c.encode()) % len(PALETTE)]
+    return {c: out[c] for c in codes}
+
+
+def contrast_ratio(color: str, background: str = "#ffffff") -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21; 3 is the minimum for graphics)."""
+    from matplotlib.colors import to_rgb
+
+    def lum(c: str) -> float:
+        rgb = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in to_rgb(c)]
+        return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+
+    hi, lo = sorted((lum(color), lum(background)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def sort_countries(countries: Iterable[str]) -> list[str]:
@@ -111,6 +111,39 @@ def sort_countries(countries: Iterable[str]) -> list[str]:
 
 #: Axis labels with units for the summary metrics (from :data:`samplesim.metrics.METRICS`).
 METRIC_LABELS: dict[str, str] = {n: m.axis_label for n, m in METRICS.items()}
+
+
+def metric_title(name: str) -> str:
+    """A metric's human label without unit, for titles and legends (``metric@CC`` keeps the
+    country): "median time to decision", never the snake_case name."""
+    base, _, cc = str(name).partition("@")
+    m = METRICS.get(base)
+    label = m.label if m else base.replace("_", " ")
+    return f"{label} [{cc}]" if cc else label
+
+
+def param_label(path: str, integer: bool = False) -> str:
+    """Axis label of a swept scenario key path with a unit guessed from its name, e.g.
+    ``review.reviewers`` -> "review: reviewers (count)"."""
+    head, _, last = str(path).rpartition(".")
+    name = last.lower()
+    if name.endswith(("days", "delay", "_day")) or "days" in name:
+        unit = "days"
+    elif name.endswith(("grams", "_g")):
+        unit = "g"
+    elif any(k in name for k in ("rate", "fraction", "share", "prob", "weight")):
+        unit = "fraction"
+    elif integer or name.endswith("s"):
+        unit = "count"
+    else:
+        unit = "value"
+    text = f"{human(head)}: {human(last)}" if head else human(last)
+    return f"{text} ({unit})"
+
+
+def human(text: str) -> str:
+    """A name from the data (sample type, parameter path) with underscores as spaces."""
+    return str(text).replace("_", " ")
 
 
 STYLE: dict[str, Any] = {
@@ -203,6 +236,7 @@ class RunTables:
     start_date: dt.date | None = None
     initial_grams: dict[str, float] | None = None
     label: str = ""
+    horizon_days: float | None = None
 
 
 def _derive_start(proposals: pd.DataFrame, events: pd.DataFrame | None) -> dt.date | None:
@@ -248,6 +282,9 @@ def run_tables(obj: Any) -> RunTables:
     label = " / ".join(str(p) for p in parts if p)
     if seed is not None:
         label += f", seed {seed}"
+        rep = get("replication")
+        label += f", replication {rep}" if rep else ""
+    horizon = get("horizon_days")
     return RunTables(
         proposals=proposals,
         events=events,
@@ -255,6 +292,7 @@ def run_tables(obj: Any) -> RunTables:
         start_date=start,
         initial_grams=initial,
         label=label,
+        horizon_days=float(horizon) if horizon is not None else None,
     )
 
 
@@ -267,7 +305,10 @@ pct = FuncFormatter(_pct_fmt)
 
 
 def title_with(label: str, text: str) -> str:
-    return f"{text} - {label}" if label else text
+    """``text - label``, with the label on its own line when both would not fit one."""
+    if not label:
+        return text
+    return f"{text} - {label}" if len(text) + len(label) <= 70 else f"{text}\n{label}"
 
 
 def t_quantile(n: np.ndarray | int) -> np.ndarray:

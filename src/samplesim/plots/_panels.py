@@ -11,11 +11,15 @@ import pandas as pd
 from matplotlib.figure import FigureBase
 
 from samplesim.metric_groups import PLOT_DEFAULTS
+from samplesim.plots._common import PALETTE
 
 __all__ = [
     "DEFAULT_METRICS",
     "country_first",
+    "country_n",
     "grid",
+    "n_alpha",
+    "n_tick",
     "pick_metrics",
     "ragged_grid",
     "variant_colors",
@@ -25,7 +29,8 @@ __all__ = [
 #: :data:`samplesim.metric_groups.PLOT_DEFAULTS`).
 DEFAULT_METRICS: tuple[str, ...] = PLOT_DEFAULTS
 
-_VARIANT_PALETTE = ("#4c4c4c", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
+#: Variant colours: dark grey for the baseline, then the colour-blind-safe palette.
+VARIANT_PALETTE = ("#4c4c4c", *PALETTE[:6])
 _VARIANT_MARKERS = ("o", "s", "D", "^", "v", "P", "X")
 
 
@@ -34,9 +39,9 @@ def variant_colors(variants: Sequence[str]) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     rest = [v for v in dict.fromkeys(map(str, variants)) if v != "baseline"]
     if "baseline" in map(str, variants):
-        out["baseline"] = (_VARIANT_PALETTE[0], _VARIANT_MARKERS[0])
+        out["baseline"] = (VARIANT_PALETTE[0], _VARIANT_MARKERS[0])
     for i, v in enumerate(rest, start=1):
-        out[v] = (_VARIANT_PALETTE[i % len(_VARIANT_PALETTE)], _VARIANT_MARKERS[i % 7])
+        out[v] = (VARIANT_PALETTE[i % len(VARIANT_PALETTE)], _VARIANT_MARKERS[i % 7])
     return out
 
 
@@ -86,3 +91,26 @@ def country_first(df: pd.DataFrame, metrics: list[str]) -> list[str]:
     """Metrics with per-country values first, ``ALL``-only ones (fairness...) last."""
     per = df.groupby("metric")["country"].nunique()
     return sorted(metrics, key=lambda m: per.get(m, 1) <= 1)
+
+
+def country_n(sub: pd.DataFrame, countries: Sequence[str], total: float) -> dict[str, float]:
+    """Per country, the fewest replications (column ``n``) behind any of its rows in ``sub``
+    (NaN when the table has no ``n``); ``total`` is the number of replications run."""
+    if "n" not in sub or not len(sub):
+        return {c: float("nan") for c in countries}
+    n = sub.groupby(sub["country"].astype(str))["n"].min()
+    return {c: float(n.get(c, 0)) for c in countries}
+
+
+def n_tick(country: str, n: float, total: float) -> str:
+    """``"US (n=20/50)"``: the country and how many of the replications its values rest on."""
+    if not np.isfinite(n) or not np.isfinite(total):
+        return country
+    return f"{country} (n={n:g}/{total:g})"
+
+
+def n_alpha(n: float, total: float) -> float:
+    """Opacity of a country's interval: fainter when fewer replications support it."""
+    if not np.isfinite(n) or not np.isfinite(total) or total <= 0:
+        return 1.0
+    return float(0.3 + 0.7 * min(max(n / total, 0.0), 1.0))

@@ -9,13 +9,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 
 from samplesim.plots._common import (
+    PALETTE,
     Size,
     country_colors,
     metric_label,
+    metric_title,
+    param_label,
     root,
     sort_countries,
     styled,
@@ -23,7 +27,16 @@ from samplesim.plots._common import (
     target_axes,
     target_figure,
 )
-from samplesim.plots._panels import country_first, grid, pick_metrics, ragged_grid, variant_colors
+from samplesim.plots._panels import (
+    country_first,
+    country_n,
+    grid,
+    n_alpha,
+    n_tick,
+    pick_metrics,
+    ragged_grid,
+    variant_colors,
+)
 
 __all__ = ["comparison_forest", "sensitivity_bars", "sweep_response"]
 
@@ -52,6 +65,12 @@ def comparison_forest(
         )
     countries = list(countries)
     df = df[df["country"].isin(countries) & df["metric"].isin(metrics)]
+    flat = [m for m in metrics if _all_zero(df[df["metric"] == m])]
+    if len(flat) < len(metrics):
+        metrics = [m for m in metrics if m not in flat]
+        df = df[df["metric"].isin(metrics)]
+    else:
+        flat = []
     vs = list(dict.fromkeys(df["variant"].astype(str)))
     vstyle = variant_colors(vs)
     k = max(len(vs), 1)
@@ -67,9 +86,12 @@ def comparison_forest(
     if own:
         root(fig).set_size_inches(4.0 * ncols + 1.2, h + 0.8)
     ccol = country_colors(countries)
+    total = float(df["n"].max()) if "n" in df and len(df) else float("nan")
     for ax, m in zip(axes, metrics, strict=True):
         sub = df[df["metric"] == m]
         pcs = panel_cs[m] or countries[:1]
+        ns = country_n(sub, pcs, total)
+        alpha = np.array([n_alpha(ns[c], total) for c in sub["country"].astype(str)])
         cpos = {c: i for i, c in enumerate(pcs)}
         vpos = {v: j for j, v in enumerate(vs)}
         y = sub["country"].map(cpos).to_numpy(dtype=float) * (k + 1) + sub["variant"].astype(
@@ -82,14 +104,19 @@ def comparison_forest(
         for v in vs:
             mask = (sub["variant"].astype(str) == v).to_numpy()
             col, mk = vstyle[v]
-            ax.hlines(y[mask], lo[mask], hi[mask], color=col, lw=1.8)
+            rgba = np.array([(*to_rgb(col), a) for a in alpha]) if len(alpha) else None
+            ax.hlines(
+                y[mask], lo[mask], hi[mask], color=rgba[mask] if rgba is not None else col, lw=1.8
+            )
             ms, mo = mask & sig, mask & ~sig
-            ax.scatter(d[ms], y[ms], color=col, marker=mk, s=30, zorder=3)
+            ax.scatter(
+                d[ms], y[ms], color=rgba[ms] if rgba is not None else col, marker=mk, s=30, zorder=3
+            )
             ax.scatter(
                 d[mo],
                 y[mo],
                 facecolor="white",
-                edgecolor=col,
+                edgecolor=rgba[mo] if rgba is not None else col,
                 marker=mk,
                 s=30,
                 zorder=3,
@@ -98,7 +125,7 @@ def comparison_forest(
         ax.axvline(0, color="#333333", lw=0.9, ls="--", zorder=1)
         if len(pcs) > 1:
             ticks = [cpos[c] * (k + 1) + (k - 1) / 2 for c in pcs]
-            ax.set_yticks(ticks, pcs)
+            ax.set_yticks(ticks, [n_tick(c, ns[c], total) for c in pcs])
             for lab, c in zip(ax.get_yticklabels(), pcs, strict=True):
                 lab.set_color(ccol[c])
             for i in range(1, len(pcs)):
@@ -112,18 +139,51 @@ def comparison_forest(
         span = float(finite.max() - finite.min()) or 1.0
         ax.set_xlim(finite.min() - 0.08 * span, finite.max() + 0.08 * span)
         only = f" [{pcs[0]} only]" if len(pcs) == 1 and len(countries) > 1 else ""
-        ax.set_title(m.replace("_", " ") + only)
+        ax.set_title(metric_title(m) + only)
+        if _all_zero(sub):
+            ax.text(
+                0.5,
+                0.02,
+                "no difference in any replication",
+                transform=ax.transAxes,
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color="#444444",
+            )
         ax.set_xlabel("Δ " + metric_label(m))
     base = str(df["baseline"].iloc[0]) if "baseline" in df and len(df) else "baseline"
     n = df["n"].max() if "n" in df and len(df) else float("nan")
     handles = [Line2D([], [], color=vstyle[v][0], marker=vstyle[v][1], lw=1.8, label=v) for v in vs]
     fig.legend(handles=handles, title="variant", loc="outside right upper", frameon=False)
     where = "all countries" if countries == ["ALL"] else ", ".join(countries)
+    if flat:
+        fig.text(
+            0.01,
+            0.0,
+            "Not shown, identical to the baseline in every replication (difference 0): "
+            + ", ".join(metric_title(m) for m in flat),
+            fontsize=8,
+            color="#444444",
+            va="bottom",
+        )
     fig.suptitle(
         f"Difference from {base!r} (paired, 95 % CI; filled = excludes 0) - {where}, "
-        f"n = {n:g} replications"
+        f"{n:g} replications"
+        + (
+            "\n(n = replications in which the country has a value; fainter when fewer)"
+            if countries != ["ALL"]
+            else ""
+        )
     )
     return root(fig)
+
+
+def _all_zero(sub: pd.DataFrame) -> bool:
+    """Every difference and interval end is zero (or missing): nothing to draw."""
+    v = sub[["diff_mean", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    return not len(v) or bool(np.all(v == 0))
 
 
 @styled
@@ -138,12 +198,13 @@ def sweep_response(
     ax: Axes | None = None,
     figsize: Size | None = None,
 ) -> Figure:
-    """Mean of ``outcome`` against the swept parameter ``param``, with a 95 % CI band.
+    """``outcome`` against the swept parameter ``param``: every run as a point and the mean.
 
-    With few distinct parameter values, one mean per value (over replications and any other
-    swept parameters); with many (random/Sobol designs), per-point means as dots and the mean
-    in ten quantile bins of ``param``. One line per variant. Draws into ``ax`` when given (the
-    title then goes on the axes); ``figsize`` in inches.
+    Points are single runs (jittered sideways when values repeat). With few distinct values
+    the mean is taken per value, else in up to ten quantile bins of ``param``; the band is the
+    95 % t-interval of the mean, drawn only where a value or bin holds at least 3 runs (with
+    fewer, an interval would be meaningless). One colour per variant. Draws into ``ax`` when
+    given (the title then goes on the axes); ``figsize`` in inches.
     """
     if param not in points_df:
         raise ValueError(f"parameter {param!r} not in the points table")
@@ -151,37 +212,53 @@ def sweep_response(
     if not len(sel):
         raise ValueError(f"no runs for outcome {outcome!r}, country {country!r}")
     df = sel.merge(points_df[["point", param]], on="point", how="inner")
+    df = df[np.isfinite(df["value"].to_numpy(dtype=float))]
     vs = list(dict.fromkeys(df["variant"].astype(str)))
     vstyle = variant_colors(vs)
     own = ax is None
     fig, ax = target_axes(ax, figsize, (8.5, 4.6))
     levels = df[param].nunique()
+    if not len(df):
+        ax.text(0.5, 0.5, "no run has a value of this outcome", ha="center", va="center",
+                transform=ax.transAxes)  # fmt: skip
+    xs = df[param].to_numpy(dtype=float)
+    span = float(np.ptp(xs)) if len(xs) else 0.0
+    rng = np.random.default_rng(0)  # fixed: the same tables give the same picture
+    min_n = 0
     for v in vs:
         s = df[df["variant"].astype(str) == v]
-        col = vstyle[v][0]
-        if levels <= max_levels:
-            key = s[param]
-        else:
-            per_point = s.groupby("point").agg(x=(param, "first"), y=("value", "mean"))
-            ax.scatter(per_point["x"], per_point["y"], color=col, s=8, alpha=0.35, lw=0)
-            key = pd.qcut(s[param], 10, duplicates="drop")
+        col, mk = vstyle[v]
+        x = s[param].to_numpy(dtype=float)
+        jitter = rng.uniform(-0.012, 0.012, len(x)) * span if levels <= max_levels else 0.0
+        ax.scatter(x + jitter, s["value"], color=col, s=12, alpha=0.45, lw=0, zorder=2)
+        key = s[param] if levels <= max_levels else pd.qcut(s[param], 10, duplicates="drop")
         g = s.groupby(key, observed=True)
         stats = g["value"].agg(["mean", "std", "count"])
-        x = g[param].mean() if levels > max_levels else pd.Series(stats.index, stats.index)
-        x = x.to_numpy(dtype=float)
-        hw = (
-            t_quantile(stats["count"].to_numpy())
-            * stats["std"].to_numpy()
-            / np.sqrt(stats["count"].to_numpy())
-        )
+        xm = g[param].mean().to_numpy(dtype=float)
+        n = stats["count"].to_numpy()
         mean = stats["mean"].to_numpy(dtype=float)
-        ax.plot(x, mean, color=col, marker=vstyle[v][1], ms=4, lw=1.6, label=v)
-        ax.fill_between(x, mean - hw, mean + hw, color=col, alpha=0.2, lw=0)
-    ax.set_xlabel(f"{param} (scenario units)")
-    ax.set_ylabel(f"mean {metric_label(outcome)}")
-    ax.legend(title="variant (band: 95 % CI)", frameon=False, loc="best")
-    how = "per value" if levels <= max_levels else "dots: points; line: decile bins"
-    title = f"Response of {outcome} [{country}] to {param} ({how})"
+        min_n = int(n.min()) if not min_n else min(min_n, int(n.min()))
+        ax.plot(xm, mean, color=col, marker=mk, ms=5, lw=1.8, label=v, zorder=3)
+        hw = t_quantile(n) * stats["std"].to_numpy(dtype=float) / np.sqrt(n)
+        ok = (n >= 3) & np.isfinite(hw)
+        if ok.any():
+            ax.fill_between(
+                xm, mean - hw, mean + hw, where=ok, color=col, alpha=0.18, lw=0, zorder=1
+            )
+    integer = bool(pd.api.types.is_integer_dtype(points_df[param]))
+    ax.set_xlabel(param_label(param, integer))
+    ax.set_ylabel(metric_label(outcome))
+    banded = min_n >= 3
+    if vs:
+        ax.legend(
+            title="variant (line: mean" + ("; band: 95 % CI)" if banded else ")"),
+            frameon=False,
+            loc="best",
+        )
+    how = "mean per value" if levels <= max_levels else "mean in decile bins"
+    note = "" if banded or not vs else f"; no interval: {min_n} run(s) per value"
+    against = param_label(param, integer).rsplit(" (", 1)[0]
+    title = f"{metric_title(outcome)} [{country}] against {against} (dots: runs; line: {how}{note})"
     if own:
         fig.suptitle(title)
     else:
@@ -213,8 +290,8 @@ def sensitivity_bars(
         s = df[df["outcome"].astype(str) == o].sort_values("ST", kind="stable")
         y = np.arange(len(s))
         for off, idx, col, lab in (
-            (-0.2, "S1", "#3182bd", "S1 (first order)"),
-            (0.2, "ST", "#e6550d", "ST (total)"),
+            (-0.2, "S1", PALETTE[0], "S1 (first order)"),
+            (0.2, "ST", PALETTE[1], "ST (total)"),
         ):
             ax.barh(
                 y + off,
@@ -225,10 +302,10 @@ def sensitivity_bars(
                 xerr=s[f"{idx}_conf"].abs().fillna(0),
                 error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#333333"},
             )
-        ax.set_yticks(y, s["parameter"].astype(str))
+        ax.set_yticks(y, [param_label(p).rsplit(" (", 1)[0] for p in s["parameter"].astype(str)])
         ax.axvline(0, color="#333333", lw=0.8)
         ax.set_xlabel("Sobol index (fraction of output variance)")
-        ax.set_title(metric_label(o))
+        ax.set_title(metric_title(o))
         ax.grid(axis="y", visible=False)
     axes[0].legend(loc="lower right", frameon=False)
     fig.suptitle("Sobol sensitivity indices (bars: 95 % confidence)")

@@ -9,12 +9,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pandas as pd
 from matplotlib.figure import Figure
 
 from samplesim.outcomes import SimulationResult
 from samplesim.paths import atomic_write, ensure_dir
-from samplesim.plots._common import RunTables, run_tables, save_figure
+from samplesim.plots._common import RunTables, human, metric_title, run_tables, save_figure
 from samplesim.plots.many import (
     comparison_forest,
     replication_metrics,
@@ -22,7 +23,7 @@ from samplesim.plots.many import (
     sensitivity_bars,
     sweep_response,
 )
-from samplesim.plots.run import RUN_FIGURES
+from samplesim.plots.run import RUN_FIGURES, timing_form
 from samplesim.results_dir import (
     detect_kind,
     load_experiment_tables,
@@ -43,10 +44,19 @@ __all__ = [
 _CAPTIONS = {
     "funnel.png": "Proposals reaching each workflow stage, and where and why they ended.",
     "allocation.png": "Grams granted by country and sample type; the inventory at the end.",
-    "timing.png": "Days from submission to the decision and to samples in hand (ECDF).",
+    "timing.png": "Days from submission to the decision and to samples in hand.",
     "timeline.png": "Each proposal's stages on the calendar; hatched: rule-induced delays.",
-    "inventory.png": "Inventory over time: remaining, reserved, on loan and consumed grams.",
+    "inventory.png": "Inventory to the horizon: remaining, reserved, on loan, consumed grams.",
 }
+
+
+def caption(name: str, proposals: pd.DataFrame) -> str:
+    """The caption of a run figure (the timing figure says which form it takes)."""
+    if name == "timing.png":
+        form = "ECDF" if timing_form(proposals) == "ecdf" else "one point per proposal"
+        return _CAPTIONS[name][:-1] + f" ({form})."
+    return _CAPTIONS[name]
+
 
 #: (file name, caption, figure)
 FigureItem = tuple[str, str, Figure]
@@ -87,10 +97,34 @@ def _first_point(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _run_figures(res: SimulationResult | RunTables) -> Iterator[FigureItem]:
+def run_label(rt: RunTables, m: dict[str, Any]) -> str:
+    """The run's label with what the manifest says about it: which replication of how many,
+    chosen how, or that it is one replication."""
+    typ = m.get("typical")
+    if isinstance(typ, dict) and typ.get("of"):
+        rep = m.get("replication", 0)
+        return (
+            f"{m.get('scenario', '')} / {m.get('variant', 'baseline')}: replication {rep} of "
+            f"{typ['of']} (seed {m.get('seed')}), {typ.get('rule', 'nearest the median')}"
+        )
+    if m.get("seed") is not None:
+        return f"{rt.label} (one replication)"
+    return rt.label
+
+
+def _run_figures(
+    res: SimulationResult | RunTables, m: dict[str, Any] | None = None
+) -> Iterator[FigureItem]:
     rt = run_tables(res)
+    if m:
+        horizon = m.get("horizon_days")
+        rt = attrs.evolve(
+            rt,
+            label=run_label(rt, m),
+            horizon_days=float(horizon) if horizon is not None else rt.horizon_days,
+        )
     for name, fn in RUN_FIGURES.items():
-        yield name, _CAPTIONS[name], fn(rt)
+        yield name, caption(name, rt.proposals), fn(rt)
 
 
 def _experiment_figures(kind: str, t: dict[str, pd.DataFrame], m: dict[str, Any]):
@@ -126,7 +160,8 @@ def _experiment_figures(kind: str, t: dict[str, pd.DataFrame], m: dict[str, Any]
             if ((runs["metric"] == metric) & (runs["country"] == "ALL")).any():
                 yield (
                     f"trace_{metric}.png",
-                    f"Running mean of {metric} (all countries) as replications accumulate.",
+                    f"Running mean of {metric_title(metric)} (all countries), replication by "
+                    "replication.",
                     replication_trace(runs, metric),
                 )
     if kind == "sweep" and runs is not None and "points" in t:
@@ -143,7 +178,7 @@ def _experiment_figures(kind: str, t: dict[str, pd.DataFrame], m: dict[str, Any]
                 safe = param.replace(".", "_").replace("/", "_")
                 yield (
                     f"sweep_{safe}_{metric}{'_' + cc if cc else ''}.png",
-                    f"Mean {metric} [{country}] against {param} (95 % CI).",
+                    f"{metric_title(metric)} [{country}] against {human(param)}: runs and mean.",
                     sweep_response(runs, t["points"], param, metric, country=country),
                 )
     if "sensitivity" in t and len(t["sensitivity"]):
@@ -159,7 +194,7 @@ def dir_figures(path: str | Path) -> Iterator[FigureItem]:
     path = Path(path)
     kind = detect_kind(path)
     if kind == "run":
-        yield from _run_figures(load_run(path))
+        yield from _run_figures(load_run(path), read_manifest(path))
     else:
         yield from _experiment_figures(kind, load_experiment(path), read_manifest(path))
 

@@ -7,13 +7,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 
 from samplesim.plots._common import (
+    ALL_COLOR,
     Size,
     country_colors,
     metric_label,
+    metric_title,
     root,
     sort_countries,
     styled,
@@ -21,7 +24,15 @@ from samplesim.plots._common import (
     target_axes,
     target_figure,
 )
-from samplesim.plots._panels import country_first, pick_metrics, ragged_grid, variant_colors
+from samplesim.plots._panels import (
+    country_first,
+    country_n,
+    n_alpha,
+    n_tick,
+    pick_metrics,
+    ragged_grid,
+    variant_colors,
+)
 
 __all__ = ["replication_metrics", "replication_trace"]
 
@@ -60,18 +71,21 @@ def replication_metrics(
     if own:
         root(fig).set_size_inches(4.0 * ncols + 1.4, h + 0.9)
     k = len(vs)
+    total = float(df["n"].max()) if "n" in df and len(df) else float("nan")
     offs = (np.arange(k) - (k - 1) / 2) * (0.7 / max(k, 1)) if k > 1 else np.zeros(1)
     for ax, m in zip(axes, metrics, strict=True):
         sub = df[df["metric"] == m]
         cs = [c for c in countries_all if c in set(sub["country"].astype(str))]
         ypos = {c: i for i, c in enumerate(cs)}
+        ns = country_n(sub, cs, total)
         for j, v in enumerate(vs):
             s = sub[sub["variant"].astype(str) == v]
             if not len(s):
                 continue
             y = s["country"].astype(str).map(ypos).to_numpy(dtype=float) + offs[j]
             mean = s["mean"].to_numpy(dtype=float)
-            cols = [ccol[c] for c in s["country"].astype(str)]
+            cc = s["country"].astype(str)
+            cols = [(*to_rgb(ccol[c]), n_alpha(ns[c], total)) for c in cc]
             ax.hlines(
                 y,
                 s["ci_low"].to_numpy(dtype=float),
@@ -89,18 +103,31 @@ def replication_metrics(
                 edgecolors="white",
                 linewidths=0.5,
             )
-        ax.set_yticks(range(len(cs)), cs)
+        _clip_thin(ax, sub, ns, ypos, offs, vs, ccol)
+        ticks = [n_tick(c, ns[c], total) if len(cs) > 1 else c for c in cs]
+        ax.set_yticks(range(len(cs)), ticks)
         for lab, c in zip(ax.get_yticklabels(), cs, strict=True):
             lab.set_color(ccol[c])
         ax.set_ylim(len(cs) - 0.5, -0.5)
         ax.set_xlabel(metric_label(m))
-        ax.set_title(m.replace("_", " "))
+        ax.set_title(metric_title(m))
+        if any(ns[c] == 0 for c in cs):
+            ax.text(
+                1,
+                0,
+                "no value where n=0",
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=7,
+                color="#444444",
+            )
         ax.grid(axis="y", visible=False)
     axes[0].set_ylabel("lead country")
     handles = [Line2D([], [], color=ccol[c], marker="o", ls="none", label=c) for c in countries_all]
     fig.legend(handles=handles, title="lead country", loc="outside right upper", frameon=False)
     if k > 1:
-        vh = [Line2D([], [], color="#555555", marker=vstyle[v][1], ls="none", label=v) for v in vs]
+        vh = [Line2D([], [], color=ALL_COLOR, marker=vstyle[v][1], ls="none", label=v) for v in vs]
         fig.legend(
             handles=vh,
             title="variant (top to bottom within a country)",
@@ -108,10 +135,36 @@ def replication_metrics(
             ncols=min(k, 6),
             frameon=False,
         )
-    n = df["n"].max() if "n" in df and len(df) else float("nan")
     what = vs[0] if k == 1 else f"{k} variants"
-    fig.suptitle(f"Mean over replications with 95 % CI - {what}, n = {n:g} replications")
+    fig.suptitle(
+        f"Mean over replications with 95 % CI - {what}, {total:g} replications\n"
+        "(n = replications in which the country has a value; fainter when fewer)"
+    )
     return root(fig)
+
+
+def _clip_thin(ax: Axes, sub: pd.DataFrame, ns: dict, ypos: dict, offs, vs, ccol) -> None:
+    """Scale the axis to the intervals resting on at least 3 replications (and every mean);
+    a wider interval from fewer runs ends in an arrow at the edge instead of squashing the
+    others."""
+    firm = sub[sub["country"].astype(str).map(lambda c: ns[c] >= 3)]
+    vals = np.r_[
+        firm[["ci_low", "ci_high"]].to_numpy(dtype=float).ravel(), sub["mean"].to_numpy(float)
+    ]
+    vals = vals[np.isfinite(vals)]
+    if not len(vals) or not len(firm):
+        return
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = max((hi - lo) * 0.08, abs(hi) * 1e-3, 1e-9)
+    lo, hi = lo - pad, hi + pad
+    for j, v in enumerate(vs):
+        s = sub[sub["variant"].astype(str) == v]
+        for c, a, b in zip(s["country"].astype(str), s["ci_low"], s["ci_high"], strict=True):
+            y = ypos[c] + offs[j]
+            for end, edge, mk in ((a, lo, "<"), (b, hi, ">")):
+                if np.isfinite(end) and (end < lo if mk == "<" else end > hi):
+                    ax.plot([edge], [y], marker=mk, ms=4, color=ccol[c], clip_on=False)
+    ax.set_xlim(lo, hi)
 
 
 def _running_ci(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -176,7 +229,7 @@ def replication_trace(
         pad = max((yhi - ylo) * 0.08, 1e-9)
         ax.set_ylim(ylo - pad, yhi + pad)
     ax.legend(title="variant (band: 95 % CI)", loc="best", frameon=False)
-    title = f"Convergence of {metric} [{country}] over replications"
+    title = f"Convergence of {metric_title(metric)} [{country}] over replications"
     if own:
         fig.suptitle(title)
     else:

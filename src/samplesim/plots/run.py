@@ -34,12 +34,14 @@ from samplesim.plots.run_timeline import timeline
 __all__ = [
     "FUNNEL_STAGES",
     "RUN_FIGURES",
+    "TIMING_ECDF_MIN",
     "allocation",
     "funnel",
     "inventory_over_time",
     "save_run_plots",
     "timeline",
     "timing",
+    "timing_form",
 ]
 
 
@@ -51,26 +53,71 @@ def _ecdf(ax: Any, values: np.ndarray, n_total: int, x_end: float, **kw: Any) ->
     ax.step(np.r_[v[0], v, max(x_end, v[-1])], np.r_[0, y, y[-1]], where="post", **kw)
 
 
-@styled
-def timing(result: Any, *, fig: FigureBase | None = None, figsize: Size | None = None) -> Figure:
-    """ECDFs of days from submission to decision and to samples in hand, by lead country.
+#: The timing figure draws ECDFs when the lead countries have at least this many proposals
+#: each (median over countries); below, one point per proposal (an ECDF of 1-3 proposals
+#: decided in one batch is a staircase that says nothing).
+TIMING_ECDF_MIN = 20
 
-    The curves are fractions of *all* that country's proposals, so a curve that stays below 1
-    shows the share that never got there (blocked, declined, pending). Draws into ``fig`` (a
-    figure or sub-figure) when given; ``figsize`` in inches.
-    """
-    rt = run_tables(result)
-    p = rt.proposals
-    countries = sort_countries(p["country"].astype(str).unique())
-    colors = country_colors([*countries, "ALL"])
-    fig = target_figure(fig, figsize, (11, 4.4))
+_TIMING = (
+    ("days_to_decision", "a decision"),
+    ("days_to_samples", "samples in hand"),
+)
+
+
+def timing_form(proposals: Any) -> str:
+    """``"ecdf"`` or ``"strip"``: the form :func:`timing` takes for this proposals table."""
+    per = proposals.groupby(proposals["country"].astype(str), observed=True).size()
+    return "ecdf" if len(per) and float(per.median()) >= TIMING_ECDF_MIN else "strip"
+
+
+def _xlim(ax: Any, vals: np.ndarray, what: str) -> None:
+    vals = vals[np.isfinite(vals)]
+    if len(vals):
+        lo, hi = float(vals.min()), float(vals.max())
+        pad = max((hi - lo) * 0.05, 2.0)
+        ax.set_xlim(max(0.0, lo - pad), hi + pad)
+    else:
+        ax.text(
+            0.5,
+            0.5,
+            f"no proposal reached {what}",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+
+
+def _strips(fig: Any, p: Any, countries: list[str], colors: dict[str, str]) -> None:
+    axes = fig.subplots(1, 2)
+    rows = [*countries, "ALL"]
+    rng = np.random.default_rng(0)  # fixed jitter: the same table gives the same picture
+    for ax, (col, what) in zip(axes, _TIMING, strict=True):
+        for i, c in enumerate(rows):
+            sel = p if c == "ALL" else p[p["country"].astype(str) == c]
+            v = sel[col].to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            y = i + rng.uniform(-0.18, 0.18, len(v))
+            ax.scatter(v, y, s=22, color=colors[c], alpha=0.8, lw=0.4, edgecolors="white", zorder=3)
+            if len(v):
+                ax.vlines(np.median(v), i - 0.32, i + 0.32, color=colors[c], lw=2.2, zorder=4)
+        ticks = []
+        for c in rows:
+            sel = p if c == "ALL" else p[p["country"].astype(str) == c]
+            ticks.append(f"{c} ({int(sel[col].notna().sum())} of {len(sel)})")
+        ax.set_yticks(range(len(rows)), ticks)
+        for lab, c in zip(ax.get_yticklabels(), rows, strict=True):
+            lab.set_color(colors[c])
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(f"days from submission to {what} (days)")
+        ax.set_title(f"Time to {what}: one dot per proposal, bar = median")
+        _xlim(ax, p[col].to_numpy(dtype=float), what)
+    axes[0].set_ylabel("lead country (proposals that got there of all)")
+
+
+def _ecdfs(fig: Any, p: Any, countries: list[str], colors: dict[str, str]) -> None:
     axes = fig.subplots(1, 2, sharey=True)
-    for ax, col, what in zip(
-        axes,
-        ("days_to_decision", "days_to_samples"),
-        ("a decision", "samples in hand"),
-        strict=True,
-    ):
+    for ax, (col, what) in zip(axes, _TIMING, strict=True):
         x_end = float(np.nanmax(p[col])) if p[col].notna().any() else 0.0
         for c in countries:
             sel = p["country"].astype(str) == c
@@ -87,27 +134,42 @@ def timing(result: Any, *, fig: FigureBase | None = None, figsize: Size | None =
         ax.set_xlabel(f"days from submission to {what} (days)")
         ax.set_title(f"Time to {what}")
         ax.set_ylim(0, 1.03)
-        vals = p[col].to_numpy(dtype=float)
-        vals = vals[np.isfinite(vals)]
-        if len(vals):
-            lo, hi = float(vals.min()), float(vals.max())
-            pad = max((hi - lo) * 0.05, 2.0)
-            ax.set_xlim(max(0.0, lo - pad), hi + pad)
-        else:
-            ax.text(
-                0.5,
-                0.5,
-                f"no proposal reached {what}",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-            )
+        _xlim(ax, p[col].to_numpy(dtype=float), what)
         ax.yaxis.set_major_formatter(pct)
     axes[0].set_ylabel("share of the country's proposals (%)")
     handles = [Line2D([], [], color=colors[c], lw=1.6, label=c) for c in countries]
     handles.append(Line2D([], [], color=ALL_COLOR, lw=2.4, ls="--", label="ALL"))
     fig.legend(handles=handles, title="lead country", loc="outside right upper", frameon=False)
-    fig.suptitle(title_with(rt.label, "Time to decision and to samples (ECDF)"))
+
+
+@styled
+def timing(
+    result: Any,
+    *,
+    form: str | None = None,
+    fig: FigureBase | None = None,
+    figsize: Size | None = None,
+) -> Figure:
+    """Days from submission to the decision and to samples in hand, by lead country.
+
+    ``form`` ``"strip"`` draws one dot per proposal and the median; ``"ecdf"`` draws ECDFs as
+    fractions of *all* that country's proposals (a curve below 1 shows the share that never
+    got there). Default: ECDFs when countries have at least :data:`TIMING_ECDF_MIN`
+    proposals each (median), else strips. Draws into ``fig`` (a figure or sub-figure) when
+    given; ``figsize`` in inches.
+    """
+    rt = run_tables(result)
+    p = rt.proposals
+    form = form or timing_form(p)
+    if form not in ("ecdf", "strip"):
+        raise ValueError(f"form must be 'ecdf' or 'strip', got {form!r}")
+    countries = sort_countries(p["country"].astype(str).unique())
+    colors = country_colors([*countries, "ALL"])
+    height = 4.4 if form == "ecdf" else 1.6 + 0.42 * (len(countries) + 1)
+    fig = target_figure(fig, figsize, (11, height))
+    (_ecdfs if form == "ecdf" else _strips)(fig, p, countries, colors)
+    what = "ECDF" if form == "ecdf" else "each proposal"
+    fig.suptitle(title_with(rt.label, f"Time to decision and to samples ({what})"))
     return root(fig)
 
 

@@ -12,8 +12,10 @@ from matplotlib.figure import Figure, FigureBase
 from matplotlib.patches import Patch
 
 from samplesim.plots._common import (
+    PALETTE,
     Size,
     country_colors,
+    human,
     pct,
     root,
     run_tables,
@@ -25,13 +27,18 @@ from samplesim.plots._common import (
 
 __all__ = ["allocation", "inventory_over_time"]
 
-_TYPE_COLORS = ("#8c6d31", "#bdbdbd", "#e6550d", "#6b6ecf", "#74c476", "#d6616b", "#3182bd")
+#: Sample-type fills: earth tones first, apart from the country colours of the tick labels.
+_TYPE_COLORS = ("#8c6d31", "#6e6e6e", PALETTE[1], PALETTE[2], PALETTE[3], PALETTE[5], PALETTE[6])
 _INV_STATES = (
     ("consumed_g", "consumed", "#7f2704"),
     ("on_loan_g", "on loan", "#fd8d3c"),
     ("reserved_g", "reserved", "#9e9ac8"),
     ("remaining_g", "remaining", "#c7e9c0"),
 )
+
+
+#: Grams below this are rounding noise (a loan returned leaves -3e-16 g on loan).
+_EPS = 1e-9
 
 
 def _type_colors(types: list[str]) -> dict[str, str]:
@@ -75,7 +82,10 @@ def allocation(
             if col in p
             else np.zeros(len(countries))
         )
-        ax.bar(x, v, bottom=bottom, color=tcol[t], width=0.7, label=t, edgecolor="white", lw=0.4)
+        label = human(t) if v.sum() > 0 else "_nolegend_"  # no legend entry for nothing
+        ax.bar(
+            x, v, bottom=bottom, color=tcol[t], width=0.7, label=label, edgecolor="white", lw=0.4
+        )
         bottom += v
     req = grp["grams_requested"].sum().reindex(countries, fill_value=0).to_numpy(dtype=float)
     ax.scatter(
@@ -123,6 +133,9 @@ def allocation(
         left = np.zeros(len(rows))
         for s, lab, col in _INV_STATES:
             v = np.array([r[1][s] / r[2] if r[2] else 0.0 for r in rows])
+            v = np.where(np.abs(v) < _EPS, 0.0, v)
+            if not v.any():
+                continue  # a state no grams are in: no empty bar, no legend entry
             ax2.barh(y, v, left=left, color=col, height=0.6, label=lab, edgecolor="white", lw=0.4)
             for yi, li, vi in zip(y, left, v, strict=True):
                 if vi >= 0.07:
@@ -137,7 +150,11 @@ def allocation(
                     )
             left += v
         ax2.set_yticks(
-            y, [f"{r[0]}\n{r[2]:.2f} g, {r[3] / r[2]:.0%} granted" if r[2] else r[0] for r in rows]
+            y,
+            [
+                f"{human(r[0])}\n{r[2]:.2f} g, {r[3] / r[2]:.0%} granted" if r[2] else human(r[0])
+                for r in rows
+            ],
         )
         ax2.set_xlim(0, 1)
         ax2.xaxis.set_major_formatter(pct)
@@ -146,7 +163,7 @@ def allocation(
     else:
         ax2.text(0.5, 0.5, "no inventory table", ha="center", va="center", transform=ax2.transAxes)
     ax2.set_xlabel("share of initial inventory at the end of the run (%)")
-    ax2.set_title("Inventory at the end of the run")
+    ax2.set_title("Inventory at the end of the run (the horizon)")
     fig.suptitle(title_with(rt.label, "Allocation of samples"))
     return root(fig)
 
@@ -157,8 +174,10 @@ def inventory_over_time(
 ) -> Figure:
     """Grams consumed / on loan / reserved / remaining over calendar time, per sample type.
 
-    Stacked step areas (the four always sum to the initial grams); one panel per sample type.
-    Draws into ``fig`` (a figure or sub-figure) when given; ``figsize`` in inches.
+    Stacked step areas (they sum to the initial grams) drawn to the scenario's horizon (when
+    the tables know it, else the last event), so the final state is visible; states that never
+    hold a gram are left out. One panel per sample type. Draws into ``fig`` (a figure or
+    sub-figure) when given; ``figsize`` in inches.
     """
     rt = run_tables(result)
     inv = rt.inventory
@@ -172,31 +191,40 @@ def inventory_over_time(
     horizon = float(inv["day"].max())
     if ev is not None and len(ev):
         horizon = max(horizon, float(ev["day"].max()))
+    if rt.horizon_days is not None:
+        horizon = max(horizon, float(rt.horizon_days))
+    states = [st for st in _INV_STATES if (inv[st[0]].to_numpy(dtype=float) > _EPS).any()]
     ncols = min(2, len(types))
     nrows = math.ceil(len(types) / ncols)
-    fig = target_figure(fig, figsize, (11, 1.4 + 3.0 * nrows))
+    fig = target_figure(fig, figsize, (11, 1.6 + 3.0 * nrows))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, t in zip(axes, types, strict=False):
         g = inv[inv["sample_type"].astype(str) == t].drop_duplicates("day", keep="last")
         x = np.r_[g["day"].to_numpy(dtype=float), horizon] + t0
         base = np.zeros(len(x))
-        for col, lab, color in _INV_STATES:
+        for col, lab, color in states:
             v = g[col].to_numpy(dtype=float)
+            v = np.where(np.abs(v) < _EPS, 0.0, v)
             v = np.r_[v, v[-1]]
             ax.fill_between(x, base, base + v, step="post", color=color, label=lab, lw=0)
             base = base + v
         ax.step(x, base, where="post", color="#444444", lw=0.8)
-        ax.set_title(f"{t} ({base[0]:.2f} g)")
+        last = g.iloc[-1]
+        end = ", ".join(
+            f"{lab} {float(last[col]):.2f} g" for col, lab, _ in states if float(last[col]) > _EPS
+        )
+        ax.set_title(f"{human(t)} ({base[0]:.2f} g); at the horizon: {end}")
         ax.set_ylabel("grams (g)")
         ax.set_xlabel("calendar date")
         ax.set_ylim(0, base.max() * 1.05 if base.max() > 0 else 1)
         ax.set_xlim(x[0], x[-1])
+        ax.axvline(x[-1], color="#444444", lw=0.8, ls=":")
         loc = mdates.AutoDateLocator(minticks=4, maxticks=9)
         ax.xaxis.set_major_locator(loc)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
     for ax in axes[len(types) :]:
         ax.set_visible(False)
-    handles = [Patch(facecolor=c, label=lab) for _, lab, c in reversed(_INV_STATES)]
+    handles = [Patch(facecolor=c, label=lab) for _, lab, c in reversed(states)]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
-    fig.suptitle(title_with(rt.label, "Inventory over time by sample type"))
+    fig.suptitle(title_with(rt.label, "Inventory over time by sample type, to the horizon"))
     return root(fig)
