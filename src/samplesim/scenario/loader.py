@@ -6,6 +6,7 @@ structured into plain attrs classes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -18,10 +19,10 @@ import attrs
 from samplesim.scenario.checks import Registries, check_scenario, check_warnings
 from samplesim.scenario.convert import DAY_KEYS, structure
 from samplesim.scenario.errors import Problem, ScenarioError, ScenarioWarning
-from samplesim.scenario.reading import read_toml
-from samplesim.scenario.sizes import hard_problems, soft_problems
 from samplesim.scenario.overrides import OverrideError, apply_override, deep_merge
+from samplesim.scenario.reading import read_toml
 from samplesim.scenario.schema import Scenario
+from samplesim.scenario.sizes import hard_problems, soft_problems
 
 __all__ = [
     "build_scenario",
@@ -52,10 +53,8 @@ def load_raw(path: str | Path, _depth: int = 0) -> dict[str, Any]:
     if _depth >= _MAX_EXTENDS:
         raise ScenarioError(source, [Problem("extends", "chain is too deep (a cycle?)")])
     base_path = path.parent / base_ref
-    try:
+    with contextlib.suppress(OSError, RuntimeError):  # a symlink loop: read_toml says so
         base_path = base_path.resolve()
-    except (OSError, RuntimeError):  # a symlink loop: read_toml says so
-        pass
     if not base_path.exists() and not base_path.is_symlink():
         raise ScenarioError(source, [Problem("extends", f"base scenario {base_ref!r} not found")])
     base = load_raw(base_path, _depth + 1)

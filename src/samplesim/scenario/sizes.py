@@ -115,8 +115,8 @@ def _soft(sc: Scenario) -> list[Problem]:
         out.append(
             Problem(
                 f"calls[{j}].demand",
-                f"with institutions' propensity x count, about {n:.3g} expected proposals per run (~{gib:.3g} GiB), over the "
-                f"limit of {L.MAX_PROPOSALS}{hint}",
+                f"with institutions' propensity x count, about {n:.3g} expected proposals "
+                f"per run (~{gib:.3g} GiB), over the limit of {L.MAX_PROPOSALS}{hint}",
             )
         )
     coi = _mean(sc.proposals.co_investigators)
