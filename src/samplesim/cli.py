@@ -18,7 +18,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from samplesim.errors import ExperimentError, UserError
+from samplesim.errors import ExperimentError, LimitWarning, UserError
+from samplesim.limits import forced
 from samplesim.scenario import ScenarioError, ScenarioWarning
 
 __all__ = ["COMMANDS", "main"]
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def show_plainly(message: Warning | str, category: type[Warning], *rest: Any) -> None:
         """Scenario warnings as ``warning: file: path: message``; others as usual."""
-        if issubclass(category, ScenarioWarning):
+        if issubclass(category, ScenarioWarning | LimitWarning):
             print(f"warning: {message}", file=sys.stderr)
         else:
             show(message, category, *rest)
@@ -100,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             load_plugins(args.plugin)
             discover()
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), forced(getattr(args, "force", False)):
             warnings.showwarning = show_plainly
             return int(args._run(args) or 0)
     except ScenarioError as exc:

@@ -189,6 +189,22 @@ class AutoExecutor(Executor):
             self._pool.close()
 
 
+def _capped(jobs: int) -> int:
+    """``jobs`` capped at the cores of this machine, with a :class:`LimitWarning`."""
+    cores = default_jobs()
+    if jobs > cores:
+        import warnings
+
+        from samplesim.errors import LimitWarning
+
+        warnings.warn(
+            LimitWarning(f"jobs {jobs} capped at the {cores} cores of this machine"),
+            stacklevel=3,
+        )
+        return cores
+    return jobs
+
+
 def make_executor(
     kind: str = "auto",
     jobs: int | None = None,
@@ -219,6 +235,8 @@ def make_executor(
         kind = "dask"
     if scheduler and kind != "dask":
         raise UserError("scheduler needs executor='dask'", param="scheduler")
+    if kind in ("auto", "processes") or (kind == "dask" and not scheduler):
+        jobs = _capped(int(jobs))
     if kind == "auto":
         return AutoExecutor(int(jobs), size or (lambda item: 1))
     if kind == "serial":

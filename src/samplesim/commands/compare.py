@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from samplesim.commands._bounds import check_common
 from samplesim.commands._execution import add_execution_arguments, execution_kwargs
 from samplesim.commands.results import print_comparison
 from samplesim.errors import UserError
@@ -43,6 +44,7 @@ def _write_comparison_figure(comparison: pd.DataFrame, out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare and write comparison.csv, replications.csv, runs.parquet, manifest.json."""
+    check_common(args, min_replications=2)
     if args.replications < 2:
         raise UserError("--replications must be at least 2 for a comparison")
     raw = load_raw(args.scenario)

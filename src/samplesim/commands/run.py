@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from samplesim.commands._bounds import add_force_argument, check_common
 from samplesim.commands._execution import add_plugin_argument
 from samplesim.errors import UserError
 from samplesim.loading import load_scenario
@@ -33,6 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip writing plots/*.png")
     p.add_argument("--quiet", action="store_true", help="print only the final line")
     _add_replication_arguments(p)
+    add_force_argument(p)
     add_plugin_argument(p)
 
 
@@ -101,8 +103,7 @@ def _run_replications(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run once and write the outputs."""
-    if args.seed < 0:
-        raise UserError("--seed must be a non-negative integer")
+    check_common(args)
     if args.replications != 1 or args.precision:
         return _run_replications(args)
     sc = load_scenario(args.scenario, variant=args.variant)
