@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from samplesim.errors import ExperimentError, LimitWarning, UserError
+from samplesim.errors import ExperimentError, Notice, UserError
 from samplesim.limits import forced
 from samplesim.scenario import ScenarioError, ScenarioWarning
 
@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def show_plainly(message: Warning | str, category: type[Warning], *rest: Any) -> None:
         """Scenario warnings as ``warning: file: path: message``; others as usual."""
-        if issubclass(category, ScenarioWarning | LimitWarning):
+        if issubclass(category, ScenarioWarning | Notice):
             print(f"warning: {message}", file=sys.stderr)
         else:
             show(message, category, *rest)
@@ -118,6 +118,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # ``samplesim results DIR | head``: the reader has gone
+        _quiet_stdout()
+        return 0
+    except OSError as exc:  # a write failing at run time: disk full, file too large...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc} (input/output failure)", file=sys.stderr)
+        return 1
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit raises no second error."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ExperimentError", "LimitWarning", "UserError", "check_count", "check_seed"]
+__all__ = [
+    "DamagedFile",
+    "ExperimentError",
+    "LimitWarning",
+    "Notice",
+    "UserError",
+    "check_count",
+    "check_seed",
+]
 
 
 class UserError(Exception):
@@ -29,7 +37,19 @@ class ExperimentError(RuntimeError):
         self.traceback = traceback
 
 
-class LimitWarning(UserWarning):
+class DamagedFile(UserError):
+    """A file of an output directory cannot be read (truncated, empty, garbage); ``path``."""
+
+    def __init__(self, path: Any, why: str) -> None:
+        super().__init__(f"{path}: damaged ({why})")
+        self.path = path
+
+
+class Notice(UserWarning):
+    """Something the user should know, printed as ``warning: message`` by the command line."""
+
+
+class LimitWarning(Notice):
     """A request was reduced to a limit (e.g. ``jobs`` capped at the cores)."""
 
 

@@ -71,8 +71,13 @@ class ProcessExecutor(Executor):
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
+        from samplesim.parent_watch import watch_parent
+
         self._pool = cf.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=watch_parent,  # workers exit when this process dies
+            initargs=(os.getpid(),),
         )
 
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:

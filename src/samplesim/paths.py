@@ -29,16 +29,21 @@ from samplesim.errors import UserError
 from samplesim.results_dir import manifest_problem
 
 __all__ = [
+    "LOCK_NAME",
     "RESULTS_DIR",
     "atomic_dir",
     "atomic_write",
+    "clean_orphans",
     "current_umask",
     "default_out",
     "dir_mode",
     "ensure_dir",
     "file_mode",
+    "lock_dir",
+    "make_out_dir",
     "refuse_symlink",
     "safe_slug",
+    "unlock_dir",
     "write_json",
     "write_text",
 ]
@@ -116,6 +121,61 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+#: The lock file an experiment holds in its directory while it writes there.
+LOCK_NAME = ".samplesim.lock"
+
+
+def make_out_dir(path: Path) -> Path:
+    """Create output directory ``path`` (and parents); a path that cannot be a directory
+    (under a file, on a read-only file system, in ``/proc``...) is a :class:`UserError`."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot create the output directory ({exc.strerror})") from None
+    if not path.is_dir():
+        raise UserError(f"{path}: exists and is not a directory")
+    return path
+
+
+def lock_dir(path: Path) -> int:
+    """Take the exclusive lock of output directory ``path`` (created if needed) and return
+    its file descriptor (held until closed); :class:`UserError` if another process holds it."""
+    import fcntl
+
+    make_out_dir(path)
+    lock = path / LOCK_NAME
+    for _ in range(10):
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, file_mode())
+        except OSError as exc:
+            raise UserError(f"{path}: cannot write there ({exc.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise UserError(
+                f"{path}: another samplesim process is writing there; wait for it or choose "
+                "another out",
+                also=("out",),
+            ) from None
+        try:  # the holder removes the file when done: is ours still the one in place?
+            same = os.stat(lock, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+    raise UserError(f"{path}: cannot take the lock {LOCK_NAME}", also=("out",))
+
+
+def unlock_dir(path: Path, fd: int) -> None:
+    """Release the lock :func:`lock_dir` took (its file is removed first)."""
+    with contextlib.suppress(OSError):
+        os.unlink(Path(path) / LOCK_NAME)
+    os.close(fd)
+
+
 def atomic_write(path: Path, writer: Callable[[str], None], suffix: str = ".tmp") -> None:
     """Write ``path`` atomically: ``writer(tmp)`` fills a temporary file (name ending in
     ``suffix``) in the same folder, which gets the umask-following mode and is renamed over
@@ -160,6 +220,52 @@ def _check_replaceable(out: Path, kind: str) -> bool:
     return True
 
 
+#: Age after which a leftover temporary directory whose owner cannot be told is removed.
+ORPHAN_AGE_S = 24 * 3600.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def clean_orphans(out: Path) -> list[Path]:
+    """Remove the ``.<out>.partial-*`` / ``.<out>.old-*`` siblings of ``out`` left by a
+    killed command: those whose process (its id is in the name) is gone, or older than a day.
+    Returns what was removed."""
+    import time
+
+    out = Path(out)
+    gone = []
+    try:
+        entries = list(out.parent.iterdir())
+    except OSError:
+        return gone
+    now = time.time()
+    for p in entries:
+        for tag in (".partial-", ".old-"):
+            head = f".{out.name}{tag}"
+            if not p.name.startswith(head):
+                continue
+            pid_text = p.name[len(head) :].partition("-")[0]
+            try:
+                st = os.lstat(p)
+            except OSError:
+                continue
+            if not stat.S_ISDIR(st.st_mode):
+                continue
+            dead = pid_text.isdigit() and not _alive(int(pid_text))
+            if dead or now - st.st_mtime > ORPHAN_AGE_S:
+                shutil.rmtree(p, ignore_errors=True)
+                gone.append(p)
+    return gone
+
+
 @contextlib.contextmanager
 def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
     """Yield a temporary directory that becomes ``out`` when the block succeeds.
@@ -173,8 +279,12 @@ def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
     """
     out = Path(out)
     _check_replaceable(out, kind)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+    make_out_dir(out.parent)
+    clean_orphans(out)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-{os.getpid()}-"))
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write there ({exc.strerror})") from None
     try:
         yield tmp
         os.chmod(tmp, dir_mode())
@@ -184,7 +294,7 @@ def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
         raise
     old = None
     if existed:
-        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-{os.getpid()}-"))
         os.replace(out, old)  # over the empty placeholder
     os.replace(tmp, out)
     if old is not None:

@@ -7,10 +7,11 @@ never depends on the executor, the number of workers or the batch size.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,9 +132,11 @@ def run_plan(
         plan, replications, executor=executor, precision=None if prec is None else list(prec)
     )
     ex, store = _open(plan, manifest, executor, jobs, scheduler, out, resume)
+    if getattr(store, "set_aside", None):
+        manifest["set_aside"] = list(store.set_aside)
     t0 = time.perf_counter()
     prec_info = None
-    with ex, RunProgress(plan.kind, quiet) as progress:
+    with _closing_on_error(store), ex, RunProgress(plan.kind, quiet) as progress:
 
         def run(n: int) -> int:
             return execute(plan, plan.runs(range(n)), store, ex, progress, batch_size)
@@ -149,6 +152,16 @@ def run_plan(
     manifest["replications"] = n
     manifest["executor"] = ex.label
     return runs, store, prec_info, executed, wall, manifest, {s.key for s in specs}
+
+
+@contextlib.contextmanager
+def _closing_on_error(store: MemoryStore) -> Iterator[None]:
+    """Release the store's lock when the block raises (``finish`` releases it otherwise)."""
+    try:
+        yield
+    except BaseException:
+        store.close()
+        raise
 
 
 def _open(
@@ -250,6 +263,9 @@ def finish(
                 )
         if len(errors):
             atomic_write(out / "errors.csv", lambda tmp: errors.to_csv(tmp, index=False))
+        else:  # a clean resume: the errors of an earlier attempt are gone
+            with contextlib.suppress(FileNotFoundError):
+                (out / "errors.csv").unlink()
         finished = sorted(store.done_keys() & keys)
         write_json(
             out / "manifest.json",
@@ -261,6 +277,7 @@ def finish(
                 "finished_keys": finished,
             },
         )
+    store.close()
     _check_failures(runs, errors, store)
     return errors
 
