@@ -103,7 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             discover()
         with warnings.catch_warnings(), forced(getattr(args, "force", False)):
             warnings.showwarning = show_plainly
-            return int(args._run(args) or 0)
+            status = int(args._run(args) or 0)
+            sys.stdout.flush()  # a closed pipe fails here, not at exit
+            return status
     except ScenarioError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return 2

@@ -107,6 +107,10 @@ def refuse_symlink(path: Path, what: str = "") -> bool:
         st = os.lstat(path)
     except FileNotFoundError:
         return False
+    except NotADirectoryError:
+        raise UserError(f"{path}: cannot be created under a file (not a directory)") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be used ({exc.strerror})") from None
     if stat.S_ISLNK(st.st_mode):
         raise UserError(f"{path}: {what or 'is'} a symbolic link; not following it")
     return True
@@ -189,9 +193,13 @@ def atomic_write(path: Path, writer: Callable[[str], None], suffix: str = ".tmp"
             os.close(fd)
         writer(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not exc.filename:  # pyarrow names no file
+            lines = str(exc).strip().splitlines()
+            why = exc.strerror or (lines[-1] if lines else type(exc).__name__)
+            raise OSError(exc.errno, why, str(path)) from exc
         raise
 
 
@@ -289,8 +297,12 @@ def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
         yield tmp
         os.chmod(tmp, dir_mode())
         existed = _check_replaceable(out, kind)  # again: it may have changed meanwhile
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and not exc.filename:  # pyarrow names no file
+            lines = str(exc).strip().splitlines()
+            why = exc.strerror or (lines[-1] if lines else type(exc).__name__)
+            raise OSError(exc.errno, f"{why}; nothing written", str(out)) from exc
         raise
     old = None
     if existed:
