@@ -57,7 +57,14 @@ def load_raw(path: str | Path, _depth: int = 0) -> dict[str, Any]:
         base_path = base_path.resolve()
     if not base_path.exists() and not base_path.is_symlink():
         raise ScenarioError(source, [Problem("extends", f"base scenario {base_ref!r} not found")])
-    base = load_raw(base_path, _depth + 1)
+    try:
+        base = load_raw(base_path, _depth + 1)
+    except ScenarioError as exc:
+        if any(p.path for p in exc.problems) or exc.source != str(base_path):
+            raise
+        # The base file cannot be read: say so at this file's ``extends`` key.
+        problems = [Problem("extends", f"{base_ref}: {p.message}") for p in exc.problems]
+        raise ScenarioError(source, problems) from None
     base.pop("variants", None)  # variants belong to the file that declares them
     try:
         return apply_override(base, raw)
