@@ -10,6 +10,7 @@ time limit); a representative member of each class also runs as a subprocess of 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -288,3 +289,18 @@ def test_names_with_mathtext_are_drawn_as_text(tmp_path: Path) -> None:
     assert (tmp_path / "c" / "plots" / "comparison.png").exists()  # variant names drawn
     # names never become paths: everything was written under r/ and c/
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "math.toml", "r"]
+
+
+def test_readme_quotes_the_limits_of_the_code() -> None:
+    from helpers import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Limits and guarantees", 1)[1].split("\n## ", 1)[0]
+    for value in (L.MAX_FILE_BYTES, L.MAX_DEPTH, L.MAX_PROPOSALS, L.MAX_INSTITUTIONS,
+                  L.MAX_CO_INVESTIGATORS, L.MAX_REVIEW_SLOTS, L.MAX_MEETINGS,
+                  L.MAX_REPLICATIONS, L.MAX_RUNS, L.MAX_SAMPLES, L.MAX_LEVELS,
+                  L.MAX_BATCH_SIZE):  # fmt: skip
+        assert re.search(rf"(?<![\d.]){value}(?![\d.])", section), value
+    for value in (L.MAX_HORIZON_DAYS, L.MAX_GRAMS, L.MAX_GRAM_RESOLUTION):
+        assert f"{value:g}" in section, value
+    assert L.MAX_INTEGER == 2**53 and "2**53" in section and L.MAX_SEED == 2**63
