@@ -164,7 +164,8 @@ def size_cases() -> list[Case]:
             raw = _at(minimal_raw(), path, v)
             if path[-1] == "min_portion_g":
                 raw["inventory"][0]["grams"] = 1e4
-            out.append(_raw_case(f"size-{key}-{j}", raw, key))
+            cid = f"size-{'.'.join(map(str, path))}-{j}"
+            out.append(_raw_case(cid, raw, key))
     # the same limits reached through a variant
     raw = minimal_raw()
     raw["variants"] = {"big": {"institutions": {"Uni A": {"count": 10**7}}}}
@@ -325,3 +326,30 @@ def damage(path: Path, how: str) -> None:
         path.write_text(json.dumps([1, 2]))
     else:
         raise ValueError(how)
+
+
+def run_corpus(root: Path, command: str = "validate") -> dict[str, dict[str, Any]]:
+    """Every generated scenario case through ``samplesim COMMAND`` in this process, each in
+    its own directory under ``root``: {id: {status, stderr, path, left}} (``left``: paths the
+    case wrote)."""
+    out: dict[str, dict[str, Any]] = {}
+    cases = scenario_cases()
+    assert len({c.id for c in cases}) == len(cases), "case ids must be unique"
+    for case in cases:
+        d = root / case.id
+        d.mkdir()
+        path = case.make(d)
+        before = snapshot(d)
+        try:
+            o = run_in_process([command, path], d)
+            res = {"status": o.status, "stderr": o.stderr + o.stdout}
+        except CaseTimeout as exc:
+            res = {"status": -1, "stderr": str(exc)}
+        after = snapshot(d)
+        res.update(path=path, left=sorted(set(after) - set(before)))
+        out[case.id] = res
+    return out
+
+
+if __name__ == "__main__":  # python tests/hostile.py DIR: the corpus under this process' limits
+    print(json.dumps(run_corpus(Path(sys.argv[1]))))
