@@ -235,29 +235,33 @@ def dirs(tmp_path_factory) -> dict[str, Path]:
     return {"exp": base / "exp", "interrupted": inter, "run": base / "run"}
 
 
-def _damaged_cases() -> list[tuple[str, str, str]]:
+READERS = ("results", "plot", "report")
+
+
+def _damaged_cases() -> list[tuple[str, str, str, str]]:
+    """(id, directory, file:damage, reader): each reader on each file it reads."""
     out = []
     for how in ("truncated", "empty", "garbage"):
-        out.append((f"part-{how}", "interrupted", f"parts/*.parquet:{how}"))
-        out.append((f"runs-{how}", "exp", f"runs.parquet:{how}"))
-        out.append((f"proposals-{how}", "run", f"proposals.parquet:{how}"))
+        for reader in READERS:
+            out.append((f"part-{how}-{reader}", "interrupted", f"parts/*.parquet:{how}", reader))
+            out.append((f"runs-{how}-{reader}", "exp", f"runs.parquet:{how}", reader))
+            # results reads a run's summary.csv; plot and report its Parquet tables
+            f = "summary.csv" if reader == "results" else "proposals.parquet"
+            out.append((f"{f.split('.')[0]}-{how}-{reader}", "run", f"{f}:{how}", reader))
     return out
 
 
 DAMAGED = _damaged_cases()
-READERS = ("results", "plot", "report")
 
 
-@pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize(("cid", "which", "target"), DAMAGED, ids=[d[0] for d in DAMAGED])
+@pytest.mark.parametrize(("cid", "which", "target", "reader"), DAMAGED,
+                         ids=[d[0] for d in DAMAGED])  # fmt: skip
 def test_readers_name_a_damaged_file(dirs, cid, which, target, reader, tmp_path):
     d = tmp_path / which
     shutil.copytree(dirs[which], d)
     pattern, _, how = target.partition(":")
     f = sorted(d.glob(pattern))[0]
     damage(f, how)
-    if reader == "results" and which == "run" and f.name == "proposals.parquet":
-        pytest.skip("results reads summary.csv of a run, not proposals.parquet")
     before = snapshot(tmp_path)
     o = run_in_process([reader, str(d)], tmp_path)
     assert_refused(o, [f.name, "damaged"])

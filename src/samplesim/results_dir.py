@@ -324,6 +324,8 @@ def load_results(path: str | Path) -> pd.DataFrame:
         df = read_parts(path / "parts")
     elif (path / "summary.csv").exists():
         summary = _read_csv(path / "summary.csv")
+        if "country" not in summary.columns or summary.empty:
+            raise DamagedFile(path / "summary.csv", "no country column or no rows")
         df = summary_to_long(
             summary,
             variant=manifest.get("variant", "baseline"),
