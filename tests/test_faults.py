@@ -245,3 +245,20 @@ def test_a_closed_stdout_pipe_ends_quietly(tmp_path):
     p.stdout.close()  # like `| head` that has already exited
     err = p.stderr.read().decode()
     assert p.wait(timeout=60) == 0 and "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_a_single_run_refuses_an_out_another_command_is_writing(tmp_path):
+    from samplesim.paths import _lock_file, unlock_dir
+
+    out = tmp_path / "out"
+    lock = tmp_path / ".out.lock"
+    fd = _lock_file(lock, out)
+    try:
+        o = run_in_process(["run", S, "--out", str(out), "--no-plots", "--quiet"], tmp_path)
+        assert_refused(o, [str(out), "another samplesim process"])
+        assert os.listdir(tmp_path) == [".out.lock"]
+    finally:
+        unlock_dir(out, fd, lock)
+    o = run_in_process(["run", S, "--out", str(out), "--no-plots", "--quiet"], tmp_path)
+    assert o.status == 0, o.stderr
+    assert sorted(os.listdir(tmp_path)) == ["out"]  # the lock file is gone with its holder

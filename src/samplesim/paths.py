@@ -145,10 +145,15 @@ def make_out_dir(path: Path) -> Path:
 def lock_dir(path: Path) -> int:
     """Take the exclusive lock of output directory ``path`` (created if needed) and return
     its file descriptor (held until closed); :class:`UserError` if another process holds it."""
-    import fcntl
 
     make_out_dir(path)
-    lock = path / LOCK_NAME
+    return _lock_file(path / LOCK_NAME, path)
+
+
+def _lock_file(lock: Path, path: Path) -> int:
+    """Take the exclusive lock ``lock`` (a file, created if needed) guarding ``path``."""
+    import fcntl
+
     for _ in range(10):
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, file_mode())
@@ -173,10 +178,10 @@ def lock_dir(path: Path) -> int:
     raise UserError(f"{path}: cannot take the lock {LOCK_NAME}", also=("out",))
 
 
-def unlock_dir(path: Path, fd: int) -> None:
-    """Release the lock :func:`lock_dir` took (its file is removed first)."""
+def unlock_dir(path: Path, fd: int, lock: Path | None = None) -> None:
+    """Release the lock :func:`lock_dir` took (its file, or ``lock``, is removed first)."""
     with contextlib.suppress(OSError):
-        os.unlink(Path(path) / LOCK_NAME)
+        os.unlink(lock if lock is not None else Path(path) / LOCK_NAME)
     os.close(fd)
 
 
@@ -283,11 +288,21 @@ def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
     directory. An existing ``out`` is replaced only if it is empty or holds samplesim output
     of ``kind`` (see :func:`samplesim.results_dir.manifest_problem`); anything else, a symlink
     included, is refused with a :class:`UserError` before anything is written. ``out`` gets
-    umask-following modes.
+    umask-following modes. The sibling lock file ``.<out>.lock`` (removed at the end) makes a
+    second command writing ``out`` meanwhile fail with a :class:`UserError`.
     """
     out = Path(out)
     _check_replaceable(out, kind)
     make_out_dir(out.parent)
+    lock = out.parent / f".{out.name}.lock"
+    fd = _lock_file(lock, out)  # one command at a time writes ``out``
+    try:
+        yield from _atomic_dir_locked(out, kind)
+    finally:
+        unlock_dir(out, fd, lock)
+
+
+def _atomic_dir_locked(out: Path, kind: str) -> Iterator[Path]:
     clean_orphans(out)
     try:
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-{os.getpid()}-"))
