@@ -330,3 +330,39 @@ def test_readme_quotes_the_limits_of_the_code() -> None:
     for value in (L.MAX_HORIZON_DAYS, L.MAX_GRAMS, L.MAX_GRAM_RESOLUTION):
         assert f"{value:g}" in section, value
     assert L.MAX_INTEGER == 2**53 and "2**53" in section and L.MAX_SEED == 2**63
+
+
+# --- where output cannot be written --------------------------------------------------------
+
+#: (command, arguments before the bad path, option taking it); the path goes last.
+WRITERS = [
+    ("run", ["run", S, "--no-plots", "--out"]),
+    ("replications", ["run", S, "--replications", "2", "--executor", "serial", "--out"]),
+    ("compare", ["compare", S, "--variants", "lottery", "--replications", "2", "--executor",
+                 "serial", "--out"]),
+    ("sweep", ["sweep", S, "--param", "review.reviewers=3:5", "--samples", "2",
+               "--executor", "serial", "--out"]),
+    ("plot", ["plot", "{exp}", "--out"]),
+    ("report", ["report", "{exp}", "--out"]),
+    ("results-csv", ["results", "{exp}", "--csv"]),
+]  # fmt: skip
+BAD_PATHS = {
+    "proc": "/proc/samplesim-no/out",
+    "under-a-file": "{file}/out",
+    "sys": "/sys/samplesim-no",
+}
+OUT_CASES = [(w, args, p) for w, args in WRITERS for p in BAD_PATHS]
+
+
+@pytest.mark.parametrize(("writer", "args", "where"), OUT_CASES,
+                         ids=[f"{w}-{p}" for w, _, p in OUT_CASES])  # fmt: skip
+def test_an_output_path_that_cannot_be_written_exits_2(dirs, writer, args, where, tmp_path):
+    (tmp_path / "a-file").write_text("not a directory")
+    bad = BAD_PATHS[where].format(file=tmp_path / "a-file")
+    args = [a.format(exp=dirs["exp"]) for a in args]
+    before = snapshot(tmp_path), snapshot(dirs["exp"])
+    o = run_in_process([*args, bad, *(["--quiet"] if writer not in ("plot", "report",
+                                                                    "results-csv") else [])],
+                       tmp_path, timeout=30)  # fmt: skip
+    assert_refused(o, [bad if where != "under-a-file" else "a-file"])
+    assert (snapshot(tmp_path), snapshot(dirs["exp"])) == before

@@ -13,6 +13,7 @@ A scenario's name never becomes a path as such: :func:`default_out` turns it int
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -33,6 +34,7 @@ __all__ = [
     "RESULTS_DIR",
     "atomic_dir",
     "atomic_write",
+    "bad_path",
     "clean_orphans",
     "current_umask",
     "default_out",
@@ -116,12 +118,29 @@ def refuse_symlink(path: Path, what: str = "") -> bool:
     return True
 
 
+#: errno values that mean "this path cannot be written" (a bad path: exit 2), as opposed to
+#: a write failing on the way (a full disk, a file too large: exit 1).
+_BAD_PATH = {errno.ENOENT, errno.ENOTDIR, errno.EROFS, errno.EACCES, errno.EPERM,
+             errno.EEXIST, errno.ELOOP, errno.ENAMETOOLONG, errno.EISDIR}  # fmt: skip
+
+
+def bad_path(exc: OSError, path: Path, what: str = "cannot write there") -> Exception:
+    """A :class:`UserError` naming ``path`` when ``exc`` says the path itself is unusable;
+    ``exc`` itself (with the file named) when a write failed on the way."""
+    if exc.errno in _BAD_PATH:
+        return UserError(f"{path}: {what} ({exc.strerror})")
+    return exc if exc.filename else OSError(exc.errno, exc.strerror or str(exc), str(path))
+
+
 def ensure_dir(path: Path) -> Path:
     """Create directory ``path`` (and parents) unless it exists; refuse a symlink or a file."""
     path = Path(path)
     if refuse_symlink(path, "is") and not path.is_dir():
         raise UserError(f"{path}: exists and is not a directory")
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise bad_path(exc, path, "cannot create the directory") from None
     return path
 
 
@@ -129,16 +148,18 @@ def ensure_dir(path: Path) -> Path:
 LOCK_NAME = ".samplesim.lock"
 
 
-def make_out_dir(path: Path) -> Path:
+def make_out_dir(path: Path, to_write: Path | None = None) -> Path:
     """Create output directory ``path`` (and parents); a path that cannot be a directory
-    (under a file, on a read-only file system, in ``/proc``...) is a :class:`UserError`."""
+    (under a file, on a read-only file system, in ``/proc``...) is a :class:`UserError`
+    (naming ``to_write``, what was to be written there, too)."""
     path = Path(path)
+    where = f"{to_write}: {path}" if to_write is not None else str(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"{path}: cannot create the output directory ({exc.strerror})") from None
+        raise bad_path(exc, Path(where), "cannot create the output directory") from None
     if not path.is_dir():
-        raise UserError(f"{path}: exists and is not a directory")
+        raise UserError(f"{where}: exists and is not a directory")
     return path
 
 
@@ -190,7 +211,12 @@ def atomic_write(path: Path, writer: Callable[[str], None], suffix: str = ".tmp"
     ``suffix``) in the same folder, which gets the umask-following mode and is renamed over
     ``path`` (a symlink there is replaced, not followed)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UserError(f"{path}: {path.parent} is not a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    except OSError as exc:
+        raise bad_path(exc, path) from None
     try:
         try:
             os.fchmod(fd, file_mode())
@@ -293,7 +319,7 @@ def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
     """
     out = Path(out)
     _check_replaceable(out, kind)
-    make_out_dir(out.parent)
+    make_out_dir(out.parent, out)
     lock = out.parent / f".{out.name}.lock"
     fd = _lock_file(lock, out)  # one command at a time writes ``out``
     try:
