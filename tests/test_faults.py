@@ -262,3 +262,30 @@ def test_a_single_run_refuses_an_out_another_command_is_writing(tmp_path):
     o = run_in_process(["run", S, "--out", str(out), "--no-plots", "--quiet"], tmp_path)
     assert o.status == 0, o.stderr
     assert sorted(os.listdir(tmp_path)) == ["out"]  # the lock file is gone with its holder
+
+
+def _mount_tmpfs(where: Path, options: str) -> bool:
+    where.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+                       capture_output=True)  # fmt: skip
+    return r.returncode == 0
+
+
+def test_read_only_and_full_file_systems(tmp_path):
+    ro, small = tmp_path / "ro", tmp_path / "small"
+    if shutil.which("mount") is None or not _mount_tmpfs(ro, "ro,size=1m"):
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        o = run_in_process(["run", S, "--out", str(ro / "out"), "--quiet"], tmp_path)
+        assert_refused(o, [str(ro / "out"), "Read-only file system"])
+        assert _mount_tmpfs(small, "size=64k")
+        args = ["run", S, "--replications", "400", "--batch-size", "1", "--executor", "serial",
+                "--out", str(small / "exp"), "--quiet"]  # fmt: skip
+        o = run_in_process(args, tmp_path, timeout=60)
+        assert_refused(o, [str(small / "exp"), "No space left on device"], status=1)
+        man = json.loads((small / "exp" / "manifest.json").read_text())
+        assert man["status"] == "running"
+        assert not (small / "exp" / "runs.parquet").exists()
+    finally:
+        for d in (small, ro):
+            subprocess.run(["umount", str(d)], capture_output=True)
