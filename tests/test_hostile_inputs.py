@@ -19,10 +19,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import SMALL, minimal_raw, to_toml
 from hostile import (
     MEMORY_LIMIT,
+    VARIANT_OPS,
     Case,
     Outcome,
     assert_refused,
@@ -366,3 +369,41 @@ def test_an_output_path_that_cannot_be_written_exits_2(dirs, writer, args, where
                        tmp_path, timeout=30)  # fmt: skip
     assert_refused(o, [bad if where != "under-a-file" else "a-file"])
     assert (snapshot(tmp_path), snapshot(dirs["exp"])) == before
+
+
+# --- properties: any shape of a variant operation, any big integer ------------------------------
+
+_LEAVES = st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+
+
+@given(op=st.sampled_from(VARIANT_OPS), value=_VALUES)
+def test_any_variant_operation_is_a_scenario_or_an_error_at_its_key(op, value) -> None:
+    from samplesim.loading import build_scenario
+    from samplesim.scenario import ScenarioError
+
+    raw = minimal_raw()
+    raw["variants"] = {"v": {op: value}}
+    try:
+        build_scenario(raw, "hostile.toml")
+    except ScenarioError as exc:
+        assert exc.problems
+        assert all(p.path.startswith("variants.v.") for p in exc.problems), exc.problems
+
+
+@given(n=st.integers(min_value=L.MAX_INTEGER + 1, max_value=10**400), neg=st.booleans())
+def test_any_integer_beyond_the_limit_is_refused_at_its_key(n, neg) -> None:
+    from samplesim.scenario import ScenarioError
+    from samplesim.scenario.reading import check_raw
+
+    raw = minimal_raw()
+    raw["review"]["load"] = -n if neg else n
+    with pytest.raises(ScenarioError, match=r"review\.load: integer too large"):
+        check_raw(raw, "hostile.toml")
+    raw["review"]["load"] = L.MAX_INTEGER * (-1 if neg else 1)
+    check_raw(raw, "hostile.toml")  # the limit itself is fine
