@@ -18,7 +18,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from samplesim.errors import ExperimentError, UserError
+from samplesim.errors import ExperimentError, Notice, UserError
+from samplesim.limits import forced
 from samplesim.scenario import ScenarioError, ScenarioWarning
 
 __all__ = ["COMMANDS", "main"]
@@ -91,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def show_plainly(message: Warning | str, category: type[Warning], *rest: Any) -> None:
         """Scenario warnings as ``warning: file: path: message``; others as usual."""
-        if issubclass(category, ScenarioWarning):
+        if issubclass(category, ScenarioWarning | Notice):
             print(f"warning: {message}", file=sys.stderr)
         else:
             show(message, category, *rest)
@@ -102,9 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             load_plugins(args.plugin)
             discover()
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), forced(getattr(args, "force", False)):
             warnings.showwarning = show_plainly
-            return int(args._run(args) or 0)
+            status = int(args._run(args) or 0)
+            sys.stdout.flush()  # a closed pipe fails here, not at exit
+            return status
     except ScenarioError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return 2
@@ -119,6 +122,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # ``samplesim results DIR | head``: the reader has gone
+        _quiet_stdout()
+        return 0
+    except OSError as exc:  # a write failing at run time: disk full, file too large...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc} (input/output failure)", file=sys.stderr)
+        return 1
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit raises no second error."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -30,7 +30,15 @@ from samplesim.loading import build_scenario
 from samplesim.scenario import Scenario, ScenarioError, set_path
 from samplesim.scenario.overrides import NAMED_LISTS
 
-__all__ = ["DESIGNS", "Param", "make_points", "parse_param", "problem", "sobol_indices"]
+__all__ = [
+    "DESIGNS",
+    "Param",
+    "check_design_size",
+    "make_points",
+    "parse_param",
+    "problem",
+    "sobol_indices",
+]
 
 DESIGNS = ("grid", "lhs", "sobol")
 
@@ -137,6 +145,43 @@ def problem(params: list[Param]) -> dict[str, Any]:
         "names": [p.path for p in params],
         "bounds": [[p.low, p.high] for p in params],
     }
+
+
+def check_design_size(
+    params: list[Param], design: str, samples: int | None, levels: dict[str, int] | int
+) -> int:
+    """The number of points the design makes; UserError for ``levels`` naming an unknown
+    parameter, or ``samples``, ``levels`` or the points over their limits."""
+    from samplesim.errors import check_count
+    from samplesim.limits import MAX_LEVELS, MAX_RUNS, MAX_SAMPLES
+
+    paths = [p.path for p in params]
+    if isinstance(levels, dict):
+        unknown = [k for k in levels if k not in paths]
+        if unknown:
+            raise UserError(
+                f"levels: {', '.join(unknown)} is not a swept parameter (swept: "
+                f"{', '.join(paths)})",
+                "levels",
+            )
+        per = [levels.get(p, 5) for p in paths]
+    else:
+        per = [levels] * len(paths)
+    if design == "grid":
+        n = 1
+        for k in per:
+            n *= check_count(k, "levels", 2, MAX_LEVELS)
+    else:
+        if samples is None:
+            return 0  # make_points says samples is required
+        n = check_count(samples, "samples", 1, MAX_SAMPLES)
+        n *= len(paths) + 2 if design == "sobol" else 1
+    if n > MAX_RUNS:
+        raise UserError(
+            f"the {design} design makes {n} points, over the limit of {MAX_RUNS}",
+            "levels" if design == "grid" else "samples",
+        )
+    return n
 
 
 def make_points(

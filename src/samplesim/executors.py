@@ -71,8 +71,13 @@ class ProcessExecutor(Executor):
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
+        from samplesim.parent_watch import watch_parent
+
         self._pool = cf.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=watch_parent,  # workers exit when this process dies
+            initargs=(os.getpid(),),
         )
 
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
@@ -189,6 +194,22 @@ class AutoExecutor(Executor):
             self._pool.close()
 
 
+def _capped(jobs: int) -> int:
+    """``jobs`` capped at the cores of this machine, with a :class:`LimitWarning`."""
+    cores = default_jobs()
+    if jobs > cores:
+        import warnings
+
+        from samplesim.errors import LimitWarning
+
+        warnings.warn(
+            LimitWarning(f"jobs {jobs} capped at the {cores} cores of this machine"),
+            stacklevel=3,
+        )
+        return cores
+    return jobs
+
+
 def make_executor(
     kind: str = "auto",
     jobs: int | None = None,
@@ -219,6 +240,8 @@ def make_executor(
         kind = "dask"
     if scheduler and kind != "dask":
         raise UserError("scheduler needs executor='dask'", param="scheduler")
+    if kind in ("auto", "processes") or (kind == "dask" and not scheduler):
+        jobs = _capped(int(jobs))
     if kind == "auto":
         return AutoExecutor(int(jobs), size or (lambda item: 1))
     if kind == "serial":

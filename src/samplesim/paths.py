@@ -13,6 +13,7 @@ A scenario's name never becomes a path as such: :func:`default_out` turns it int
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -29,16 +30,22 @@ from samplesim.errors import UserError
 from samplesim.results_dir import manifest_problem
 
 __all__ = [
+    "LOCK_NAME",
     "RESULTS_DIR",
     "atomic_dir",
     "atomic_write",
+    "bad_path",
+    "clean_orphans",
     "current_umask",
     "default_out",
     "dir_mode",
     "ensure_dir",
     "file_mode",
+    "lock_dir",
+    "make_out_dir",
     "refuse_symlink",
     "safe_slug",
+    "unlock_dir",
     "write_json",
     "write_text",
 ]
@@ -102,9 +109,27 @@ def refuse_symlink(path: Path, what: str = "") -> bool:
         st = os.lstat(path)
     except FileNotFoundError:
         return False
+    except NotADirectoryError:
+        raise UserError(f"{path}: cannot be created under a file (not a directory)") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be used ({exc.strerror})") from None
     if stat.S_ISLNK(st.st_mode):
         raise UserError(f"{path}: {what or 'is'} a symbolic link; not following it")
     return True
+
+
+#: errno values that mean "this path cannot be written" (a bad path: exit 2), as opposed to
+#: a write failing on the way (a full disk, a file too large: exit 1).
+_BAD_PATH = {errno.ENOENT, errno.ENOTDIR, errno.EROFS, errno.EACCES, errno.EPERM,
+             errno.EEXIST, errno.ELOOP, errno.ENAMETOOLONG, errno.EISDIR}  # fmt: skip
+
+
+def bad_path(exc: OSError, path: Path, what: str = "cannot write there") -> Exception:
+    """A :class:`UserError` naming ``path`` when ``exc`` says the path itself is unusable;
+    ``exc`` itself (with the file named) when a write failed on the way."""
+    if exc.errno in _BAD_PATH:
+        return UserError(f"{path}: {what} ({exc.strerror})")
+    return exc if exc.filename else OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def ensure_dir(path: Path) -> Path:
@@ -112,8 +137,73 @@ def ensure_dir(path: Path) -> Path:
     path = Path(path)
     if refuse_symlink(path, "is") and not path.is_dir():
         raise UserError(f"{path}: exists and is not a directory")
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise bad_path(exc, path, "cannot create the directory") from None
     return path
+
+
+#: The lock file an experiment holds in its directory while it writes there.
+LOCK_NAME = ".samplesim.lock"
+
+
+def make_out_dir(path: Path, to_write: Path | None = None) -> Path:
+    """Create output directory ``path`` (and parents); a path that cannot be a directory
+    (under a file, on a read-only file system, in ``/proc``...) is a :class:`UserError`
+    (naming ``to_write``, what was to be written there, too)."""
+    path = Path(path)
+    where = f"{to_write}: {path}" if to_write is not None else str(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise bad_path(exc, Path(where), "cannot create the output directory") from None
+    if not path.is_dir():
+        raise UserError(f"{where}: exists and is not a directory")
+    return path
+
+
+def lock_dir(path: Path) -> int:
+    """Take the exclusive lock of output directory ``path`` (created if needed) and return
+    its file descriptor (held until closed); :class:`UserError` if another process holds it."""
+
+    make_out_dir(path)
+    return _lock_file(path / LOCK_NAME, path)
+
+
+def _lock_file(lock: Path, path: Path) -> int:
+    """Take the exclusive lock ``lock`` (a file, created if needed) guarding ``path``."""
+    import fcntl
+
+    for _ in range(10):
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, file_mode())
+        except OSError as exc:
+            raise UserError(f"{path}: cannot write there ({exc.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise UserError(
+                f"{path}: another samplesim process is writing there; wait for it or choose "
+                "another out",
+                also=("out",),
+            ) from None
+        try:  # the holder removes the file when done: is ours still the one in place?
+            same = os.stat(lock, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+    raise UserError(f"{path}: cannot take the lock {LOCK_NAME}", also=("out",))
+
+
+def unlock_dir(path: Path, fd: int, lock: Path | None = None) -> None:
+    """Release the lock :func:`lock_dir` took (its file, or ``lock``, is removed first)."""
+    with contextlib.suppress(OSError):
+        os.unlink(lock if lock is not None else Path(path) / LOCK_NAME)
+    os.close(fd)
 
 
 def atomic_write(path: Path, writer: Callable[[str], None], suffix: str = ".tmp") -> None:
@@ -121,7 +211,12 @@ def atomic_write(path: Path, writer: Callable[[str], None], suffix: str = ".tmp"
     ``suffix``) in the same folder, which gets the umask-following mode and is renamed over
     ``path`` (a symlink there is replaced, not followed)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UserError(f"{path}: {path.parent} is not a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    except OSError as exc:
+        raise bad_path(exc, path) from None
     try:
         try:
             os.fchmod(fd, file_mode())
@@ -129,9 +224,13 @@ def atomic_write(path: Path, writer: Callable[[str], None], suffix: str = ".tmp"
             os.close(fd)
         writer(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not exc.filename:  # pyarrow names no file
+            lines = str(exc).strip().splitlines()
+            why = exc.strerror or (lines[-1] if lines else type(exc).__name__)
+            raise OSError(exc.errno, why, str(path)) from exc
         raise
 
 
@@ -160,6 +259,52 @@ def _check_replaceable(out: Path, kind: str) -> bool:
     return True
 
 
+#: Age after which a leftover temporary directory whose owner cannot be told is removed.
+ORPHAN_AGE_S = 24 * 3600.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def clean_orphans(out: Path) -> list[Path]:
+    """Remove the ``.<out>.partial-*`` / ``.<out>.old-*`` siblings of ``out`` left by a
+    killed command: those whose process (its id is in the name) is gone, or older than a day.
+    Returns what was removed."""
+    import time
+
+    out = Path(out)
+    gone = []
+    try:
+        entries = list(out.parent.iterdir())
+    except OSError:
+        return gone
+    now = time.time()
+    for p in entries:
+        for tag in (".partial-", ".old-"):
+            head = f".{out.name}{tag}"
+            if not p.name.startswith(head):
+                continue
+            pid_text = p.name[len(head) :].partition("-")[0]
+            try:
+                st = os.lstat(p)
+            except OSError:
+                continue
+            if not stat.S_ISDIR(st.st_mode):
+                continue
+            dead = pid_text.isdigit() and not _alive(int(pid_text))
+            if dead or now - st.st_mtime > ORPHAN_AGE_S:
+                shutil.rmtree(p, ignore_errors=True)
+                gone.append(p)
+    return gone
+
+
 @contextlib.contextmanager
 def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
     """Yield a temporary directory that becomes ``out`` when the block succeeds.
@@ -169,22 +314,40 @@ def atomic_dir(out: Path, kind: str = "run") -> Iterator[Path]:
     directory. An existing ``out`` is replaced only if it is empty or holds samplesim output
     of ``kind`` (see :func:`samplesim.results_dir.manifest_problem`); anything else, a symlink
     included, is refused with a :class:`UserError` before anything is written. ``out`` gets
-    umask-following modes.
+    umask-following modes. The sibling lock file ``.<out>.lock`` (removed at the end) makes a
+    second command writing ``out`` meanwhile fail with a :class:`UserError`.
     """
     out = Path(out)
     _check_replaceable(out, kind)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+    make_out_dir(out.parent, out)
+    lock = out.parent / f".{out.name}.lock"
+    fd = _lock_file(lock, out)  # one command at a time writes ``out``
+    try:
+        yield from _atomic_dir_locked(out, kind)
+    finally:
+        unlock_dir(out, fd, lock)
+
+
+def _atomic_dir_locked(out: Path, kind: str) -> Iterator[Path]:
+    clean_orphans(out)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-{os.getpid()}-"))
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write there ({exc.strerror})") from None
     try:
         yield tmp
         os.chmod(tmp, dir_mode())
         existed = _check_replaceable(out, kind)  # again: it may have changed meanwhile
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and not exc.filename:  # pyarrow names no file
+            lines = str(exc).strip().splitlines()
+            why = exc.strerror or (lines[-1] if lines else type(exc).__name__)
+            raise OSError(exc.errno, f"{why}; nothing written", str(out)) from exc
         raise
     old = None
     if existed:
-        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-{os.getpid()}-"))
         os.replace(out, old)  # over the empty placeholder
     os.replace(tmp, out)
     if old is not None:

@@ -23,6 +23,7 @@ from samplesim.errors import UserError
 from samplesim.metric_groups import REPORT_COUNTRY_COLUMNS, REPORT_EXPERIMENT, REPORT_RUN
 from samplesim.metrics import METRICS
 from samplesim.output import write_text
+from samplesim.paths import make_out_dir
 
 __all__ = ["build_report", "figure_to_data_uri", "write_report"]
 
@@ -417,6 +418,6 @@ def write_report(path: str | Path, out: str | Path | None = None, dpi: int = 110
     if out.is_dir():
         raise UserError(f"{out}: is a directory; give a file name for out", also=("out",))
     text = build_report(path, dpi=dpi)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_out_dir(out.parent, out)  # a bad path is a UserError (exit 2)
     write_text(out, text)
     return out

@@ -20,7 +20,8 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from samplesim.errors import UserError
+from samplesim.errors import DamagedFile, UserError
+from samplesim.manifest_schema import manifest_errors
 
 __all__ = [
     "EXPERIMENT_KINDS",
@@ -40,6 +41,7 @@ __all__ = [
     "read_manifest",
     "read_manifest_or_none",
     "read_parts",
+    "read_parts_file",
     "sort_runs",
     "summary_to_long",
 ]
@@ -102,11 +104,13 @@ def summary_to_long(
 
 
 def read_manifest_or_none(out: Path) -> dict[str, Any] | None:
-    """``out/manifest.json`` parsed, or None when it is missing or not JSON."""
+    """``out/manifest.json`` parsed, or None when it is missing, not JSON or does not match
+    the manifest schema."""
     try:
-        return json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
+    return None if manifest_errors(data) else data
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -114,12 +118,15 @@ def read_manifest(path: Path) -> dict[str, Any]:
     f = Path(path) / "manifest.json"
     if not f.exists():
         return {}
+    if not f.is_file():
+        raise UserError(f"{f}: not a regular file")
     try:
         data = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{f}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{f}: expected a JSON object")
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UserError(f"{f}: damaged: not valid JSON ({exc})") from None
+    problems = manifest_errors(data)
+    if problems:
+        raise UserError(f"{f}: damaged: {'; '.join(problems[:3])}")
     return data
 
 
@@ -142,8 +149,10 @@ def manifest_problem(out: Path, kinds: tuple[str, ...]) -> str | None:
         fd = os.open(f, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, encoding="utf-8") as fh:
             data = json.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return "is not a samplesim output directory (manifest.json is not valid JSON)"
+    if problems := manifest_errors(data):
+        return f"manifest.json is damaged ({problems[0]})"
     if not isinstance(data, dict) or data.get(MANIFEST_MARKER) != MANIFEST_VERSION:
         return (
             f"is not a samplesim output directory (manifest.json has no {MANIFEST_MARKER} "
@@ -185,11 +194,21 @@ def detect_kind(path: str | Path) -> str:
     )
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """``path`` read; :class:`DamagedFile` naming it when it is not a readable Parquet file
+    (or lacks ``columns``)."""
     try:
-        return pd.read_parquet(path)
+        df = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several kinds for a corrupt file
-        raise UserError(f"{path}: cannot read ({exc})") from None
+        raise DamagedFile(path, f"not a readable Parquet file: {_why(exc)}") from None
+    if columns is not None and (missing := [c for c in columns if c not in df.columns]):
+        raise DamagedFile(path, f"missing columns {', '.join(missing)}")
+    return df
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -197,7 +216,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         # keep_default_na=False: the country code NA (Namibia) must stay a string.
         return pd.read_csv(path, keep_default_na=False, na_values=[""])
     except Exception as exc:
-        raise UserError(f"{path}: cannot read ({exc})") from None
+        raise DamagedFile(path, f"not a readable CSV file: {_why(exc)}") from None
 
 
 def load_run_tables(path: str | Path) -> dict[str, Any]:
@@ -242,20 +261,34 @@ def load_experiment_tables(path: str | Path) -> dict[str, pd.DataFrame]:
         if f.exists():
             out[name] = _read_csv(f)
     if (path / "runs.parquet").exists():
-        out["runs"] = _read_parquet(path / "runs.parquet")
+        out["runs"] = _read_parquet(path / "runs.parquet", RUN_COLUMNS)
     elif (path / "parts").is_dir():
-        parts = sorted((path / "parts").glob("*.parquet"))
+        parts = sorted((path / "parts").glob("part-*.parquet"))
         if parts:
-            out["runs"] = pd.concat([_read_parquet(p) for p in parts], ignore_index=True)
+            out["runs"] = pd.concat(
+                [_read_parquet(p, RUN_COLUMNS) for p in parts], ignore_index=True
+            )
     if not out:
         raise UserError(f"{path}: no experiment tables found")
     return out
 
 
 def part_keys(part: Path) -> list[str]:
-    """The run keys a part file holds (from its Parquet schema metadata)."""
-    meta = pq.read_schema(part).metadata or {}
-    return json.loads(meta.get(KEYS_META, b"[]"))
+    """The run keys a part file holds (from its Parquet schema metadata); :class:`DamagedFile`
+    when it cannot be read."""
+    try:
+        meta = pq.read_schema(part).metadata or {}
+        keys = json.loads(meta.get(KEYS_META, b"[]"))
+    except Exception as exc:
+        raise DamagedFile(part, f"not a readable Parquet file: {_why(exc)}") from None
+    if not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+        raise DamagedFile(part, "its run keys are not a list of strings")
+    return keys
+
+
+def read_parts_file(part: Path) -> pd.DataFrame:
+    """One part file of the ``runs`` table; :class:`DamagedFile` when it cannot be read."""
+    return _read_parquet(part, RUN_COLUMNS)
 
 
 def read_parts(parts_dir: Path, keys: set[str] | None = None) -> pd.DataFrame:
@@ -264,7 +297,7 @@ def read_parts(parts_dir: Path, keys: set[str] | None = None) -> pd.DataFrame:
     for p in sorted(parts_dir.glob("part-*.parquet")):
         if keys is not None and not set(part_keys(p)) & keys:
             continue
-        frames.append(pd.read_parquet(p))
+        frames.append(_read_parquet(p, RUN_COLUMNS))
     if not frames:
         return empty_runs()
     return sort_runs(pd.concat(frames, ignore_index=True))
@@ -281,13 +314,18 @@ def load_results(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_dir():
         raise UserError(f"{path}: not a directory")
-    manifest = read_manifest_or_none(path) or {}
-    if (path / "parts").is_dir():
+    manifest = read_manifest(path)
+    complete = str(manifest.get("status", "")).startswith("complete")
+    if (path / "runs.parquet").exists() and (complete or not (path / "parts").is_dir()):
+        # The final table: what the experiment's tables were computed from (a resume with
+        # fewer replications leaves more runs in parts/).
+        df = sort_runs(_read_parquet(path / "runs.parquet", RUN_COLUMNS))
+    elif (path / "parts").is_dir():
         df = read_parts(path / "parts")
-    elif (path / "runs.parquet").exists():
-        df = sort_runs(pd.read_parquet(path / "runs.parquet"))
     elif (path / "summary.csv").exists():
-        summary = pd.read_csv(path / "summary.csv", keep_default_na=False, na_values=[""])
+        summary = _read_csv(path / "summary.csv")
+        if "country" not in summary.columns or summary.empty:
+            raise DamagedFile(path / "summary.csv", "no country column or no rows")
         df = summary_to_long(
             summary,
             variant=manifest.get("variant", "baseline"),

@@ -18,8 +18,11 @@ is refused.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +30,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from samplesim.errors import UserError
-from samplesim.paths import atomic_write, ensure_dir, refuse_symlink, write_json
+from samplesim.errors import DamagedFile, Notice, UserError
+from samplesim.paths import (
+    LOCK_NAME,
+    atomic_write,
+    ensure_dir,
+    lock_dir,
+    refuse_symlink,
+    unlock_dir,
+    write_json,
+)
 from samplesim.results_dir import (
     KEYS_META,
     RUN_COLUMNS,
@@ -39,6 +50,7 @@ from samplesim.results_dir import (
     part_keys,
     read_manifest_or_none,
     read_parts,
+    read_parts_file,
     sort_runs,
     summary_to_long,
 )
@@ -87,6 +99,9 @@ class MemoryStore:
     def done_keys(self) -> set[str]:
         return set(self.keys)
 
+    def close(self) -> None:
+        """Nothing to release (see :meth:`ResultStore.close`)."""
+
     def add(self, df: pd.DataFrame, keys: list[str], errors: list[dict[str, Any]]) -> None:
         self.parts.append(df)
         self.keys.update(keys)
@@ -119,11 +134,38 @@ class ResultStore(MemoryStore):
         self.out = out = Path(out)
         self.parts_dir = out / "parts"
         self.manifest = manifest
+        #: Damaged part files renamed aside on ``resume`` (their runs are run again).
+        self.set_aside: list[str] = []
+        created = not self._check(resume)  # before touching anything
+        self._lock: int | None = lock_dir(out)
+        try:
+            self._check(resume)  # again, under the lock: another run may have written here
+            ensure_dir(self.parts_dir)
+            write_json(out / "manifest.json", {**manifest, "status": "running"})
+            if resume:
+                self.set_aside = self._set_aside_damaged()
+            self._done = self._scan_keys()
+        except BaseException:
+            self.close()
+            if created:
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+            raise
+
+    def close(self) -> None:
+        """Release the directory's lock (the experiment is finished or abandoned)."""
+        if self._lock is not None:
+            unlock_dir(self.out, self._lock)
+            self._lock = None
+
+    def _check(self, resume: bool) -> bool:
+        """UserError unless ``out`` may receive this experiment; whether it exists."""
+        out, manifest = self.out, self.manifest
         identity = manifest["spec"]
         exists = refuse_symlink(out, "is")
         if exists and not out.is_dir():
             raise UserError(f"{out}: exists and is not a directory")
-        nonempty = exists and any(out.iterdir())
+        nonempty = exists and any(p.name != LOCK_NAME for p in out.iterdir())
         if nonempty and not resume:
             raise UserError(
                 f"{out}: directory is not empty; pass resume=True to continue the experiment "
@@ -134,7 +176,10 @@ class ResultStore(MemoryStore):
         if nonempty:
             old = read_manifest_or_none(out)
             if old is None or "spec" not in old:
-                raise UserError(f"{out}: holds no samplesim experiment; not touching it")
+                raise UserError(
+                    f"{out}: holds no samplesim experiment (or its manifest.json is damaged); "
+                    "not touching it"
+                )
             problem = manifest_problem(out, (manifest["kind"],))
             if problem:
                 raise UserError(f"{out}: {problem}; not touching it", also=("out",))
@@ -144,7 +189,8 @@ class ResultStore(MemoryStore):
                 raise UserError(
                     f"{out}: holds results of another scenario (digest "
                     f"{str(old.get('scenario_digest'))[:12]}, this one "
-                    f"{str(manifest.get('scenario_digest'))[:12]}); not touching it"
+                    f"{str(manifest.get('scenario_digest'))[:12]}); the scenario file changed "
+                    "since; not touching it"
                 )
             if _canon(old["spec"]) != _canon(identity):
                 diff = sorted(
@@ -156,9 +202,32 @@ class ResultStore(MemoryStore):
                     f"{out}: holds an experiment with another spec (differs in: "
                     f"{', '.join(diff)}); not touching it"
                 )
-        ensure_dir(self.parts_dir)
-        write_json(out / "manifest.json", {**manifest, "status": "running"})
-        self._done = self._scan_keys()
+        return exists
+
+    def _set_aside_damaged(self) -> list[str]:
+        """Rename every unreadable part or errors file to ``<name>.damaged`` (kept, never
+        deleted), with a :class:`Notice`; their runs count as not done."""
+        moved = []
+        files = [*self.parts_dir.glob("part-*.parquet"), *self.parts_dir.glob("errors-*.json")]
+        for p in sorted(files):
+            try:
+                if p.suffix == ".parquet":
+                    part_keys(p)
+                    read_parts_file(p)
+                else:
+                    _read_errors(p)
+            except DamagedFile as exc:
+                dest = p.with_name(p.name + ".damaged")
+                n = 1
+                while dest.exists():
+                    n += 1
+                    dest = p.with_name(f"{p.name}.damaged-{n}")
+                os.replace(p, dest)
+                moved.append(dest.name)
+                warnings.warn(
+                    Notice(f"{exc}; set aside as {dest}, its runs run again"), stacklevel=2
+                )
+        return moved
 
     def _scan_keys(self) -> set[str]:
         keys: set[str] = set()
@@ -198,10 +267,24 @@ class ResultStore(MemoryStore):
     def error_table(self) -> pd.DataFrame:
         errors: list[dict[str, Any]] = []
         for p in sorted(self.parts_dir.glob("errors-*.json")):
-            errors.extend(json.loads(p.read_text(encoding="utf-8")))
+            errors.extend(_read_errors(p))
         # A run that failed and later succeeded on --resume is no longer an error.
         errors = [e for e in errors if e["key"] not in self._done]
         return _errors_df(errors).drop_duplicates("key", ignore_index=True)
+
+
+def _read_errors(path: Path) -> list[dict[str, Any]]:
+    """The failed runs recorded in a parts/errors-*.json file; :class:`DamagedFile` when it
+    is not a JSON list of records with a string ``key``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise DamagedFile(path, f"not readable JSON: {exc}") from None
+    if not isinstance(data, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("key"), str) for e in data
+    ):
+        raise DamagedFile(path, "not a list of failed runs")
+    return data
 
 
 def _canon(x: Any) -> str:

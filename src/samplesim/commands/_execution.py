@@ -24,6 +24,7 @@ def add_plugin_argument(p: argparse.ArgumentParser) -> None:
 
 def add_execution_arguments(p: argparse.ArgumentParser, replications_default: int | None = 30):
     """``--seed --out --executor --jobs --scheduler --batch-size --resume --quiet``."""
+    from samplesim.commands._bounds import add_force_argument
     from samplesim.executors import EXECUTORS
 
     p.add_argument("--seed", type=int, default=1, help="root random seed (default 1)")
@@ -49,6 +50,7 @@ def add_execution_arguments(p: argparse.ArgumentParser, replications_default: in
         "--resume", action="store_true", help="continue an interrupted experiment in --out"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+    add_force_argument(p)
     add_plugin_argument(p)
 
 

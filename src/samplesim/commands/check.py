@@ -12,6 +12,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from samplesim.commands._bounds import check_common
 from samplesim.errors import UserError
 from samplesim.metrics import METRICS
 from samplesim.paths import atomic_write, default_out
@@ -77,8 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.replications < 2:
         raise UserError("--replications must be at least 2")
-    if args.seed < 0:
-        raise UserError("--seed must be a non-negative integer")
+    check_common(args, min_replications=2)
     res = run_check(
         args.scenario, args.replications, seed=args.seed, executor=args.executor,
         jobs=args.jobs, plugins=list(args.plugin or []), quiet=args.quiet,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from samplesim.commands._bounds import check_common
 from samplesim.commands._execution import add_execution_arguments, execution_kwargs
 from samplesim.commands._figures import figure_hook
 from samplesim.commands.results import print_comparison
@@ -31,6 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare and write comparison.csv, replications.csv, runs.parquet, manifest.json."""
+    check_common(args, min_replications=2)
     if args.replications < 2:
         raise UserError("--replications must be at least 2 for a comparison")
     raw = load_raw(args.scenario)

@@ -147,6 +147,8 @@ def run(args: argparse.Namespace) -> int:
         g = all_rows.groupby(["variant", "metric"], sort=True)["value"].mean().unstack("variant")
         Console(width=140).print(g.round(3).to_string())
     if args.csv:
-        df.to_csv(args.csv, index=False)
+        from samplesim.paths import atomic_write
+
+        atomic_write(args.csv, lambda tmp: df.to_csv(tmp, index=False))
         print(f"wrote {args.csv}")
     return 0

@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from samplesim.commands._bounds import add_force_argument, check_common
 from samplesim.commands._execution import add_plugin_argument
 from samplesim.commands._figures import figure_hook
 from samplesim.errors import UserError
@@ -49,6 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip writing plots/*.png")
     p.add_argument("--quiet", action="store_true", help="print only the final line")
     _add_replication_arguments(p)
+    add_force_argument(p)
     add_plugin_argument(p)
 
 
@@ -121,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     exact = args.seed is not None or args.replication is not None
     if args.seed is None:
         args.seed = 1
+    check_common(args)
     if args.seed < 0:
         raise UserError("--seed must be a non-negative integer")
     if args.replication is not None and args.replication < 0:

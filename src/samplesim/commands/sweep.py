@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from samplesim.commands._bounds import check_common
 from samplesim.commands._execution import add_execution_arguments, execution_kwargs
 from samplesim.commands._figures import figure_hook
 from samplesim.design import DESIGNS, parse_param
@@ -76,15 +77,23 @@ def _levels(specs: list[str]) -> int | dict[str, int]:
 
 def run(args: argparse.Namespace) -> int:
     """Sweep and write points.csv, runs.parquet, replications.csv, sensitivity.csv."""
+    check_common(args)
     design = args.design or ("grid" if args.grid else "lhs")
     if args.grid and design != "grid":
         raise UserError("--grid contradicts --design " + design)
     params = [parse_param(s) for s in args.param]
     if not params:
         raise UserError("give at least one --param PATH=LOW:HIGH")
+    paths = [path for path, _, _ in params]
+    if twice := sorted({p for p in paths if paths.count(p) > 1}):
+        raise UserError(f"--param {', '.join(twice)} is given more than once")
     levels = _levels(args.levels)
     if isinstance(levels, dict):
         default = levels.pop("*")
+        if unknown := [k for k in levels if k not in paths]:
+            raise UserError(
+                f"--levels {', '.join(unknown)}: not a swept --param (swept: {', '.join(paths)})"
+            )
         levels = {path: levels.get(path, default) for path, _, _ in params}
     if args.replications < 1:
         raise UserError("--replications must be at least 1")

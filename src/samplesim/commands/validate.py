@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from samplesim.commands._bounds import add_force_argument
 from samplesim.commands._execution import add_plugin_argument
 from samplesim.loading import build_scenario
 from samplesim.scenario import check_warnings, load_raw, scenario_variants
@@ -16,6 +17,7 @@ HELP = "check a scenario file (and its variants) and report every problem found"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add this command's arguments."""
     p.add_argument("scenario", help="path of the scenario TOML file")
+    add_force_argument(p)
     add_plugin_argument(p)
 
 

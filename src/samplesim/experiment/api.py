@@ -35,10 +35,10 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from samplesim.design import make_params, make_points, sobol_indices
+from samplesim.design import check_design_size, make_params, make_points, sobol_indices
 from samplesim.errors import UserError, check_seed
 from samplesim.experiment.driver import finish, run_plan
-from samplesim.experiment.plan import make_plan
+from samplesim.experiment.plan import check_country, make_plan
 from samplesim.experiment.resolve import resolve
 from samplesim.metrics import DEFAULT_OUTCOMES, METRIC_NAMES
 from samplesim.scenario import Scenario
@@ -316,6 +316,8 @@ def sweep(
         specs = {}
         for s in params:
             path, lo, hi = parse_param(s)
+            if path in specs:
+                raise UserError(f"params: {path} is given twice", param="params")
             specs[path] = (lo, hi)
     elif isinstance(params, dict):
         try:
@@ -334,7 +336,10 @@ def sweep(
             "from its attributes); pass the scenario file",
             param="params",
         )
+    for _name, _metric, country in chosen:
+        check_country(plan, country, "outcomes")
     plan.params = make_params(plan.raw, plan.source, specs, variant=plan.variants[0])
+    check_design_size(plan.params, design, samples, levels)
     plan.points = make_points(plan.params, design, samples, levels, seed)
     plan.extra = {"design": design, "samples": samples, "levels": levels}
     runs, store, _, executed, wall, manifest, keys = run_plan(

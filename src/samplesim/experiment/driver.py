@@ -7,20 +7,22 @@ never depends on the executor, the number of workers or the batch size.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from samplesim.errors import ExperimentError, UserError
+from samplesim.errors import ExperimentError, UserError, check_count
 from samplesim.executors import make_executor
-from samplesim.experiment.plan import Plan, make_manifest_of, parse_precision
+from samplesim.experiment.plan import Plan, check_country, make_manifest_of, parse_precision
 from samplesim.experiment.task import frame
+from samplesim.limits import MAX_BATCH_SIZE, MAX_REPLICATIONS, MAX_RUNS
 from samplesim.paths import atomic_write, write_json
 from samplesim.progress import RunProgress
 from samplesim.stats import t_interval
@@ -34,9 +36,7 @@ def _batch_size(n_runs: int, jobs: int, batch_size: int | None) -> int:
     if batch_size is not None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
             raise UserError(f"batch_size must be an integer, got {batch_size!r}", "batch_size")
-        if batch_size < 1:
-            raise UserError("batch_size must be at least 1", param="batch_size")
-        return batch_size
+        return check_count(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
     return max(5, min(50, math.ceil(n_runs / (4 * max(1, jobs)))))
 
 
@@ -107,20 +107,36 @@ def run_plan(
         raise UserError(
             f"replications must be a positive integer, got {replications!r}", param="replications"
         )
+    # Every argument is checked here, before the output directory is created.
+    check_count(replications, "replications", 1, MAX_REPLICATIONS)
     prec = parse_precision(precision)
     cap = replications if precision_cap is None else precision_cap
+    if prec is not None:
+        check_count(cap, "max_replications", 1, MAX_REPLICATIONS)
+        check_country(plan, prec[1], "precision")
     if prec is not None and cap < 2:
         raise UserError(
             "precision needs room for at least 2 replications (max_replications)",
             param="max_replications",
         )
+    n_runs = len(plan.points) * len(plan.variants) * max(replications, cap)
+    if n_runs > MAX_RUNS:
+        raise UserError(
+            f"replications: {n_runs} runs (points x variants x replications), over the limit "
+            f"of {MAX_RUNS}",
+            param="replications",
+        )
+    if batch_size is not None:
+        _batch_size(1, 1, batch_size)
     manifest = make_manifest_of(
         plan, replications, executor=executor, precision=None if prec is None else list(prec)
     )
     ex, store = _open(plan, manifest, executor, jobs, scheduler, out, resume)
+    if getattr(store, "set_aside", None):
+        manifest["set_aside"] = list(store.set_aside)
     t0 = time.perf_counter()
     prec_info = None
-    with ex, RunProgress(plan.kind, quiet) as progress:
+    with _closing_on_error(store), ex, RunProgress(plan.kind, quiet) as progress:
 
         def run(n: int) -> int:
             return execute(plan, plan.runs(range(n)), store, ex, progress, batch_size)
@@ -136,6 +152,16 @@ def run_plan(
     manifest["replications"] = n
     manifest["executor"] = ex.label
     return runs, store, prec_info, executed, wall, manifest, {s.key for s in specs}
+
+
+@contextlib.contextmanager
+def _closing_on_error(store: MemoryStore) -> Iterator[None]:
+    """Release the store's lock when the block raises (``finish`` releases it otherwise)."""
+    try:
+        yield
+    except BaseException:
+        store.close()
+        raise
 
 
 def _open(
@@ -241,6 +267,9 @@ def finish(
                 )
         if len(errors):
             atomic_write(out / "errors.csv", lambda tmp: errors.to_csv(tmp, index=False))
+        else:  # a clean resume: the errors of an earlier attempt are gone
+            with contextlib.suppress(FileNotFoundError):
+                (out / "errors.csv").unlink()
         finished = sorted(store.done_keys() & keys)
         final = {
             **manifest,
@@ -253,6 +282,7 @@ def finish(
             write_json(out / "manifest.json", {**final, "status": "running"})
             before_complete(out)
         write_json(out / "manifest.json", final)
+    store.close()
     _check_failures(runs, errors, store)
     return errors
 

@@ -20,7 +20,14 @@ from samplesim.scenario import Scenario, raw_digest
 from samplesim.store import run_key
 from samplesim.worker import RunSpec, Task
 
-__all__ = ["DEFAULT_PRECISION_CAP", "Plan", "make_manifest_of", "make_plan", "parse_precision"]
+__all__ = [
+    "DEFAULT_PRECISION_CAP",
+    "Plan",
+    "check_country",
+    "make_manifest_of",
+    "make_plan",
+    "parse_precision",
+]
 
 #: The most replications a precision target may add when no cap is given (command line).
 DEFAULT_PRECISION_CAP = 1000
@@ -122,6 +129,32 @@ def make_plan(
         scenario=res.scenario, label=res.label, plugins=names, modules=modules, shipped=by_value,
         exact=res.exact,
     )  # fmt: skip
+
+
+def _countries(raw: Any) -> set[str]:
+    """Every ``country`` string in raw scenario data (variants included), without recursion."""
+    found: set[str] = set()
+    stack = [raw]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            c = node.get("country")
+            if isinstance(c, str):
+                found.add(c)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def check_country(plan: Plan, country: str, param: str) -> None:
+    """UserError unless ``country`` is ``ALL`` or a country of the plan's scenario."""
+    known = {"ALL", *plan.base.countries, *_countries(plan.raw)}
+    if country not in known:
+        raise UserError(
+            f"{param}: unknown country {country!r} (known: {', '.join(sorted(known))})",
+            param=param,
+        )
 
 
 def parse_precision(spec: str | tuple[str, float] | None) -> tuple[str, str, float] | None:

@@ -163,6 +163,8 @@ STYLE: dict[str, Any] = {
     "axes.axisbelow": True,
     "hatch.linewidth": 1.0,
     "savefig.bbox": "tight",
+    # Names (scenario, institution, variant) are text: "$x^$" must not be parsed as math.
+    "text.parse_math": False,
 }
 
 P = ParamSpec("P")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -205,9 +206,11 @@ def save_dir_plots(path: str | Path, out_dir: str | Path | None = None, dpi: int
     path = Path(path)
     out = Path(out_dir) if out_dir is not None else path / "plots"
     detect_kind(path)
+    figures = dir_figures(path)
+    first = next(figures, None)  # reads the tables: a damaged file fails before any write
     ensure_dir(out)
     paths = []
-    for name, _, fig in dir_figures(path):
+    for name, _, fig in itertools.chain([first] if first else [], figures):
         atomic_write(out / name, partial(save_figure, fig, dpi=dpi), suffix=Path(name).suffix)
         paths.append(out / name)
     return paths

@@ -76,7 +76,8 @@ def lifted_with(rules: Iterable[Mapping[str, Any]], removed: Iterable[str]) -> s
     while grew:
         grew = False
         for r in rules:
-            if r.get("reciprocal_to") in out and r.get("name") not in out:
+            to, name = r.get("reciprocal_to"), r.get("name")
+            if isinstance(to, str) and isinstance(name, str) and to in out and name not in out:
                 out.add(r.get("name"))
                 grew = True
     return out

@@ -6,10 +6,10 @@ structured into plain attrs classes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
-import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,9 @@ from samplesim.scenario.checks import Registries, check_scenario, check_warnings
 from samplesim.scenario.convert import DAY_KEYS, structure
 from samplesim.scenario.errors import Problem, ScenarioError, ScenarioWarning
 from samplesim.scenario.overrides import OverrideError, apply_override, deep_merge
+from samplesim.scenario.reading import read_toml
 from samplesim.scenario.schema import Scenario
+from samplesim.scenario.sizes import hard_problems, soft_problems
 
 __all__ = [
     "build_scenario",
@@ -34,19 +36,6 @@ __all__ = [
 _MAX_EXTENDS = 8
 
 
-def _read_toml(path: Path, source: str) -> dict[str, Any]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(source, [Problem("", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, [Problem("", f"cannot read the file ({exc})")]) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, [Problem("", f"TOML syntax error: {exc}")]) from None
-
-
 def load_raw(path: str | Path, _depth: int = 0) -> dict[str, Any]:
     """The raw TOML data of ``path`` with any ``extends = "base.toml"`` chain merged in.
 
@@ -55,7 +44,7 @@ def load_raw(path: str | Path, _depth: int = 0) -> dict[str, Any]:
     """
     path = Path(path)
     source = str(path)
-    raw = _read_toml(path, source)
+    raw = read_toml(path, source)
     base_ref = raw.pop("extends", None)
     if base_ref is None:
         return raw
@@ -63,10 +52,19 @@ def load_raw(path: str | Path, _depth: int = 0) -> dict[str, Any]:
         raise ScenarioError(source, [Problem("extends", "must be a path string")])
     if _depth >= _MAX_EXTENDS:
         raise ScenarioError(source, [Problem("extends", "chain is too deep (a cycle?)")])
-    base_path = (path.parent / base_ref).resolve()
-    if not base_path.exists():
+    base_path = path.parent / base_ref
+    with contextlib.suppress(OSError, RuntimeError):  # a symlink loop: read_toml says so
+        base_path = base_path.resolve()
+    if not base_path.exists() and not base_path.is_symlink():
         raise ScenarioError(source, [Problem("extends", f"base scenario {base_ref!r} not found")])
-    base = load_raw(base_path, _depth + 1)
+    try:
+        base = load_raw(base_path, _depth + 1)
+    except ScenarioError as exc:
+        if any(p.path for p in exc.problems) or exc.source != str(base_path):
+            raise
+        # The base file cannot be read: say so at this file's ``extends`` key.
+        problems = [Problem("extends", f"{base_ref}: {p.message}") for p in exc.problems]
+        raise ScenarioError(source, problems) from None
     base.pop("variants", None)  # variants belong to the file that declares them
     try:
         return apply_override(base, raw)
@@ -124,7 +122,14 @@ def _structure_checked(
     data = _convert_dates(raw, start) if start is not None else raw
     sc, problems = structure(data, Scenario)
     if sc is not None:
-        problems = check_scenario(sc, known)
+        # Sizes first: the other checks may overflow on a value past a hard limit. Soft
+        # limits are checked in the process that loads the file (known given), not again in
+        # workers rebuilding data it checked (possibly under --force).
+        problems = hard_problems(sc)
+        if not problems:
+            problems = check_scenario(sc, known)
+            if known is not None:
+                problems += soft_problems(sc)
     if prefix:
         problems = [Problem(f"{prefix}{p.path}", p.message) for p in problems]
     return (sc if not problems else None), problems

@@ -40,6 +40,20 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _op_problems(path: str, op: str, target: str, value: Any) -> list[Problem]:
+    """What is wrong with the shape of an ``add_*`` (a list of tables) or ``remove_*`` (a list
+    of names) operation."""
+    if not isinstance(value, list):
+        what = "tables" if op == "add" else f"{target[:-1]} names"
+        return [Problem(path, f"must be a list of {what}, got {type(value).__name__}")]
+    want, word = (dict, "a table") if op == "add" else (str, "a name (a string)")
+    return [
+        Problem(f"{path}[{j}]", f"must be {word}, got {type(v).__name__}")
+        for j, v in enumerate(value)
+        if not isinstance(v, want)
+    ]
+
+
 def apply_override(raw: dict[str, Any], over: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Apply one override table to raw scenario data; raises :class:`OverrideError`."""
     out = copy.deepcopy(raw)
@@ -48,10 +62,14 @@ def apply_override(raw: dict[str, Any], over: dict[str, Any], prefix: str = "") 
         path = f"{prefix}{key}"
         op, _, target = key.partition("_")
         if op in ("add", "remove") and target in NAMED_LISTS:
-            if not isinstance(value, list):
-                problems.append(Problem(path, "must be a list"))
+            shape = _op_problems(path, op, target, value)
+            if shape:
+                problems += shape
                 continue
             items = out.setdefault(target, [])
+            if not isinstance(items, list):
+                problems.append(Problem(path, f"{target} of the scenario is not a list"))
+                continue
             if op == "add":
                 items.extend(copy.deepcopy(value))
             else:
@@ -62,10 +80,15 @@ def apply_override(raw: dict[str, Any], over: dict[str, Any], prefix: str = "") 
                 gone = set(value)
                 if target == "rules":  # a rule's mirrors (reciprocal_to) are lifted with it
                     gone = lifted_with(items, gone)
-                out[target] = [it for it in items if it.get("name") not in gone]
+                out[target] = [
+                    it for it in items if not isinstance(it, dict) or it.get("name") not in gone
+                ]
             continue
         if key in NAMED_LISTS and isinstance(value, dict):
             items = out.get(key, [])
+            if not isinstance(items, list):
+                problems.append(Problem(path, f"{key} of the scenario is not a list"))
+                continue
             by_name = {it.get("name"): j for j, it in enumerate(items) if isinstance(it, dict)}
             for name, patch in value.items():
                 if name not in by_name:
