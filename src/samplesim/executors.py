@@ -96,8 +96,12 @@ class DaskExecutor(Executor):
     def __init__(self, jobs: int, scheduler: str | None = None, timeout: str = "3s") -> None:
         try:
             import distributed
-        except ImportError:  # pragma: no cover - dask is a declared dependency
-            raise UserError("executor 'dask' needs the 'distributed' package", "executor") from None
+        except ImportError:
+            raise UserError(
+                "executor 'dask' needs Dask, an optional dependency: "
+                "pip install 'samplesim[dask]'",
+                "executor",
+            ) from None
         self._distributed = distributed
         self._cluster = None
         if scheduler:
