@@ -56,7 +56,7 @@ def test_licence_is_the_mit_text():
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License")
     assert "Copyright (c)" in text and "samplesim contributors" in text
-    assert "THE SOFTWARE IS PROVIDED \"AS IS\"" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
 
 
 def test_py_typed_ships_in_the_package():

@@ -75,9 +75,12 @@ SUMMARY_COLUMNS: dict[str, str] = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class SimulationResult:
-    """One run's tables (pandas DataFrames) and what produced them."""
+    """One run's tables (pandas DataFrames) and what produced them.
+
+    ``repr()`` is a short summary; in Jupyter the result shows as a card
+    (:mod:`samplesim.cards`)."""
 
     scenario: str
     variant: str
@@ -92,6 +95,16 @@ class SimulationResult:
     initial_grams: dict[str, float]
     n_events: int = 0
     reviews: pd.DataFrame = attrs.field(factory=pd.DataFrame)
+
+    def __repr__(self) -> str:
+        from samplesim.cards import run_text
+
+        return run_text(self)
+
+    def _repr_html_(self) -> str:
+        from samplesim.cards import run_html
+
+        return run_html(self)
 
 
 def _dates(start: dt.date, days: np.ndarray) -> pd.Series:

@@ -35,8 +35,11 @@ _PACKAGES = (
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages a result depends on."""
-    out = {"python": platform.python_version()}
-    for name in _PACKAGES:
+    from samplesim import __version__
+
+    # samplesim's own version from the code that runs (an installed copy may differ).
+    out = {"python": platform.python_version(), "samplesim": __version__}
+    for name in _PACKAGES[1:]:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
