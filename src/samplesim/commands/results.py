@@ -144,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
     print(describe(df))
     all_rows = df[(df["country"] == "ALL") & df["metric"].isin([m for m, _ in KEY_METRICS])]
     if len(all_rows):
-        g = all_rows.groupby(["variant", "metric"], sort=True)["value"].mean().unstack("variant")
+        g = all_rows.groupby(["variant", "metric"], sort=True, observed=True)["value"].mean()
+        g = g.unstack("variant")
         Console(width=140).print(g.round(3).to_string())
     if args.csv:
         df.to_csv(args.csv, index=False)
