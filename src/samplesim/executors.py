@@ -16,6 +16,7 @@ calls :func:`multiprocessing.set_start_method`.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import logging
 import multiprocessing
 import numbers
 import os
@@ -28,6 +29,8 @@ from samplesim.errors import UserError
 __all__ = ["EXECUTORS", "AutoExecutor", "Executor", "default_jobs", "make_executor"]
 
 EXECUTORS = ("auto", "serial", "processes", "dask")
+
+log = logging.getLogger(__name__)
 
 #: Seconds for a pool of spawned workers to start and import ``samplesim.worker``; measured
 #: at 2.1-2.5 s for two workers (start, import, shut down) on a shared 2-core machine.
@@ -177,7 +180,15 @@ class AutoExecutor(Executor):
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         items = list(items)
         while items and self._pool is None:
-            if self.pays(sum(map(self.size, items))):
+            remaining = sum(map(self.size, items))
+            if self.pays(remaining):
+                log.info(
+                    "executor auto: %.1f ms per run measured, %d runs left: starting %d worker "
+                    "processes",
+                    1000 * (self.per_run or 0.0),
+                    remaining,
+                    self.jobs,
+                )
                 self._pool = ProcessExecutor(self.jobs)
                 break
             item = items.pop(0)
@@ -223,6 +234,7 @@ def make_executor(
         kind = "dask"
     if scheduler and kind != "dask":
         raise UserError("scheduler needs executor='dask'", param="scheduler")
+    log.debug("executor %s, jobs %s%s", kind, jobs, f", scheduler {scheduler}" if scheduler else "")
     if kind == "auto":
         return AutoExecutor(int(jobs), size or (lambda item: 1))
     if kind == "serial":

@@ -82,8 +82,8 @@ RUN_TABLE: Mapping[str, str] = {
     "approved": "approved",
     "delivered": "in hand",
     "grams_granted": "grams",
-    "median_days_to_decision": "days to decision",
-    "median_days_to_samples": "days to samples",
+    "median_days_to_decision": "median days to decision",
+    "median_days_to_samples": "median days to samples",
 }
 #: The experiment commands' terminal tables (whole run): metric -> digits of a mean over
 #: replications (a mean of counts keeps a decimal or two).

@@ -15,9 +15,15 @@ from rich.table import Table
 from samplesim.errors import UserError
 from samplesim.metrics import METRICS
 from samplesim.paths import atomic_write, default_out
+from samplesim.terminal import console as terminal_console
 
 NAME = "check"
 HELP = "run a scenario and place its [observed] facts among the runs (percentile, p-value)"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim check scenarios/change5-2023.toml --replications 200
+  samplesim check scenarios/change5-2023.toml --replications 50 --seed 7 --no-plots
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,7 +50,7 @@ def _num(x: float, digits: int) -> str:
 
 def print_check(table: pd.DataFrame, title: str, console: Console | None = None) -> None:
     """The check table: one row per fact (then per joint fact)."""
-    console = console or Console(width=150)
+    console = console or terminal_console()
     t = Table(title=title)
     for col, justify in [("fact", "left"), ("kind", "left"), ("observed", "right"),
                          ("sim mean", "right"), ("5–95 %", "right"), ("percentile", "right"),
