@@ -75,8 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         "--print-completion",
         choices=("bash", "zsh", "fish", "tcsh"),
         action=_PrintCompletion,
-        help="print the shell completion script and exit (e.g. eval \"$(samplesim "
-        "--print-completion bash)\" in ~/.bashrc)",
+        help='print the shell completion script and exit (e.g. eval "$(samplesim '
+        '--print-completion bash)" in ~/.bashrc)',
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:

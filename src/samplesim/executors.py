@@ -101,8 +101,7 @@ class DaskExecutor(Executor):
             import distributed
         except ImportError:
             raise UserError(
-                "executor 'dask' needs Dask, an optional dependency: "
-                "pip install 'samplesim[dask]'",
+                "executor 'dask' needs Dask, an optional dependency: pip install 'samplesim[dask]'",
                 "executor",
             ) from None
         self._distributed = distributed
