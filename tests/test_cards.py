@@ -128,3 +128,24 @@ def test_clip_keeps_twenty_lines_and_says_what_it_cut():
     assert out[:-1] == lines[: MAX_LINES - 1]
     assert f"{35 - (MAX_LINES - 1)} more line(s)" in out[-1]
     assert _clip(lines[:5], "x").splitlines() == lines[:5]
+
+
+@pytest.mark.parametrize("kind", ["replications", "comparison", "sweep"])
+def test_cards_of_experiments_whose_runs_all_failed(kind):
+    """No finished run (every run raised): the card and repr still say what happened."""
+    import pandas as pd
+
+    from samplesim.experiment import ExperimentResult
+    from samplesim.results_dir import empty_runs
+
+    res = ExperimentResult(
+        kind,
+        empty_runs(),
+        pd.DataFrame(),
+        comparison=pd.DataFrame() if kind == "comparison" else None,
+        points=pd.DataFrame({"point": []}) if kind == "sweep" else None,
+        errors=pd.DataFrame({"key": ["a", "b"]}),
+    )
+    text = repr(res)
+    assert "no finished run" in text and "2 run(s) raised" in text
+    assert "2 run(s) raised" in _text_of(res._repr_html_())

@@ -194,8 +194,11 @@ def _interval(r: pd.Series, d: int, lo: str = "ci_low", hi: str = "ci_high") -> 
 def _experiment_rows(res: ExperimentResult) -> tuple[str, list[str], list[list[str]]]:
     """(what the cells show, header, rows): at ALL, mean [95 % CI] per variant; for a
     comparison the paired difference to the baseline; for a sweep the range over points."""
-    metrics = [m for m in CARD if m in set(res.summary.get("metric", ()))]
-    s = res.summary[res.summary["country"] == ALL] if len(res.summary) else res.summary
+    need = {"variant", "country", "metric", "mean", "ci_low", "ci_high"}
+    if res.summary.empty or not need <= set(res.summary.columns):
+        return "no finished run to summarize", [], []
+    metrics = [m for m in CARD if m in set(res.summary["metric"])]
+    s = res.summary[res.summary["country"] == ALL]
     if res.kind == "sweep":
         header = ["at ALL", "lowest point mean", "highest point mean"]
         rows = []
@@ -204,7 +207,12 @@ def _experiment_rows(res: ExperimentResult) -> tuple[str, list[str], list[list[s
             d = EXPERIMENT_TABLE.get(m, METRICS[m].decimals)
             rows.append([_label(m), _num(v.min(), d), _num(v.max(), d)])
         return "mean over replications, lowest and highest over the points", header, rows
-    if res.kind == "comparison" and res.comparison is not None:
+    comp_need = {"variant", "country", "metric", "diff_mean", "ci_low", "ci_high"}
+    if (
+        res.kind == "comparison"
+        and res.comparison is not None
+        and comp_need <= set(res.comparison.columns)
+    ):
         c = res.comparison[res.comparison["country"] == ALL].set_index(["variant", "metric"])
         variants = list(dict.fromkeys(c.index.get_level_values(0)))
         base = s[s["variant"] == "baseline"].set_index("metric")
@@ -260,7 +268,8 @@ def experiment_html(res: ExperimentResult) -> str:
     notes = [html.escape(what), html.escape("tables: " + _experiment_tables(res))]
     notes += [html.escape(_files(res.out)), *map(html.escape, _errors(res))]
     title = f"samplesim {res.kind} — {name}"
-    return _card(title, _experiment_facts(res), _table(header, rows), notes)
+    table = _table(header, rows) if rows else ""
+    return _card(title, _experiment_facts(res), table, notes)
 
 
 def experiment_text(res: ExperimentResult) -> str:
@@ -268,8 +277,8 @@ def experiment_text(res: ExperimentResult) -> str:
     what, header, rows = _experiment_rows(res)
     name = res.manifest.get("scenario", "?")
     lines = [f"ExperimentResult({res.kind}, {name!r}: {', '.join(_experiment_facts(res))})"]
-    lines.append(f"  {what}:")
-    lines += _text_table(header, rows)
+    lines.append(f"  {what}:" if rows else f"  {what}")
+    lines += _text_table(header, rows) if rows else []
     lines += [f"  tables: {_experiment_tables(res)}", f"  {_files(res.out)}"]
     lines += [f"  {e}" for e in _errors(res)]
     return _clip(lines, "see .summary")
