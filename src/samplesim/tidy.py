@@ -22,7 +22,8 @@ def categories(column: str, values: Iterable[Any], variants: Iterable[str] = ())
     """The category order of ``column``: variants as declared (``baseline`` first), countries
     sorted with ``ALL`` last, metrics in :data:`samplesim.metrics.METRICS` order (unknown names
     after them, sorted)."""
-    present = {str(v) for v in values if not pd.isna(v)}
+    present = {str(v) for v in pd.Series(list(values) if not isinstance(values, pd.Series)
+                                         else values).dropna().unique()}  # fmt: skip
     if column == "variant":
         order = [v for v in dict.fromkeys(["baseline", *variants]) if v in present]
         return order + sorted(present - set(order))
@@ -56,7 +57,7 @@ class ResultsFrame(pd.DataFrame):
 def tidy_runs(df: pd.DataFrame, variants: Iterable[str] = ()) -> ResultsFrame:
     """``df`` (a runs table) with ``variant``, ``country`` and ``metric`` as categoricals in
     the order of :func:`categories`; rows, values and ``attrs`` unchanged."""
-    out = ResultsFrame(df.copy())
+    out = ResultsFrame(df)  # copy-on-write: ``df`` itself is left as it was
     variants = list(variants)
     for col in CATEGORICAL:
         if col in out.columns:

@@ -30,13 +30,12 @@ def _xarray() -> Any:
     return xarray
 
 
-def _levels(col: pd.Series) -> list[str]:
-    """A categorical column's categories in order (:func:`samplesim.load_results` orders
-    them), else the sorted distinct values."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        present = set(col.dropna().astype(str))
-        return [str(c) for c in col.cat.categories if str(c) in present]
-    return sorted(set(col.dropna().astype(str)))
+def _levels(col: pd.Series) -> tuple[list[str], np.ndarray]:
+    """(levels, code of each row): a categorical column's used categories in their order
+    (:func:`samplesim.load_results` orders them), else the sorted distinct values."""
+    cat = col.array if isinstance(col.dtype, pd.CategoricalDtype) else pd.Categorical(col)
+    cat = cat.remove_unused_categories()
+    return [str(c) for c in cat.categories], np.asarray(cat.codes)
 
 
 def runs_to_dataset(df: pd.DataFrame) -> Any:
@@ -63,8 +62,8 @@ def runs_to_dataset(df: pd.DataFrame) -> Any:
             coords[d] = np.unique(values)
             codes.append(np.searchsorted(coords[d], values))
         else:
-            coords[d] = _levels(df[d])
-            codes.append(pd.Categorical(df[d].astype(str), categories=coords[d]).codes)
+            coords[d], code = _levels(df[d])
+            codes.append(code)
     shape = tuple(len(coords[d]) for d in DIMS)
     value = np.full(shape, np.nan)
     value[tuple(codes)] = df["value"].to_numpy(dtype=float)
