@@ -145,3 +145,33 @@ def test_help_and_version_still_work(capsys):
     text = capsys.readouterr().out
     assert "-v, --verbose" in text and "-q, --quiet" in text and "examples:" in text
     assert sys.version_info >= (3, 11)
+
+
+def test_fitted_tables_measure_text_without_markup_and_wrap_only_text():
+    from rich.console import Console
+
+    headers = ["fact", "observed", "inside"]
+    rows = [(["a rather long fact label", "1,234.5", "[green]yes[/]"], None)]
+    right = [False, True, False]
+    (t,) = fitted_tables("t", headers, rows, width=40, right=right)
+    widths = [c.width for c in t.columns]
+    # "rather" (the longest word: text wraps), "observed" (numbers never wrap), "inside"
+    assert widths == [6, 8, 6]
+    console = Console(width=40, file=io.StringIO(), no_color=True)
+    console.print(t)
+    text = console.file.getvalue()
+    assert "1,234.5" in text and "[green]" not in text and "yes" in text
+
+
+def test_a_closed_pipe_is_no_traceback(tmp_path):
+    import subprocess
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "samplesim", "run", str(SMALL), "--out", str(tmp_path / "o"),
+         "--no-plots"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    proc.stdout.close()  # the reader is gone before the command prints anything
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and proc.returncode in (1, 141), err

@@ -124,6 +124,17 @@ def _autocomplete(parser: argparse.ArgumentParser) -> None:
     argcomplete.autocomplete(parser)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit raises nothing."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (captured)
+        pass
+
+
 #: API parameter -> command-line flag, where the flag is not ``--`` + the dashed name.
 FLAGS = {"params": "--param", "plugins": "--plugin", "max_replications": "--replications"}
 
@@ -175,7 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.debug("plugins loaded: %s", ", ".join(args.plugin) or "installed ones only")
         with warnings.catch_warnings():
             warnings.showwarning = show_plainly
-            return int(args._run(args) or 0)
+            status = int(args._run(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled
+        return status
     except ScenarioError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         return 2
@@ -190,6 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_stdout()  # the reader went away (e.g. `| head`): no traceback at exit
+        return 141
     finally:
         teardown_logging()
 

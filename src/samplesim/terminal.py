@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 __all__ = ["LOGGER", "console", "fitted_tables", "setup_logging", "terminal_width"]
 
@@ -42,9 +43,17 @@ def console(stderr: bool = False) -> Console:
     )
 
 
-def _min_width(header: str, cells: Sequence[str]) -> int:
-    """Narrowest a column can be without cutting a cell or a word of its header."""
-    return max([*(len(w) for w in header.split()), *(len(c) for c in cells), 1])
+def _visible(cell: str) -> str:
+    """A cell's text without its rich markup (``[green]yes[/]`` -> ``yes``)."""
+    return Text.from_markup(cell).plain
+
+
+def _min_width(header: str, cells: Sequence[str], wrap: bool) -> int:
+    """Narrowest a column can be without cutting a word of its header or a cell (a word of a
+    cell when ``wrap``: text columns wrap, numbers never do)."""
+    texts = [_visible(c) for c in cells]
+    parts = [w for t in texts for w in t.split()] if wrap else texts
+    return max([*(len(w) for w in header.split()), *map(len, parts), 1])
 
 
 def fitted_tables(
@@ -55,12 +64,18 @@ def fitted_tables(
     keys: int = 1,
     right: Sequence[bool] | None = None,
 ) -> list[Table]:
-    """``rows`` ((cells, style) pairs) as one table, or as several when the columns do not
-    fit in ``width``: each repeats the first ``keys`` columns and takes as many of the others
-    as fit, so no number is ever cut. Headers wrap at spaces; cells never wrap."""
+    """``rows`` ((cells, style) pairs; cells may hold rich markup) as one table, or as several
+    when the columns do not fit in ``width``: each repeats the first ``keys`` columns and takes
+    as many of the others as fit, so no number is ever cut. Headers and left-aligned (text)
+    columns wrap at spaces; right-aligned (number) columns never wrap."""
     right = right or [i >= keys for i in range(len(headers))]
-    need = [_min_width(h, [r[0][i] for r in rows]) + 3 for i, h in enumerate(headers)]
-    natural = [max(n, len(h) + 3) for n, h in zip(need, headers, strict=True)]
+    need = [
+        _min_width(h, [r[0][i] for r in rows], wrap=not right[i]) + 3 for i, h in enumerate(headers)
+    ]
+    natural = [
+        max(len(h), *(len(_visible(r[0][i])) for r in rows)) + 3 if rows else len(h) + 3
+        for i, h in enumerate(headers)
+    ]
     fixed = 1 + sum(natural) > width  # too wide as it is: narrowest columns, split if need be
     chunks: list[list[int]] = []
     used = 1 + sum(need[:keys])
