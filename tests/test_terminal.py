@@ -35,6 +35,9 @@ def test_verbosity_controls_the_log(tmp_path, capsys):
     assert "info: samplesim validate" in err and "debug:" not in err and "warning:" in err
     assert cli.main(["-vv", "validate", str(f)]) == 0
     assert "debug: plugins loaded" in capsys.readouterr().err
+    assert cli.main(["validate", str(f), "-v"]) == 0  # after the command too
+    err = capsys.readouterr().err
+    assert "info: samplesim validate" in err and "debug:" not in err
     assert cli.main(["-q", "validate", str(f)]) == 0
     out = capsys.readouterr()
     assert out.err == "" and f"{f}: ok" in out.out

@@ -140,6 +140,7 @@ def _run_tables(res: SimulationResult) -> str:
 
 
 _ANECDOTE = "one replication is an anecdote: samplesim.replicate(...) gives 95 % intervals"
+_RUN_FILES = "files: none (in memory; `samplesim run` writes them, as Parquet and CSV)"
 
 
 def run_html(res: SimulationResult) -> str:
@@ -147,6 +148,7 @@ def run_html(res: SimulationResult) -> str:
     rows = [list(r) for r in _run_rows(res)]
     notes = [
         f"tables: {html.escape(_run_tables(res))}",
+        html.escape(_RUN_FILES),
         f"<i>{html.escape(_ANECDOTE)}</i>",
     ]
     table = _table(["whole run (ALL)", "value"], rows)
@@ -158,7 +160,7 @@ def run_text(res: SimulationResult) -> str:
     lines = [f"SimulationResult({res.scenario!r}: {', '.join(_run_facts(res))})"]
     width = max((len(k) for k, _ in _run_rows(res)), default=0)
     lines += [f"  {k:<{width}}  {v}" for k, v in _run_rows(res)]
-    lines += [f"  tables: {_run_tables(res)}", f"  {_ANECDOTE}"]
+    lines += [f"  tables: {_run_tables(res)}", f"  {_RUN_FILES}", f"  {_ANECDOTE}"]
     return _clip(lines, "see .summary")
 
 

@@ -95,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         mod.add_arguments(p)
+        p.add_argument(  # also after the command: `samplesim run x.toml -v`
+            "-v",
+            "--verbose",
+            action="count",
+            default=argparse.SUPPRESS,
+            help="say more on stderr (-v: what happens, -vv: debugging detail)",
+        )
         p.set_defaults(_run=mod.run)
     return parser
 
