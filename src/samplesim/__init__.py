@@ -26,6 +26,8 @@ _LAZY = {
     "sweep": "samplesim.experiment",
     "ExperimentResult": "samplesim.experiment",
     "load_results": "samplesim.store",
+    "calibrate": "samplesim.calibration",
+    "CalibrationResult": "samplesim.calibration",
 }
 
 
@@ -47,11 +49,13 @@ __all__ = [
     "PROPOSAL_COLUMNS",
     "REVIEW_COLUMNS",
     "SUMMARY_COLUMNS",
+    "CalibrationResult",
     "ExperimentResult",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
     "__version__",
+    "calibrate",
     "compare",
     "load_results",
     "load_scenario",

@@ -39,6 +39,8 @@ COMMANDS: tuple[str, ...] = (
     "compare",
     "sweep",
     "check",
+    "calibrate",
+    "discover",
     "results",
     "plot",
     "report",
