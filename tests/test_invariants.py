@@ -70,7 +70,10 @@ def check_states(res: samplesim.SimulationResult) -> None:
     assert set(term["proposal_id"]) == set(props["proposal_id"])
     by_id = term.set_index("proposal_id").loc[props["proposal_id"]]
     assert list(by_id["name"]) == list(state)
-    assert list(by_id["detail"]) == list(props["reason"])
+    # no reason is a missing value (NA) in both tables
+    assert list(by_id["detail"].astype(object).fillna("-")) == list(
+        props["reason"].astype(object).fillna("-")
+    )
     # No grams to proposals that did not get samples.
     assert (props.loc[state.isin(NO_GRAMS), "grams_granted"] == 0).all()
     assert (props.loc[state.isin(["declined", "not_shortlisted"]), "grams_awarded"] == 0).all()
@@ -124,7 +127,7 @@ def check_times(sc: Scenario, res: samplesim.SimulationResult) -> None:
         sub = props.loc[props["call"] == call.name, "submitted_day"].dropna()  # not deterred
         assert ((sub >= call.open_day) & (sub <= call.close_day)).all(), ci
     assert ev["day"].is_monotonic_increasing
-    for _pid, days_of in ev[ev["proposal_id"] != ""].groupby("proposal_id")["day"]:
+    for _pid, days_of in ev[ev["proposal_id"].notna()].groupby("proposal_id")["day"]:
         assert days_of.is_monotonic_increasing
     # Every stage event matches the proposals table's stage column (review_start has none).
     stages = ev[ev["kind"] == "stage"]
@@ -220,7 +223,7 @@ def check_rules(sc: Scenario, res: samplesim.SimulationResult) -> None:
     expected = served.reindex(table.index, fill_value=0.0)
     np.testing.assert_allclose(table["condition_delay_days"], expected, atol=1e-3)
     conditioned = set(rule_ev.loc[outcome == "condition", "proposal_id"])
-    assert conditioned == set(props.loc[props["conditions"] != "", "proposal_id"])
+    assert conditioned == set(props.loc[props["conditions"].notna(), "proposal_id"])
     # Rule delays: each rule_wait ends in that rule's decision for the proposal, or the horizon
     # cut it short (the proposal is pending on that rule); rule_delay_days is the time spent
     # waiting, and the rules table's mean delay is that of the waits that ended in a decision.
@@ -268,7 +271,7 @@ def check_windows_and_shared(
         assert ((at >= lo) & (at < hi)).all(), (r.name, at, lo, hi)
         assert rt.loc[r.name, "scope"] == r.scope
         if r.scope == "proposal":
-            assert rt.loc[r.name, "shared_outcome"] == ""
+            assert pd.isna(rt.loc[r.name, "shared_outcome"])
             continue
         if mine.empty:
             continue

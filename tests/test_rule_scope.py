@@ -425,5 +425,5 @@ def test_flagship_rules_table_records_scope():
     assert rt.loc["wolf-amendment", "resolution_day"] > 540
     assert rt.loc["wolf-certification", "until_day"] == 28
     others = rt.drop(index="wolf-amendment")
-    assert (others["scope"] == "proposal").all() and (others["shared_outcome"] == "").all()
+    assert (others["scope"] == "proposal").all() and others["shared_outcome"].isna().all()
     assert others["resolution_day"].isna().all() and others["from_day"].isna().all()

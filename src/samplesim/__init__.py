@@ -11,7 +11,9 @@ Quick use::
 from samplesim.loading import load_scenario
 from samplesim.scenario import Scenario, ScenarioError
 
-__version__ = "0.1.0"
+#: The one place the version is written: the build (hatch) and ``--version`` read it here;
+#: CITATION.cff and CHANGELOG.md follow it (tests/test_packaging.py checks).
+__version__ = "0.2.0.dev0"
 
 #: Imported on first use: the experiment API pulls in pyarrow, scipy and the executors, and
 #: worker processes (samplesim.worker) must not pay for pandas.

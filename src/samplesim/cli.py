@@ -6,12 +6,18 @@ Each sub-command lives in :mod:`samplesim.commands` as a module with ``NAME``, `
 without a traceback; library messages name API parameters, mapped here to their flags. An
 experiment whose every run raised (:class:`ExperimentError`) exits with status 1 and shows
 the first run's traceback. ``--plugin`` modules and installed plugins load before a command.
+
+Messages go through :mod:`logging` (logger ``samplesim``, on stderr): warnings by default,
+more with ``-v``/``-vv``, errors only with ``-q``. Each command's ``--help`` ends with example
+invocations (its module's ``EXAMPLES``); ``--print-completion SHELL`` prints the shell
+completion script (argcomplete).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import re
 import sys
 import warnings
@@ -21,8 +27,11 @@ from typing import Any
 from samplesim.errors import ExperimentError, Notice, UserError
 from samplesim.limits import forced
 from samplesim.scenario import ScenarioError, ScenarioWarning
+from samplesim.terminal import setup_logging, teardown_logging
 
 __all__ = ["COMMANDS", "main"]
+
+log = logging.getLogger("samplesim.cli")
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -45,8 +54,33 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="samplesim",
         description="Simulate scientific sample-request workflows from TOML scenario files.",
+        epilog="examples:\n  samplesim run scenarios/change5-2023.toml --out results/ce5\n"
+        "  samplesim -v compare scenarios/change5-2023.toml --replications 50\n"
+        "  samplesim COMMAND --help      (each command's options and examples)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"samplesim {__version__}")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="say more on stderr (-v: what happens, -vv: debugging detail)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        dest="log_quiet",
+        action="store_true",
+        help="errors only: no warnings, progress bars or tables (a command's last line stays)",
+    )
+    parser.add_argument(
+        "--print-completion",
+        choices=("bash", "zsh", "fish", "tcsh"),
+        action=_PrintCompletion,
+        help='print the shell completion script and exit (e.g. eval "$(samplesim '
+        '--print-completion bash)" in ~/.bashrc)',
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -55,10 +89,60 @@ def _parser() -> argparse.ArgumentParser:
             if exc.name == f"samplesim.commands.{name}":
                 continue  # not built yet
             raise
-        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
+        examples = getattr(mod, "EXAMPLES", "")
+        p = sub.add_parser(
+            mod.NAME,
+            help=mod.HELP,
+            description=mod.HELP,
+            epilog=f"examples:\n{examples.rstrip()}" if examples else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         mod.add_arguments(p)
+        p.add_argument(  # also after the command: `samplesim run x.toml -v`
+            "-v",
+            "--verbose",
+            action="count",
+            default=argparse.SUPPRESS,
+            help="say more on stderr (-v: what happens, -vv: debugging detail)",
+        )
         p.set_defaults(_run=mod.run)
     return parser
+
+
+class _PrintCompletion(argparse.Action):
+    """``--print-completion SHELL``: the argcomplete script for ``samplesim``, then exit."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        try:
+            import argcomplete
+        except ImportError:
+            parser.exit(2, "error: shell completion needs argcomplete: pip install argcomplete\n")
+        sys.stdout.write(argcomplete.shellcode(["samplesim"], shell=str(values)))
+        parser.exit(0)
+
+
+def _autocomplete(parser: argparse.ArgumentParser) -> None:
+    """Answer a completion request from the shell (exits); a no-op otherwise."""
+    import os
+
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    try:
+        import argcomplete
+    except ImportError:  # pragma: no cover - a dependency; completion is a convenience
+        return
+    argcomplete.autocomplete(parser)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit raises nothing."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (captured)
+        pass
 
 
 #: API parameter -> command-line flag, where the flag is not ``--`` + the dashed name.
@@ -87,22 +171,29 @@ def user_message(exc: UserError) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``samplesim`` console script; returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    _autocomplete(parser)
+    args = parser.parse_args(argv)
     show = warnings.showwarning
 
     def show_plainly(message: Warning | str, category: type[Warning], *rest: Any) -> None:
-        """Scenario warnings as ``warning: file: path: message``; others as usual."""
+        """Scenario warnings as ``warning: file: path: message`` (logged); others as usual."""
         if issubclass(category, ScenarioWarning | Notice):
-            print(f"warning: {message}", file=sys.stderr)
+            log.warning("%s", message)
         else:
             show(message, category, *rest)
 
+    setup_logging(args.verbose, args.log_quiet)
+    if args.log_quiet and hasattr(args, "quiet"):
+        args.quiet = True
+    log.info("samplesim %s: %s", args.command, " ".join(map(str, argv or sys.argv[1:])))
     try:
         if hasattr(args, "plugin"):
             from samplesim.plugins import discover, load_plugins
 
             load_plugins(args.plugin)
             discover()
+            log.debug("plugins loaded: %s", ", ".join(args.plugin) or "installed ones only")
         with warnings.catch_warnings(), forced(getattr(args, "force", False)):
             warnings.showwarning = show_plainly
             status = int(args._run(args) or 0)
@@ -123,23 +214,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # ``samplesim results DIR | head``: the reader has gone
-        _quiet_stdout()
+        _silence_stdout()
         return 0
     except OSError as exc:  # a write failing at run time: disk full, file too large...
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc} (input/output failure)", file=sys.stderr)
         return 1
-
-
-def _quiet_stdout() -> None:
-    """Point stdout at /dev/null so that flushing it at exit raises no second error."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+    finally:
+        teardown_logging()
 
 
 if __name__ == "__main__":

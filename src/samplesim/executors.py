@@ -16,6 +16,7 @@ calls :func:`multiprocessing.set_start_method`.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import logging
 import multiprocessing
 import numbers
 import os
@@ -28,6 +29,8 @@ from samplesim.errors import UserError
 __all__ = ["EXECUTORS", "AutoExecutor", "Executor", "default_jobs", "make_executor"]
 
 EXECUTORS = ("auto", "serial", "processes", "dask")
+
+log = logging.getLogger(__name__)
 
 #: Seconds for a pool of spawned workers to start and import ``samplesim.worker``; measured
 #: at 2.1-2.5 s for two workers (start, import, shut down) on a shared 2-core machine.
@@ -101,8 +104,11 @@ class DaskExecutor(Executor):
     def __init__(self, jobs: int, scheduler: str | None = None, timeout: str = "3s") -> None:
         try:
             import distributed
-        except ImportError:  # pragma: no cover - dask is a declared dependency
-            raise UserError("executor 'dask' needs the 'distributed' package", "executor") from None
+        except ImportError:
+            raise UserError(
+                "executor 'dask' needs Dask, an optional dependency: pip install 'samplesim[dask]'",
+                "executor",
+            ) from None
         self._distributed = distributed
         self._cluster = None
         if scheduler:
@@ -178,7 +184,15 @@ class AutoExecutor(Executor):
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         items = list(items)
         while items and self._pool is None:
-            if self.pays(sum(map(self.size, items))):
+            remaining = sum(map(self.size, items))
+            if self.pays(remaining):
+                log.info(
+                    "executor auto: %.1f ms per run measured, %d runs left: starting %d worker "
+                    "processes",
+                    1000 * (self.per_run or 0.0),
+                    remaining,
+                    self.jobs,
+                )
                 self._pool = ProcessExecutor(self.jobs)
                 break
             item = items.pop(0)
@@ -242,6 +256,7 @@ def make_executor(
         raise UserError("scheduler needs executor='dask'", param="scheduler")
     if kind in ("auto", "processes") or (kind == "dask" and not scheduler):
         jobs = _capped(int(jobs))
+    log.debug("executor %s, jobs %s%s", kind, jobs, f", scheduler {scheduler}" if scheduler else "")
     if kind == "auto":
         return AutoExecutor(int(jobs), size or (lambda item: 1))
     if kind == "serial":

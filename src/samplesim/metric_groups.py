@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from samplesim.metrics import HEADLINE
 
 __all__ = [
+    "CARD",
     "EXPERIMENT_COUNTRY_TABLE",
     "EXPERIMENT_TABLE",
     "PLOT_DEFAULTS",
@@ -61,6 +62,15 @@ REPORT_COUNTRY_COLUMNS: tuple[str, ...] = (
 #: The report's experiment tables (replications, comparison, sweep points): the headline
 #: metrics but ``submitted``.
 REPORT_EXPERIMENT: tuple[str, ...] = tuple(m for m in HEADLINE if m != "submitted")
+#: The key metrics of a result's card and ``repr()`` (:mod:`samplesim.cards`), at ALL.
+CARD: tuple[str, ...] = (
+    "submitted",
+    "approved",
+    "delivered",
+    "grams_granted",
+    "median_days_to_decision",
+    "median_days_to_samples",
+)
 #: ``samplesim run``'s table by lead country: metric -> column header (digits: ``decimals``).
 RUN_TABLE: Mapping[str, str] = {
     "submitted": "submitted",
@@ -72,8 +82,8 @@ RUN_TABLE: Mapping[str, str] = {
     "approved": "approved",
     "delivered": "in hand",
     "grams_granted": "grams",
-    "median_days_to_decision": "days to decision",
-    "median_days_to_samples": "days to samples",
+    "median_days_to_decision": "median days to decision",
+    "median_days_to_samples": "median days to samples",
 }
 #: The experiment commands' terminal tables (whole run): metric -> digits of a mean over
 #: replications (a mean of counts keeps a decimal or two).

@@ -19,6 +19,7 @@ from samplesim.model.record import RunRecord
 from samplesim.stages import STAGE_NAMES, TERMINAL_STATES
 
 __all__ = [
+    "LIST_COLUMNS",
     "PROPOSAL_COLUMNS",
     "REVIEW_COLUMNS",
     "SUMMARY_COLUMNS",
@@ -33,8 +34,8 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "institution": "lead institution",
     "country": "lead institution's country",
     "kind": "lead institution's kind (university, agency, ...)",
-    "funders": "lead's funders, ';'-separated",
-    "team_countries": "every team member's country, ';'-separated",
+    "funders": "lead's funders (a list of strings; [] for none)",
+    "team_countries": "every team member's country (a sorted list of strings)",
     **{
         f"{s}_day": f"simulation day the proposal reached '{s}' (NaN if never)" for s in STAGE_NAMES
     },
@@ -44,8 +45,8 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "days_to_decision": "decision_day - submitted_day",
     "days_to_samples": "samples_day - submitted_day",
     "state": "terminal state, one of: " + ", ".join(TERMINAL_STATES),
-    "reason": "why it ended there (rule name and detail when a rule blocked it)",
-    "conditions": "conditions imposed by rules (e.g. without NASA funds)",
+    "reason": "why it ended there (rule name and detail when a rule blocked it; NA if none)",
+    "conditions": "conditions imposed by rules (e.g. without NASA funds; NA if none)",
     "destructive": "whether the analysis consumes the sample",
     "merit": "latent true merit ~ N(0, 1)",
     "review_score": "mean of the independent review scores",
@@ -59,11 +60,14 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "grams_granted": "grams finally granted (0 if the grant was withdrawn; less if cut)",
 }
 
+#: Proposal columns holding a list of strings per row (list columns in Parquet).
+LIST_COLUMNS = ("funders", "team_countries")
+
 REVIEW_COLUMNS: dict[str, str] = {
     "proposal_id": "the reviewed proposal",
     "review": "review number within the proposal, 1..reviews_per_proposal",
     "reviewer_id": "reviewer, 0..reviewers-1 (distinct within a proposal)",
-    "reviewer_country": "reviewer's country ('' for reviewers listed under no country)",
+    "reviewer_country": "reviewer's country (NA for reviewers listed under no country)",
     "start_day": "simulation day the reviewer took the review",
     "end_day": "simulation day the review was finished (NaN if under way at the horizon)",
     "score": "the review's score (NaN if unfinished); review_score is their mean",
@@ -75,9 +79,12 @@ SUMMARY_COLUMNS: dict[str, str] = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class SimulationResult:
-    """One run's tables (pandas DataFrames) and what produced them."""
+    """One run's tables (pandas DataFrames) and what produced them.
+
+    ``repr()`` is a short summary; in Jupyter the result shows as a card
+    (:mod:`samplesim.cards`)."""
 
     scenario: str
     variant: str
@@ -93,6 +100,16 @@ class SimulationResult:
     n_events: int = 0
     reviews: pd.DataFrame = attrs.field(factory=pd.DataFrame)
 
+    def __repr__(self) -> str:
+        from samplesim.cards import run_text
+
+        return run_text(self)
+
+    def _repr_html_(self) -> str:
+        from samplesim.cards import run_html
+
+        return run_html(self)
+
 
 def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
     base = np.datetime64(start.isoformat(), "s")
@@ -100,6 +117,11 @@ def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
     out = base + secs.astype("timedelta64[s]")
     out = np.where(np.isnan(days), np.datetime64("NaT"), out)
     return pd.Series(out.astype("datetime64[s]"))
+
+
+def _na(values: Any) -> list[str | None]:
+    """Strings with ``""`` (nothing to say) as a missing value."""
+    return [v if v != "" else None for v in values]
 
 
 def _proposals(r: RunRecord) -> pd.DataFrame:
@@ -116,8 +138,8 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
         "institution": [apps[a].name for a in r.applicant],
         "country": r.country.tolist(),
         "kind": [apps[a].kind for a in r.applicant],
-        "funders": [";".join(apps[a].funders) for a in r.applicant],
-        "team_countries": [";".join(sorted(x)) for x in r.team_countries],
+        "funders": [list(apps[a].funders) for a in r.applicant],
+        "team_countries": [sorted(x) for x in r.team_countries],
     }
     days = r.days
     for s in STAGE_NAMES:
@@ -128,8 +150,8 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
     cols["days_to_decision"] = days["decision"] - days["submitted"]
     cols["days_to_samples"] = days["samples"] - days["submitted"]
     cols["state"] = pd.Categorical(r.state, categories=list(TERMINAL_STATES))
-    cols["reason"] = r.reason.tolist()
-    cols["conditions"] = r.conditions.tolist()
+    cols["reason"] = _na(r.reason)
+    cols["conditions"] = _na(r.conditions)
     cols["destructive"] = r.destructive
     cols["merit"] = r.merit
     cols["review_score"] = r.review_score
@@ -150,7 +172,7 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
 def _events(r: RunRecord, ids: list[str]) -> pd.DataFrame:
     ev_i, ev_day, kind, name, detail, grams = zip(*r.events, strict=True) if r.events else ((),) * 6
     idx = np.asarray(ev_i, dtype=np.int64)
-    id_arr = np.asarray([*ids, ""], dtype=object)
+    id_arr = np.asarray([*ids, None], dtype=object)  # row -1: a run-level event
     days = np.asarray(ev_day, dtype=float)
     df = pd.DataFrame(
         {
@@ -160,7 +182,7 @@ def _events(r: RunRecord, ids: list[str]) -> pd.DataFrame:
             # Few distinct values in millions of rows: categoricals are smaller and faster.
             "kind": pd.Categorical(kind),
             "name": pd.Categorical(name),
-            "detail": pd.Categorical(detail),
+            "detail": pd.Categorical(_na(detail)),
             "grams": np.asarray(grams, dtype=float),
         }
     )
@@ -177,7 +199,7 @@ def _reviews(r: RunRecord, ids: list[str]) -> pd.DataFrame:
             "proposal_id": np.asarray(ids, dtype=object)[i] if len(i) else np.zeros(0, object),
             "review": rv.review + 1,
             "reviewer_id": rid,
-            "reviewer_country": np.asarray(rv.reviewer_country, dtype=object)[rid]
+            "reviewer_country": np.asarray(_na(rv.reviewer_country), dtype=object)[rid]
             if len(i)
             else np.zeros(0, object),
             "start_day": rv.start,
@@ -209,11 +231,11 @@ RULE_COLUMNS = (
 )  # fmt: skip
 
 
-def _shared(rows: tuple[tuple[str, str, float], ...]) -> tuple[str, float]:
+def _shared(rows: tuple[tuple[str, str, float], ...]) -> tuple[str | None, float]:
     """(shared_outcome, resolution_day) of a rule's shared resolutions: the outcome and day
     of a single one; several (one per call): ``call: outcome (day d)`` joined, day NaN."""
     if not rows:
-        return "", float("nan")
+        return None, float("nan")
     if len(rows) == 1:
         return rows[0][1], rows[0][2]
     return "; ".join(f"{who}: {outcome} (day {day:g})" for who, outcome, day in rows), np.nan

@@ -22,6 +22,8 @@ import pyarrow.parquet as pq
 
 from samplesim.errors import DamagedFile, UserError
 from samplesim.manifest_schema import manifest_errors
+from samplesim.outcomes import LIST_COLUMNS
+from samplesim.tidy import ResultsFrame, tidy_runs
 
 __all__ = [
     "EXPERIMENT_KINDS",
@@ -229,6 +231,9 @@ def load_run_tables(path: str | Path) -> dict[str, Any]:
         raise UserError(f"{path}: not a run directory (missing {', '.join(missing)})")
     manifest = read_manifest(path)
     proposals = _read_parquet(path / "proposals.parquet")
+    for col in LIST_COLUMNS:  # Parquet lists come back as arrays: make them lists again
+        if col in proposals.columns:
+            proposals[col] = [x if isinstance(x, str) else list(x) for x in proposals[col]]
     events = _read_parquet(path / "events.parquet")
     inventory = _read_parquet(path / "inventory.parquet")
     need = {"proposal_id", "country", "state", "submitted_day"}
@@ -303,8 +308,10 @@ def read_parts(parts_dir: Path, keys: set[str] | None = None) -> pd.DataFrame:
     return sort_runs(pd.concat(frames, ignore_index=True))
 
 
-def load_results(path: str | Path) -> pd.DataFrame:
-    """Any samplesim output directory as one tidy ``runs`` table (see docs/tables.md).
+def load_results(path: str | Path) -> ResultsFrame:
+    """Any samplesim output directory as one tidy ``runs`` table (see docs/tables.md):
+    ``variant``, ``country`` and ``metric`` are categoricals; ``.to_xarray()`` gives an
+    ``xarray.Dataset`` over point × variant × replication × country × metric.
 
     A single-run directory (``samplesim run``) gives its ``summary.csv`` in long form; an
     experiment directory gives every finished part (also of an interrupted experiment),
@@ -337,4 +344,4 @@ def load_results(path: str | Path) -> pd.DataFrame:
             f"{path}: holds no samplesim results (no parts/, runs.parquet or summary.csv)"
         )
     df.attrs["manifest"] = manifest
-    return df
+    return tidy_runs(df, manifest.get("variants", ()))

@@ -13,12 +13,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from samplesim.outcomes import SimulationResult
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from samplesim.outcomes import LIST_COLUMNS, SimulationResult
 from samplesim.paths import write_json
 from samplesim.results_dir import MANIFEST_MARKER, MANIFEST_VERSION
 from samplesim.scenario import Scenario
 
-__all__ = ["make_manifest", "package_versions", "write_run"]
+__all__ = ["make_manifest", "package_versions", "proposals_table", "write_run"]
 
 _PACKAGES = (
     "samplesim",
@@ -35,8 +39,11 @@ _PACKAGES = (
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages a result depends on."""
-    out = {"python": platform.python_version()}
-    for name in _PACKAGES:
+    from samplesim import __version__
+
+    # samplesim's own version from the code that runs (an installed copy may differ).
+    out = {"python": platform.python_version(), "samplesim": __version__}
+    for name in _PACKAGES[1:]:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -59,12 +66,23 @@ def make_manifest(sc: Scenario, **extra: Any) -> dict[str, Any]:
     }
 
 
+def proposals_table(proposals: pd.DataFrame) -> pa.Table:
+    """The proposals as an Arrow table whose list columns (``funders``, ``team_countries``)
+    are ``list<string>`` even when every list is empty."""
+    table = pa.Table.from_pandas(proposals, preserve_index=False)
+    for name in LIST_COLUMNS:
+        if name in table.column_names:
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, table[name].cast(pa.list_(pa.string())))
+    return table
+
+
 def write_run(result: SimulationResult, out: Path, manifest: dict[str, Any]) -> None:
     """Write ``summary.csv``, ``proposals.parquet``, ``reviews.parquet``, ``events.parquet``,
     ``inventory.parquet``, ``rules.csv`` and ``manifest.json`` into ``out``."""
     out = Path(out)
     result.summary.to_csv(out / "summary.csv", index=False, float_format="%.6g")
-    result.proposals.to_parquet(out / "proposals.parquet", index=False)
+    pq.write_table(proposals_table(result.proposals), out / "proposals.parquet")
     result.reviews.to_parquet(out / "reviews.parquet", index=False)
     result.events.to_parquet(out / "events.parquet", index=False)
     result.inventory.to_parquet(out / "inventory.parquet", index=False)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 from rich.console import Console
-from rich.table import Table
 
 from samplesim.metric_groups import RUN_TABLE
 from samplesim.metrics import METRICS
 from samplesim.outcomes import SimulationResult
 from samplesim.scenario import Scenario
+from samplesim.terminal import console as terminal_console
+from samplesim.terminal import fitted_tables
 
 __all__ = ["print_run_summary"]
 
@@ -23,19 +24,19 @@ def _fmt(x: float, digits: int = 0) -> str:
 
 def print_run_summary(res: SimulationResult, sc: Scenario, console: Console | None = None) -> None:
     """Print the per-country funnel and headline metrics of one run."""
-    console = console or Console(width=140)
+    console = console or terminal_console()
     s = res.summary.set_index("country")
-    t = Table(title=f"{sc.name} ({sc.variant}), seed {res.seed}: outcome by lead country")
+    title = f"{sc.name} ({sc.variant}), seed {res.seed}: outcome by lead country"
     cols = [(k, label, METRICS[k].decimals) for k, label in RUN_TABLE.items()]
-    t.add_column("country")
-    for _, label, _ in cols:
-        t.add_column(label, justify="right")
+    rows = []
     for country, row in s.iterrows():
         if row["submitted"] == 0 and row["deterred"] == 0:
             continue
-        style = "bold" if country == "ALL" else None
-        t.add_row(country, *(_fmt(row[k], d) for k, _, d in cols), style=style)
-    console.print(t)
+        style = "bold" if country == "ALL" else None  # the row's name says it, too
+        rows.append(([str(country), *(_fmt(row[k], d) for k, _, d in cols)], style))
+    headers = ["country", *(label for _, label, _ in cols)]
+    for t in fitted_tables(title, headers, rows, console.width):
+        console.print(t)
     a = s.loc["ALL"]
     used = res.summary.set_index("country").loc["ALL", "inventory_used_fraction"]
     console.print(

@@ -12,6 +12,14 @@ from samplesim.scenario import load_raw
 
 NAME = "calibrate"
 HELP = "fit scenario parameters to observed facts by ABC-SMC (pyabc); posterior, checks, plots"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim calibrate scenarios/change5-2023.toml --param review.reliability=0.05:0.8
+  samplesim calibrate scenarios/change5-2023.toml --param review.reliability=0.05:0.8 \\
+      --population 40 --generations 3 --executor serial --out results/ce5-calibrate
+  samplesim calibrate scenarios/change5-2023.toml --out results/ce5-calibrate --resume \\
+      --param review.reliability=0.05:0.8
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -10,15 +10,21 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 
 from samplesim.commands._bounds import check_common
 from samplesim.errors import UserError
 from samplesim.metrics import METRICS
 from samplesim.paths import atomic_write, default_out
+from samplesim.terminal import console as terminal_console
+from samplesim.terminal import fitted_tables
 
 NAME = "check"
 HELP = "run a scenario and place its [observed] facts among the runs (percentile, p-value)"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim check scenarios/change5-2023.toml --replications 200
+  samplesim check scenarios/change5-2023.toml --replications 50 --seed 7 --no-plots
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,30 +51,29 @@ def _num(x: float, digits: int) -> str:
 
 def print_check(table: pd.DataFrame, title: str, console: Console | None = None) -> None:
     """The check table: one row per fact (then per joint fact)."""
-    console = console or Console(width=150)
-    t = Table(title=title)
-    for col, justify in [("fact", "left"), ("kind", "left"), ("observed", "right"),
-                         ("sim mean", "right"), ("5–95 %", "right"), ("percentile", "right"),
-                         ("p", "right"), ("inside", "center")]:  # fmt: skip
-        t.add_column(col, justify=justify)  # type: ignore[arg-type]
+    console = console or terminal_console()
+    headers = ["fact", "kind", "observed", "sim mean", "5–95 %", "percentile", "p", "inside"]
+    right = [False, False, True, True, True, True, True, False]
+    rows: list[tuple[list[str], str | None]] = []
     for _, r in table.iterrows():
         if r["type"] == "joint":
             rare = r["sim_prob"] < r["threshold"]
-            t.add_row(
+            rows.append(([
                 f"{r['label']} (together)", r["kind"], "", "", "", "", "",
                 f"P = {r['sim_prob']:.3f} " + ("[red]rare[/]" if rare else "[green]ok[/]"),
-            )  # fmt: skip
+            ], None))  # fmt: skip
             continue
         d = max(METRICS[r["metric"]].decimals, 0 if METRICS[r["metric"]].unit == "count" else 1)
         named = r["label"] == r["fact"] and r["country"] != "ALL"
         where = f" [{r['country']}]" if named else ""
         inside = "[green]yes[/]" if r["inside_90"] else "[red]NO[/]"
-        t.add_row(
+        rows.append(([
             f"{r['label']}{where}", r["kind"], _num(r["observed"], d), _num(r["sim_mean"], d + 1),
             f"{_num(r['sim_p05'], d)} – {_num(r['sim_p95'], d)}",
             _num(100 * r["percentile"], 0), _num(r["p_value"], 3), inside,
-        )  # fmt: skip
-    console.print(t)
+        ], None))  # fmt: skip
+    for t in fitted_tables(title, headers, rows, console.width, right=right):
+        console.print(t)
 
 
 def run(args: argparse.Namespace) -> int:

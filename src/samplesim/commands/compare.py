@@ -17,6 +17,12 @@ from samplesim.scenario import load_raw
 
 NAME = "compare"
 HELP = "run variants and the baseline on the same replications; paired confidence intervals"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim compare scenarios/change5-2023.toml --variants wolf-lifted,lottery
+  samplesim compare scenarios/change5-2023.toml --replications 200 --out results/cmp
+  samplesim compare scenarios/change5-2023.toml --executor processes --jobs 4
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -10,6 +10,11 @@ from samplesim.paths import atomic_dir, atomic_write, default_out, write_json
 
 NAME = "discover"
 HELP = "after a sweep, find the parameter box where an outcome is below/above X (PRIM)"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim discover results/quota-sweep --outcome approved@US --below 0.5
+  samplesim discover results/sweep --outcome median_days_to_samples --above 600 --min-density 0.9
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

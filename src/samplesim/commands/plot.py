@@ -7,6 +7,11 @@ from pathlib import Path
 
 NAME = "plot"
 HELP = "re-draw the figures of a run or experiment output directory into DIR/plots/"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim plot results/ce5
+  samplesim plot results/cmp --dpi 200
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -7,6 +7,11 @@ from pathlib import Path
 
 NAME = "report"
 HELP = "write a self-contained HTML report (figures embedded) of a run or experiment directory"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim report results/cmp
+  samplesim report results/ce5 --out ce5-report.html
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -11,13 +11,19 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 
 from samplesim.metric_groups import EXPERIMENT_COUNTRY_TABLE, EXPERIMENT_TABLE
 from samplesim.store import load_results
+from samplesim.terminal import console as terminal_console
+from samplesim.terminal import fitted_tables
 
 NAME = "results"
 HELP = "load a run or experiment directory (even an interrupted one) and describe its results"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim results results/cmp
+  samplesim results results/cmp --csv results/cmp-runs.csv
+"""
 
 #: (metric, digits of a mean) of the terminal tables, from :data:`metric_groups.EXPERIMENT_TABLE`.
 KEY_METRICS = list(EXPERIMENT_TABLE.items())
@@ -30,7 +36,7 @@ def _f(x: float, d: int) -> str:
 
 
 def _console() -> Console:
-    return Console(width=140)
+    return terminal_console()
 
 
 def print_replications(summary: pd.DataFrame, title: str, console: Console | None = None) -> None:
@@ -39,77 +45,77 @@ def print_replications(summary: pd.DataFrame, title: str, console: Console | Non
     s = summary.set_index(["country", "metric"])
     n = int(summary["n"].max()) if len(summary) else 0
     console.print(f"{title}: mean ± 95 % half-width over {n} replications")
-    t = Table(title="whole run (ALL)")
-    t.add_column("metric")
-    t.add_column("mean ± hw", justify="right")
-    t.add_column("95 % CI", justify="right")
+    rows = []
     for m, d in KEY_METRICS:
         if ("ALL", m) not in s.index:
             continue
         r = s.loc[("ALL", m)]
-        t.add_row(
-            m,
-            f"{_f(r['mean'], d)} ± {_f(r['half_width'], d + 1)}",
-            f"[{_f(r['ci_low'], d)}, {_f(r['ci_high'], d)}]",
+        rows.append(
+            (
+                [
+                    m,
+                    f"{_f(r['mean'], d)} ± {_f(r['half_width'], d + 1)}",
+                    f"[{_f(r['ci_low'], d)}, {_f(r['ci_high'], d)}]",
+                ],
+                None,
+            )
         )
-    console.print(t)
+    for t in fitted_tables("whole run (ALL)", ["metric", "mean ± hw", "95 % CI"], rows,
+                           console.width):  # fmt: skip
+        console.print(t)
     per = summary[(summary["country"] != "ALL") & summary["metric"].isin(EXPERIMENT_COUNTRY_TABLE)]
     if per.empty:
         return
-    wide = per.pivot_table(index="country", columns="metric", values=["mean", "half_width"])
-    t = Table(title="by lead country")
-    t.add_column("country")
-    for m in EXPERIMENT_COUNTRY_TABLE:
-        t.add_column(m, justify="right")
+    wide = per.pivot_table(
+        index="country", columns="metric", values=["mean", "half_width"], observed=True
+    )
+    rows = []
     for c in wide.index:
         if wide.loc[c, ("mean", "submitted")] == 0:
             continue
-        cells = []
+        cells = [str(c)]
         for m in EXPERIMENT_COUNTRY_TABLE:
             d = EXPERIMENT_TABLE[m]
             cells.append(
                 f"{_f(wide.loc[c, ('mean', m)], d)} ± {_f(wide.loc[c, ('half_width', m)], d)}"
             )
-        t.add_row(c, *cells)
-    console.print(t)
+        rows.append((cells, None))
+    headers = ["country", *EXPERIMENT_COUNTRY_TABLE]
+    for t in fitted_tables("by lead country", headers, rows, console.width):
+        console.print(t)
 
 
 def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None:
-    """Key differences at ALL: variant - baseline with paired and Welch 95 % intervals."""
+    """Key differences at ALL: variant - baseline with paired and Welch 95 % intervals; the
+    rows whose paired interval excludes 0 say so in a column (and are bold on a terminal)."""
     console = console or _console()
     c = comp[comp["country"] == "ALL"]
     n = int(comp["n"].max()) if len(comp) else 0
-    t = Table(title=f"variant - baseline at ALL ({n} paired replications, common random numbers)")
-    for col in (
-        "variant",
-        "metric",
-        "baseline",
-        "variant mean",
-        "difference",
-        "paired 95 % CI",
-        "unpaired (Welch)",
-    ):
-        t.add_column(col, justify="left" if col in ("variant", "metric") else "right")
+    title = f"variant - baseline at ALL ({n} paired replications, common random numbers)"
+    headers = ["variant", "metric", "baseline", "variant mean", "difference", "paired 95 % CI",
+               "excludes 0", "unpaired (Welch)"]  # fmt: skip
+    rows = []
     for v in c["variant"].drop_duplicates():
         for m, d in KEY_METRICS:
             r = c[(c["variant"] == v) & (c["metric"] == m)]
             if r.empty:
                 continue
             r = r.iloc[0]
-            sig = r["ci_low"] > 0 or r["ci_high"] < 0
-            t.add_row(
-                v,
+            sig = bool(r["ci_low"] > 0 or r["ci_high"] < 0)
+            cells = [
+                str(v),
                 m,
                 _f(r["baseline_mean"], d),
                 _f(r["variant_mean"], d),
                 _f(r["diff_mean"], d + 1),
                 f"[{_f(r['ci_low'], d + 1)}, {_f(r['ci_high'], d + 1)}]",
+                "yes" if sig else "no",
                 f"[{_f(r['unpaired_ci_low'], d + 1)}, {_f(r['unpaired_ci_high'], d + 1)}]",
-                style="bold" if sig else None,
-            )
-        t.add_section()
-    console.print(t)
-    console.print("bold: the paired interval excludes 0")
+            ]
+            rows.append((cells, "bold" if sig else None))
+    for t in fitted_tables(title, headers, rows, console.width, keys=2):
+        console.print(t)
+    console.print("excludes 0: whether the paired 95 % interval of the difference excludes 0")
 
 
 def describe(df: pd.DataFrame) -> str:
@@ -144,8 +150,9 @@ def run(args: argparse.Namespace) -> int:
     print(describe(df))
     all_rows = df[(df["country"] == "ALL") & df["metric"].isin([m for m, _ in KEY_METRICS])]
     if len(all_rows):
-        g = all_rows.groupby(["variant", "metric"], sort=True)["value"].mean().unstack("variant")
-        Console(width=140).print(g.round(3).to_string())
+        g = all_rows.groupby(["variant", "metric"], sort=True, observed=True)["value"].mean()
+        g = g.unstack("variant")
+        terminal_console().print(g.round(3).to_string())
     if args.csv:
         from samplesim.paths import atomic_write
 

@@ -20,6 +20,12 @@ from samplesim.typical import TYPICAL_OF, typical_replication
 
 NAME = "run"
 HELP = "simulate a scenario and write summary.csv, proposals.parquet, events.parquet, plots"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim run scenarios/change5-2023.toml --seed 1 --out results/ce5
+  samplesim run scenarios/change5-2023.toml --variant wolf-lifted --no-plots
+  samplesim run scenarios/change5-2023.toml --replications 200 --out results/ce5-200
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

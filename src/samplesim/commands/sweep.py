@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from samplesim.commands._bounds import check_common
@@ -17,9 +16,16 @@ from samplesim.experiment import sweep
 from samplesim.paths import default_out
 from samplesim.progress import rate_line
 from samplesim.scenario import load_raw
+from samplesim.terminal import console as terminal_console
 
 NAME = "sweep"
 HELP = "sweep scenario parameters (grid, LHS, Sobol') with replications; Sobol' indices"
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim sweep scenarios/change5-2023.toml --param review.reviewers=5:40 --samples 32
+  samplesim sweep scenarios/change5-2023.toml --design sobol --samples 16 \\
+      --param review.reviewers=9:40 --param allocation.max_share=0.1:0.5 --out results/sweep
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -122,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         **kw,
     )
     if not args.quiet:
-        console = Console(width=140)
+        console = terminal_console()
         if res.sensitivity is not None:
             t = Table(title="Sobol' indices (95 % conf. half-widths)")
             for c in ("outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 
 from samplesim.commands._bounds import add_force_argument
 from samplesim.commands._execution import add_plugin_argument
@@ -12,6 +12,12 @@ from samplesim.scenario import check_warnings, load_raw, scenario_variants
 
 NAME = "validate"
 HELP = "check a scenario file (and its variants) and report every problem found"
+log = logging.getLogger(__name__)
+#: Example invocations, shown at the end of ``--help``.
+EXAMPLES = """\
+  samplesim validate scenarios/change5-2023.toml
+  samplesim validate scenarios/small-known.toml
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         v = build_scenario(raw, source=str(args.scenario), variant=name, check_variants=False)
         found += [f"variants.{name}.{w}" for w in check_warnings(v) if str(w) not in found]
     for w in found:
-        print(f"warning: {args.scenario}: {w}", file=sys.stderr)
+        log.warning("%s: %s", args.scenario, w)
     n_inst = sum(i.count for i in sc.institutions)
     print(
         f"{args.scenario}: ok - scenario {sc.name!r}: {len(sc.calls)} call(s), "

@@ -47,7 +47,7 @@ from samplesim.stats import comparison_table, replications_table
 __all__ = ["ExperimentResult", "compare", "replicate", "sweep"]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ExperimentResult:
     """What an experiment produced (the tables of docs/tables.md).
 
@@ -78,6 +78,18 @@ class ExperimentResult:
     executed: int = 0
     wall: float = 0.0
     executor: str = ""
+
+    def __repr__(self) -> str:
+        """At most 20 lines: what ran, key metrics with 95 % CIs, tables, files."""
+        from samplesim.cards import experiment_text
+
+        return experiment_text(self)
+
+    def _repr_html_(self) -> str:
+        """The card Jupyter shows (:mod:`samplesim.cards`)."""
+        from samplesim.cards import experiment_html
+
+        return experiment_html(self)
 
 
 def replicate(
