@@ -70,6 +70,7 @@ def test_replicate_tables_follow_the_contract():
         "ci_low",
         "ci_high",
         "half_width",
+        "interval",
     ]
     # replication r of the experiment is simulate(seed, r)
     one = samplesim.simulate(samplesim.load_scenario(SMALL), seed=3, replication=5).summary

@@ -42,6 +42,7 @@ from samplesim.experiment.resolve import resolve
 from samplesim.metrics import DEFAULT_OUTCOMES, METRIC_NAMES
 from samplesim.scenario import Scenario
 from samplesim.stats import comparison_table, replications_table
+from samplesim.stopping import DEFAULT_MIN_REPLICATIONS
 
 __all__ = ["ExperimentResult", "compare", "replicate", "sweep"]
 
@@ -87,6 +88,8 @@ def replicate(
     variant: str | None = None,
     precision: str | tuple[str, float] | None = None,
     max_replications: int | None = None,
+    min_replications: int = DEFAULT_MIN_REPLICATIONS,
+    stopping: str = "batch",
     executor: str = "auto",
     jobs: int | None = None,
     scheduler: str | None = None,
@@ -102,10 +105,14 @@ def replicate(
         scenario: a scenario file path, raw scenario data or a :class:`Scenario` object,
             run exactly as given (an edited object too; ``variant`` then applies that
             variant's overrides to the object).
-        replications: K, the number of replications (with ``precision``: the first batch is
-            min(K, 10) and ``max_replications`` caps the total; default cap K).
-        precision: ``"metric[@COUNTRY]=halfwidth"``: add replications in batches until the
-            95 % half-width of that metric (country ALL by default) is below the target.
+        replications: K, the number of replications (with ``precision``:
+            ``max_replications`` caps the total; default cap K).
+        precision: ``"metric[@COUNTRY]=halfwidth"``: add replications until the 95 %
+            half-width of that metric (country ALL by default) is below the target, starting
+            at ``min_replications`` (default 20); intervals by the metric's kind (exact
+            Garwood/Wilson hulls for counts/proportions, see :mod:`samplesim.stopping`).
+        stopping: ``"batch"`` (default) or ``"hrd"`` (Hoad, Robinson & Davies 2010,
+            with a look-ahead).
         seed: the root seed, a non-negative integer.
         executor, jobs, scheduler: see :func:`samplesim.executors.make_executor`; the
             default ``auto`` starts worker processes only when a measured batch shows
@@ -128,6 +135,8 @@ def replicate(
         replications,
         precision=precision,
         precision_cap=max_replications,
+        min_replications=min_replications,
+        stopping=stopping,
         executor=executor,
         jobs=jobs,
         scheduler=scheduler,
