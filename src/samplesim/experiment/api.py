@@ -31,18 +31,21 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import numpy as np
 import pandas as pd
 
-from samplesim.design import make_params, make_points, sobol_indices
+from samplesim.design import make_params, make_points
 from samplesim.errors import UserError, check_seed
 from samplesim.experiment.driver import finish, run_plan
-from samplesim.experiment.plan import make_plan
+from samplesim.experiment.plan import Plan, make_plan
 from samplesim.experiment.resolve import resolve
 from samplesim.metrics import DEFAULT_OUTCOMES, METRIC_NAMES
 from samplesim.scenario import Scenario
+from samplesim.sensitivity import sensitivity_table
 from samplesim.stats import comparison_table, replications_table
 from samplesim.stopping import DEFAULT_MIN_REPLICATIONS
+
+#: Replications per sweep point unless told otherwise.
+DEFAULT_SWEEP_REPLICATIONS = 10
 
 __all__ = ["ExperimentResult", "compare", "replicate", "sweep"]
 
@@ -269,6 +272,30 @@ def _parse_outcomes(outcomes: list[str] | str | None) -> list[tuple[str, str, st
     return out
 
 
+class SensitivityWarning(UserWarning):
+    """A Sobol' index that noise or a small design leaves undetermined."""
+
+
+def _sensitivity(
+    plan: Plan, runs: pd.DataFrame, chosen: list[tuple[str, str, str]], seed: int
+) -> tuple[pd.DataFrame, list[str]]:
+    """The sensitivity table from the per-point, per-replication outcome values."""
+    names = [p.path for p in plan.params]
+    frames, notes = [], []
+    for name, metric, country in chosen:
+        sel = runs[
+            (runs["metric"] == metric)
+            & (runs["country"] == country)
+            & (runs["variant"] == plan.variants[0])
+        ]
+        y = sel.pivot_table(index="point", columns="replication", values="value", dropna=False)
+        y = y.reindex(plan.points["point"]).to_numpy(dtype=float)
+        table, w = sensitivity_table(name, names, y, seed=seed)
+        frames.append(table)
+        notes.extend(w)
+    return pd.concat(frames, ignore_index=True), notes
+
+
 def sweep(
     scenario: str | Path | Scenario | dict[str, Any],
     params: dict[str, tuple[float, float]] | list[str],
@@ -276,7 +303,7 @@ def sweep(
     design: str = "lhs",
     *,
     levels: int | dict[str, int] = 5,
-    replications: int = 1,
+    replications: int = DEFAULT_SWEEP_REPLICATIONS,
     outcomes: list[str] | str | None = None,
     variant: str | None = None,
     seed: int = 1,
@@ -289,7 +316,9 @@ def sweep(
     quiet: bool = True,
     plugins: list[str] | str | None = None,
 ) -> ExperimentResult:
-    """Sweep parameters over a design; every point runs the same replications (CRN).
+    """Sweep parameters over a design; every point runs the same replications (CRN),
+    ``replications`` of them (default 10: Sobol' indices need replications to separate a
+    parameter's effect from simulation noise, see :mod:`samplesim.sensitivity`).
 
     Args:
         params: ``{"review.reviewers": (5, 40), ...}`` or ``["review.reviewers=5:40", ...]``.
@@ -301,7 +330,10 @@ def sweep(
 
     Returns:
         An :class:`ExperimentResult` with ``.points``, ``.runs``, ``.summary`` (per point)
-        and, for ``sobol``, ``.sensitivity`` (S1, S1_conf, ST, ST_conf per outcome/param).
+        and, for ``sobol``, ``.sensitivity`` (S1, ST with 95 % bootstrap bounds and half-widths
+        per outcome and parameter, a ``(dummy)`` row giving the noise floor, whether each
+        parameter is distinguishable from it, warnings; each warning is also emitted as a
+        :class:`SensitivityWarning` and kept in the manifest).
     """
     from samplesim.design import parse_param
 
@@ -346,25 +378,10 @@ def sweep(
     summary = replications_table(runs, by=("point", "variant", "country", "metric"))
     sens = None
     if design == "sobol":
-        rows = []
-        for name, metric, country in chosen:
-            s = summary[(summary["metric"] == metric) & (summary["country"] == country)]
-            y = s.set_index("point")["mean"].reindex(plan.points["point"]).to_numpy()
-            idx = sobol_indices(plan.params, y, seed=seed)
-            for j, p in enumerate(plan.params):
-                rows.append(
-                    {
-                        "outcome": name,
-                        "parameter": p.path,
-                        **{
-                            k: (float(idx[k][j]) if idx else np.nan)
-                            for k in ("S1", "S1_conf", "ST", "ST_conf")
-                        },
-                    }
-                )
-        sens = pd.DataFrame(
-            rows, columns=["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
-        )
+        sens, notes = _sensitivity(plan, runs, chosen, seed)
+        manifest["sensitivity_warnings"] = notes
+        for note in notes:
+            warnings.warn(note, SensitivityWarning, stacklevel=2)
     manifest["outcomes"] = [c[0] for c in chosen]
     errors = finish(
         "sweep",
