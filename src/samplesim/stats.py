@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats as st
 
 from samplesim.intervals import hull_interval, interval_kind
+from samplesim.multiplicity import bonferroni_halfwidth, holm, paired_p_values
 
 __all__ = [
     "CI",
@@ -145,6 +146,9 @@ def comparison_table(runs: pd.DataFrame, baseline: str = "baseline") -> pd.DataF
     ``diff_mean = variant_mean - baseline_mean`` over the replications where both are
     defined; ``ci_*`` is the paired-t interval, ``unpaired_ci_*`` the Welch interval of
     the same samples (what the comparison would give without common random numbers).
+    Over the whole family of rows: ``p_value`` (paired t), ``p_holm`` (Holm-adjusted),
+    ``survives_holm`` and the Bonferroni simultaneous interval ``simul_ci_*``
+    (see :mod:`samplesim.multiplicity`).
     """
     keys = ["point", "replication", "country", "metric"]
     base = runs[runs["variant"] == baseline][[*keys, "value"]]
@@ -189,4 +193,14 @@ def comparison_table(runs: pd.DataFrame, baseline: str = "baseline") -> pd.DataF
             "unpaired_ci_high": d + whw,
         }
     )
+    # The family: every (variant, country, metric) compared (Holm; Bonferroni intervals).
+    p = paired_p_values(a["diff_mean"], a["diff_std"], n)
+    m = int(np.isfinite(p).sum())
+    shw = bonferroni_halfwidth(a["diff_std"], n, m, 1 - CONFIDENCE)
+    shw = np.where((n > 1) & (a["diff_std"].to_numpy() == 0), 0.0, shw)
+    out["p_value"] = p
+    out["p_holm"] = holm(p)
+    out["survives_holm"] = out["p_holm"] < 1 - CONFIDENCE
+    out["simul_ci_low"] = out["diff_mean"] - shw
+    out["simul_ci_high"] = out["diff_mean"] + shw
     return out.reset_index(drop=True)

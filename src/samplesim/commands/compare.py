@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from samplesim.commands._execution import add_execution_arguments, execution_kwargs
-from samplesim.commands.results import print_comparison
+from samplesim.commands.results import print_comparison, print_selection
 from samplesim.errors import UserError
 from samplesim.experiment import compare
 from samplesim.paths import atomic_write, default_out, ensure_dir
@@ -27,6 +27,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--replications", type=int, default=30, help="replications (default 30)")
     p.add_argument("--no-plots", action="store_true", help="skip plots/comparison.png")
+    p.add_argument(
+        "--best",
+        default=None,
+        metavar="METRIC[@COUNTRY][:max|min]",
+        help="which policy is best for METRIC (subset selection, P(correct selection) >= 95 %%)",
+    )
     add_execution_arguments(p)
 
 
@@ -53,11 +59,15 @@ def run(args: argparse.Namespace) -> int:
     kw = execution_kwargs(args, args.replications * (1 + n_variants))
     if kw["out"] is None:
         kw["out"] = default_out(raw.get("name", Path(args.scenario).stem), "compare")
-    res = compare(args.scenario, variants=variants, replications=args.replications, **kw)
+    res = compare(
+        args.scenario, variants=variants, replications=args.replications, best=args.best, **kw
+    )
     if not args.no_plots:
         _write_comparison_figure(res.comparison, res.out)
     if not args.quiet:
         print_comparison(res.comparison)
+    if res.selection is not None:
+        print_selection(res.selection)
     if res.errors is not None and len(res.errors):
         print(f"{len(res.errors)} run(s) raised; see {res.out}/errors.csv")
     print(f"wrote {res.out}/: {rate_line(res.executed, res.wall, res.executor)}")

@@ -39,6 +39,7 @@ from samplesim.experiment.driver import finish, run_plan
 from samplesim.experiment.plan import Plan, make_plan
 from samplesim.experiment.resolve import resolve
 from samplesim.metrics import DEFAULT_OUTCOMES, METRIC_NAMES
+from samplesim.multiplicity import select_best
 from samplesim.scenario import Scenario
 from samplesim.sensitivity import sensitivity_table
 from samplesim.stats import comparison_table, replications_table
@@ -66,6 +67,7 @@ class ExperimentResult:
         manifest: the experiment manifest; out: the output directory (or None).
         executed: runs executed by this call (resumed runs excluded); wall: seconds.
         executor: where the runs executed (``serial``, ``processes ×2``, ``dask ×4``).
+        selection: ``compare(best=...)`` only: which variants may be best (subset selection).
     """
 
     kind: str
@@ -81,6 +83,7 @@ class ExperimentResult:
     executed: int = 0
     wall: float = 0.0
     executor: str = ""
+    selection: pd.DataFrame | None = None
 
 
 def replicate(
@@ -180,6 +183,7 @@ def compare(
     plots: bool | None = None,
     quiet: bool = True,
     plugins: list[str] | str | None = None,
+    best: str | None = None,
 ) -> ExperimentResult:
     """Run the baseline and every variant on the same replications (common random numbers).
 
@@ -187,11 +191,16 @@ def compare(
         variants: variant names, or one name (default: every variant the scenario declares).
             With an edited :class:`Scenario`, the object is the baseline and each variant
             applies its overrides to it.
+        best: ``"metric[@COUNTRY][:max|min]"``: which policy is best for that metric (larger
+            is better unless ``:min``), by Bonferroni subset selection with common random
+            numbers (``.selection``; see :mod:`samplesim.multiplicity`).
         Others as in :func:`replicate`.
 
     Returns:
         An :class:`ExperimentResult`; ``.comparison`` holds, per (variant, country, metric),
-        the paired-t interval of ``variant - baseline`` and the Welch interval for contrast.
+        the paired-t interval of ``variant - baseline``, the Welch interval for contrast, and
+        over the whole family the Holm-adjusted p-value, whether the difference survives it,
+        and the Bonferroni simultaneous interval.
         No figure is drawn: ``samplesim.plots.comparison_forest(result.comparison)`` draws the
         forest plot (``samplesim compare`` writes it as ``plots/comparison.png``); ``plots``
         is ignored and kept only so that older calls keep working.
@@ -224,6 +233,7 @@ def compare(
             f"(known: {', '.join(declared) or 'none'})",
             param="variants",
         )
+    goal = _parse_best(best)
     plan = make_plan("comparison", res, seed, ["baseline", *variants], plugins)
     runs, store, _, executed, wall, manifest, keys = run_plan(
         plan,
@@ -238,14 +248,29 @@ def compare(
     )
     summary = replications_table(runs)
     comp = comparison_table(runs)
+    selection = None
+    if goal is not None:
+        metric, country, larger = goal
+        sel = runs[(runs["metric"] == metric) & (runs["country"] == country)]
+        wide = sel.pivot_table(index="replication", columns="variant", values="value")
+        wide = wide.reindex(columns=["baseline", *variants])
+        selection = select_best(wide, larger_is_better=larger).assign(
+            metric=metric, country=country, goal="max" if larger else "min"
+        )
     errors = finish(
-        "comparison", store, runs, manifest, keys, {"replications": summary, "comparison": comp}
+        "comparison",
+        store,
+        runs,
+        manifest,
+        keys,
+        {"replications": summary, "comparison": comp, "selection": selection},
     )
     return ExperimentResult(
         "comparison",
         runs,
         summary,
         comparison=comp,
+        selection=selection,
         errors=errors,
         manifest=manifest,
         out=store.out,
@@ -253,6 +278,21 @@ def compare(
         wall=wall,
         executor=manifest.get("executor", ""),
     )
+
+
+def _parse_best(best: str | None) -> tuple[str, str, bool] | None:
+    """``"approved@US:max"`` -> ``("approved", "US", True)`` (default ALL, max)."""
+    if best is None:
+        return None
+    spec, _, goal = str(best).partition(":")
+    metric, _, country = spec.strip().partition("@")
+    goal = goal.strip() or "max"
+    if metric not in METRIC_NAMES or goal not in ("max", "min"):
+        raise UserError(
+            f"best {best!r}: expected METRIC[@COUNTRY][:max|min] with a known metric",
+            param="best",
+        )
+    return metric, country or "ALL", goal == "max"
 
 
 def _parse_outcomes(outcomes: list[str] | str | None) -> list[tuple[str, str, str]]:
