@@ -59,8 +59,11 @@ def _cov(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (xc * yc).sum(axis=-1) / (r - 1)
 
 
-def _indices(a: np.ndarray, ab: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """S1 and ST of every column of ``ab`` (noise-corrected when R >= 2)."""
+def _indices(
+    a: np.ndarray, ab: np.ndarray, b: np.ndarray, v: float | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """S1 and ST of every column of ``ab`` (noise-corrected when R >= 2), and the output
+    variance ``v`` they are divided by (estimated here unless given)."""
     r = a.shape[-1]
     centre = np.concatenate([a.mean(-1), b.mean(-1)]).mean()  # estimators are far less noisy
     a, ab, b = a - centre, ab - centre, b - centre  # on centred outputs (covariances unchanged)
@@ -68,16 +71,17 @@ def _indices(a: np.ndarray, ab: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, 
     # V from the independent pairs (A_j, B_j): E[(A - B)^2] / 2, less the noise of the
     # difference of their means (they share the replications' streams, so this noise is
     # the within-pair variance of the differences / R, not the sum of the two variances).
-    dab = a - b
-    v = ((ma - mb) ** 2 - _cov(dab, dab) / r).mean() / 2
+    if v is None:
+        dab = a - b
+        v = float(((ma - mb) ** 2 - _cov(dab, dab) / r).mean() / 2)
     if not v > 0:  # no output variance left above the noise: the indices are undefined
-        return np.full(ab.shape[1], np.nan), np.full(ab.shape[1], np.nan)
+        return np.full(ab.shape[1], np.nan), np.full(ab.shape[1], np.nan), v
     diff = ab - a[:, None, :]  # (N, D, R)
     md = mab - ma[:, None]
     s1_num = (mb[:, None] * md - _cov(np.broadcast_to(b[:, None, :], diff.shape), diff) / r).mean(0)
     st_num = (md**2 - _cov(diff, diff) / r).mean(0) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        return s1_num / v, st_num / v
+        return s1_num / v, st_num / v, v
 
 
 def _all(
@@ -86,10 +90,10 @@ def _all(
     """The parameters' indices, then the dummy's: ``A`` on one half of its replications
     against ``A`` on the other half (``ap``, ``bp``: A and B with each row's replications in
     a random order of its own; NaN when R < 2)."""
-    s1, st = _indices(a, ab, b)
+    s1, st, v = _indices(a, ab, b)
     h = a.shape[-1] // 2
-    if h:
-        d1, dt = _indices(ap[..., :h], ap[:, None, h : 2 * h], bp[..., :h])
+    if h:  # divided by the output variance of the full design
+        d1, dt, _ = _indices(ap[..., :h], ap[:, None, h : 2 * h], bp[..., :h], v)
     else:
         d1 = dt = np.full(1, np.nan)
     return np.append(s1, d1), np.append(st, dt)

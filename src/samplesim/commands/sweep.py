@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -12,6 +14,7 @@ from samplesim.commands._execution import add_execution_arguments, execution_kwa
 from samplesim.design import DESIGNS, parse_param
 from samplesim.errors import UserError
 from samplesim.experiment import sweep
+from samplesim.experiment.api import SensitivityWarning
 from samplesim.paths import default_out
 from samplesim.progress import rate_line
 from samplesim.scenario import load_raw
@@ -78,6 +81,20 @@ def _levels(specs: list[str]) -> int | dict[str, int]:
     return {**{"*": default}, **out} if out else default
 
 
+def _sweep(args: argparse.Namespace, params: list, design: str, levels: Any, kw: dict) -> Any:
+    return sweep(
+        args.scenario,
+        params={path: (lo, hi) for path, lo, hi in params},
+        samples=args.samples,
+        design=design,
+        levels=levels,
+        replications=args.replications,
+        outcomes=args.outcomes,
+        variant=args.variant,
+        **kw,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Sweep and write points.csv, runs.parquet, replications.csv, sensitivity.csv."""
     design = args.design or ("grid" if args.grid else "lhs")
@@ -104,17 +121,9 @@ def run(args: argparse.Namespace) -> int:
     kw = execution_kwargs(args, n_points * args.replications)
     if kw["out"] is None:
         kw["out"] = default_out(raw.get("name", Path(args.scenario).stem), "sweep")
-    res = sweep(
-        args.scenario,
-        params={path: (lo, hi) for path, lo, hi in params},
-        samples=args.samples,
-        design=design,
-        levels=levels,
-        replications=args.replications,
-        outcomes=args.outcomes,
-        variant=args.variant,
-        **kw,
-    )
+    with warnings.catch_warnings():  # printed below, once each
+        warnings.simplefilter("ignore", SensitivityWarning)
+        res = _sweep(args, params, design, levels, kw)
     if not args.quiet:
         console = Console(width=140)
         if res.sensitivity is not None:
