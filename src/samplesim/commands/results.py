@@ -93,7 +93,7 @@ def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None
     n = int(comp["n"].max()) if len(comp) else 0
     title = f"variant - baseline at ALL ({n} paired replications, common random numbers)"
     headers = ["variant", "metric", "baseline", "variant mean", "difference", "paired 95 % CI",
-               "excludes 0", "unpaired (Welch)"]  # fmt: skip
+               "excludes 0", "Holm p", "survives Holm", "unpaired (Welch)"]  # fmt: skip
     rows = []
     for v in c["variant"].drop_duplicates():
         for m, d in KEY_METRICS:
@@ -101,7 +101,9 @@ def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None
             if r.empty:
                 continue
             r = r.iloc[0]
-            sig = bool(r["ci_low"] > 0 or r["ci_high"] < 0)
+            excl = bool(r["ci_low"] > 0 or r["ci_high"] < 0)
+            holm = "survives_holm" in r.index and bool(r["survives_holm"])
+            p_holm = r["p_holm"] if "p_holm" in r.index else float("nan")
             cells = [
                 str(v),
                 m,
@@ -109,13 +111,35 @@ def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None
                 _f(r["variant_mean"], d),
                 _f(r["diff_mean"], d + 1),
                 f"[{_f(r['ci_low'], d + 1)}, {_f(r['ci_high'], d + 1)}]",
-                "yes" if sig else "no",
+                "yes" if excl else "no",
+                "-" if p_holm != p_holm else f"{p_holm:.3g}",
+                "yes" if holm else "no",
                 f"[{_f(r['unpaired_ci_low'], d + 1)}, {_f(r['unpaired_ci_high'], d + 1)}]",
             ]
-            rows.append((cells, "bold" if sig else None))
+            rows.append((cells, "bold" if holm else None))
     for t in fitted_tables(title, headers, rows, console.width, keys=2):
         console.print(t)
     console.print("excludes 0: whether the paired 95 % interval of the difference excludes 0")
+    if "p_holm" in comp.columns:
+        fam = comp["p_holm"].notna()
+        console.print(
+            f"survives Holm: the difference stays significant after Holm's adjustment over all "
+            f"{int(fam.sum())} comparisons (variants x metrics x countries): "
+            f"{int(comp['survives_holm'].sum())} do; comparison.csv has every row and Bonferroni "
+            "simultaneous intervals (simul_ci_*)"
+        )
+
+
+def print_selection(sel: pd.DataFrame) -> None:
+    """Which policies may be best (subset selection) for one metric."""
+    r0 = sel.iloc[0]
+    keep = sel[sel["in_subset"]]["variant"].tolist()
+    goal = "largest" if r0["goal"] == "max" else "smallest"
+    who = f"{keep[0]} is best" if len(keep) == 1 else f"the best is one of {', '.join(keep)}"
+    print(
+        f"best ({goal} {r0['metric']}@{r0['country']}, {int(r0['n'])} paired replications): "
+        f"{who} (probability of correct selection >= {r0['pcs']:.0%})"
+    )
 
 
 def describe(df: pd.DataFrame) -> str:
