@@ -77,7 +77,8 @@ def test_run_table_fits_the_terminal_and_cuts_no_number(tmp_path, capsys, monkey
         assert f"{row[metric]:,.0f}" in cells, metric
 
 
-def test_comparison_says_in_words_which_intervals_exclude_zero(tmp_path, capsys):
+def test_comparison_says_in_words_which_intervals_exclude_zero(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # one table: "excludes 0" is its last column but one
     out = tmp_path / "c"
     argv = ["compare", str(SMALL), "--variants", "country-quota", "--replications", "6",
             "--out", str(out), "--no-plots", "--executor", "serial"]  # fmt: skip

@@ -93,7 +93,7 @@ def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None
     n = int(comp["n"].max()) if len(comp) else 0
     title = f"variant - baseline at ALL ({n} paired replications, common random numbers)"
     headers = ["variant", "metric", "baseline", "variant mean", "difference", "paired 95 % CI",
-               "excludes 0", "Holm p", "survives Holm", "unpaired (Welch)"]  # fmt: skip
+               "Holm p", "survives Holm", "excludes 0", "unpaired (Welch)"]  # fmt: skip
     rows = []
     for v in c["variant"].drop_duplicates():
         for m, d in KEY_METRICS:
@@ -111,9 +111,9 @@ def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None
                 _f(r["variant_mean"], d),
                 _f(r["diff_mean"], d + 1),
                 f"[{_f(r['ci_low'], d + 1)}, {_f(r['ci_high'], d + 1)}]",
-                "yes" if excl else "no",
                 "-" if p_holm != p_holm else f"{p_holm:.3g}",
                 "yes" if holm else "no",
+                "yes" if excl else "no",
                 f"[{_f(r['unpaired_ci_low'], d + 1)}, {_f(r['unpaired_ci_high'], d + 1)}]",
             ]
             rows.append((cells, "bold" if holm else None))
