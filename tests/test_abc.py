@@ -56,7 +56,12 @@ def _facts(tmp_path, value: float, name: str = "facts.toml"):
 
 @pytest.fixture(scope="module")
 def known(tmp_path_factory):
-    y = _observe(seed=2024)
+    # One observation of BB's submissions at the true propensity. A 90 % posterior interval
+    # misses the truth for about 10 % of observations by design, so the recovery check is only
+    # meaningful for an observation from the bulk of its distribution: checked, not assumed
+    # (seed 2024, an upper-tail draw y = 13 under today's random streams, was replaced).
+    y = _observe(seed=2026)
+    assert stats.poisson.cdf(y, TRUE) > 0.1 and stats.poisson.sf(y - 1, TRUE) > 0.1, y
     facts = _facts(tmp_path_factory.mktemp("facts"), y)
     res = samplesim.calibrate(
         SMALL, [f"{PARAM}={LOW}:{HIGH}"], facts, population=100, generations=5,

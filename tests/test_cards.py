@@ -114,10 +114,11 @@ def test_replications_card_says_where_the_files_are(tmp_path):
 
 def test_sweep_card_shows_the_range_over_points():
     res = samplesim.sweep(
-        SMALL, params={"review.reviewers": (3, 8)}, design="grid", levels=2, executor="serial"
+        SMALL, params={"review.reviewers": (3, 8)}, design="grid", levels=2, replications=2,
+        executor="serial",
     )
     text = _text_of(res._repr_html_())
-    assert "2 points × 1 replication(s)" in text and "lowest point mean" in text
+    assert "2 points × 2 replication(s)" in text and "lowest point mean" in text
     assert len(repr(res).splitlines()) <= MAX_LINES
 
 

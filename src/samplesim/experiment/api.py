@@ -37,9 +37,10 @@ import pandas as pd
 from samplesim.design import check_design_size, make_params, make_points
 from samplesim.errors import UserError, check_seed
 from samplesim.experiment.driver import finish, run_plan
+from samplesim.experiment.outcome_specs import parse_best as _parse_best
+from samplesim.experiment.outcome_specs import parse_outcomes as _parse_outcomes
 from samplesim.experiment.plan import Plan, check_country, make_plan
 from samplesim.experiment.resolve import resolve
-from samplesim.metrics import DEFAULT_OUTCOMES, METRIC_NAMES
 from samplesim.multiplicity import select_best
 from samplesim.scenario import Scenario
 from samplesim.sensitivity import sensitivity_table
@@ -298,38 +299,6 @@ def compare(
         wall=wall,
         executor=manifest.get("executor", ""),
     )
-
-
-def _parse_best(best: str | None) -> tuple[str, str, bool] | None:
-    """``"approved@US:max"`` -> ``("approved", "US", True)`` (default ALL, max)."""
-    if best is None:
-        return None
-    spec, _, goal = str(best).partition(":")
-    metric, _, country = spec.strip().partition("@")
-    goal = goal.strip() or "max"
-    if metric not in METRIC_NAMES or goal not in ("max", "min"):
-        raise UserError(
-            f"best {best!r}: expected METRIC[@COUNTRY][:max|min] with a known metric",
-            param="best",
-        )
-    return metric, country or "ALL", goal == "max"
-
-
-def _parse_outcomes(outcomes: list[str] | str | None) -> list[tuple[str, str, str]]:
-    if outcomes is None:
-        outcomes = list(DEFAULT_OUTCOMES)
-    if isinstance(outcomes, str):
-        outcomes = [o for o in outcomes.split(",") if o.strip()]
-    out = []
-    for o in outcomes:
-        metric, _, country = o.strip().partition("@")
-        if metric not in METRIC_NAMES:
-            raise UserError(
-                f"outcomes: unknown metric {metric!r} (known: {', '.join(METRIC_NAMES)})",
-                "outcomes",
-            )
-        out.append((o.strip(), metric, country or "ALL"))
-    return out
 
 
 class SensitivityWarning(UserWarning):
