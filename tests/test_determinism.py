@@ -56,8 +56,14 @@ def test_common_random_numbers_across_variants(flagship, variant, seed):
     # applications drawn before 29 Nov 2023 are made, and deterred in the baseline).
     made = (base["state"] != "deterred") & (other["state"] != "deterred")
     assert made.sum() >= len(base) - 5
-    cols = ["submitted_day", "review_score"]
-    pd.testing.assert_frame_equal(base.loc[made, cols], other.loc[made, cols])
+    pd.testing.assert_series_equal(
+        base.loc[made, "submitted_day"], other.loc[made, "submitted_day"]
+    )
+    # A proposal blocked before review in one variant (the Wolf rule at a gate) has no score
+    # there; every proposal reviewed in both has the same score.
+    both = base["review_score"].notna() & other["review_score"].notna()
+    assert both.sum() >= made.sum() - 5
+    pd.testing.assert_series_equal(base.loc[both, "review_score"], other.loc[both, "review_score"])
 
 
 def test_crn_variant_does_change_what_it_targets(flagship):

@@ -14,6 +14,7 @@ from samplesim.errors import UserError
 from samplesim.experiment import METRICS, run_summary
 from samplesim.model import run_world
 from samplesim.outcomes import build_result
+from samplesim.sensitivity import SENSITIVITY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "change5-2023.toml"
@@ -70,6 +71,7 @@ def test_replicate_tables_follow_the_contract():
         "ci_low",
         "ci_high",
         "half_width",
+        "interval",
     ]
     # replication r of the experiment is simulate(seed, r)
     one = samplesim.simulate(samplesim.load_scenario(SMALL), seed=3, replication=5).summary
@@ -170,17 +172,20 @@ def test_sweep_sobol_gives_indices(tmp_path):
         params=["rules.beta-licence.success_probability=0:1", "review.reviewers=2:8"],
         samples=16,
         design="sobol",
-        replications=2,
+        replications=10,
         outcomes="delivered@BB,grams_granted",
         out=tmp_path / "s",
     )
     assert len(res.points) == 16 * 4
     s = res.sensitivity
-    assert list(s.columns) == ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(s.columns) == SENSITIVITY_COLUMNS
     assert set(s["outcome"]) == {"delivered@BB", "grams_granted"}
+    assert set(s["parameter"]) >= {"(dummy)"}
     st = s.set_index(["outcome", "parameter"])
     # Only BB proposals meet the licence rule (agreement gate): it drives BB deliveries.
     assert st.loc[("delivered@BB", "rules.beta-licence.success_probability"), "ST"] > 0.5
+    assert st.loc[("delivered@BB", "rules.beta-licence.success_probability"), "distinguishable"]
+    assert not st.loc[("delivered@BB", "review.reviewers"), "distinguishable"]
     assert (tmp_path / "s" / "sensitivity.csv").exists() and (
         tmp_path / "s" / "points.csv"
     ).exists()

@@ -10,7 +10,8 @@ addressed by name) with a range ``low:high``. Designs:
 - ``sobol``: Saltelli/Sobol' sampling (``SALib.sample.sobol``, first and total order, no
   second order) giving ``samples * (D + 2)`` points. SALib requires ``samples`` to be a power
   of two (the Sobol' sequence keeps its balance properties only then); we refuse anything
-  else. Sobol' indices come from ``SALib.analyze.sobol`` on the per-point mean outcome.
+  else. Sobol' indices come from :mod:`samplesim.sensitivity` (noise-aware: replications,
+  noise-variance correction, bootstrap intervals, a dummy parameter).
 
 Integer-typed keys (those whose scenario value is an ``int``, e.g. ``review.reviewers``) are
 rounded to the nearest integer at every point (grid levels are then de-duplicated).
@@ -30,7 +31,7 @@ from samplesim.loading import build_scenario
 from samplesim.scenario import Scenario, ScenarioError, set_path
 from samplesim.scenario.overrides import NAMED_LISTS
 
-__all__ = ["DESIGNS", "Param", "make_points", "parse_param", "problem", "sobol_indices"]
+__all__ = ["DESIGNS", "Param", "make_points", "parse_param", "problem"]
 
 DESIGNS = ("grid", "lhs", "sobol")
 
@@ -185,17 +186,3 @@ def make_points(
         col = [p.value(x) for x in matrix[:, j]]
         df[names[j]] = pd.Series(col, dtype="int64" if p.integer else "float64")
     return df
-
-
-def sobol_indices(
-    params: list[Param], y: np.ndarray, seed: int = 1
-) -> dict[str, np.ndarray] | None:
-    """First and total Sobol' indices (with 95 % confidence half-widths) of outcome ``y``
-    (one value per point, in point order); None when ``y`` has NaN or no variance."""
-    from SALib.analyze import sobol
-
-    y = np.asarray(y, dtype=float)
-    if np.isnan(y).any() or np.ptp(y) == 0:
-        return None
-    res = sobol.analyze(problem(params), y, calc_second_order=False, seed=seed)
-    return {k: np.asarray(res[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}

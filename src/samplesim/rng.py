@@ -5,15 +5,23 @@ Every stream's seed is built from an explicit key, never from the stateful
 Stream ids never change, so a variant that alters one stage leaves every other stage's
 draws identical (common random numbers), and replication ``r`` of every variant uses the
 same streams (paired comparisons).
+
+Per-entity streams (:class:`EntityStream`), in the manner of Vivarium's randomness system:
+everything random about a proposal comes from a counter-based Philox generator whose key is a
+128-bit BLAKE2b digest of ``(seed, replication, call name, institution name)`` and whose
+counter block is ``(stream id, attribute)``. A proposal is the ``k``-th entry (its ordinal
+within its institution's proposals in that call) of each attribute's vector, so its draws
+depend only on what it is, never on how many other institutions applied or in which order.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 import numpy as np
 
-__all__ = ["STREAMS", "Streams", "name_key"]
+__all__ = ["STREAMS", "EntityStream", "Streams", "entity_key", "name_key"]
 
 #: Fixed ids of the named streams. Append new names; never renumber.
 STREAMS: dict[str, int] = {
@@ -42,6 +50,7 @@ class Streams:
             raise ValueError("seed and replication must be non-negative integers")
         self.seed = int(seed)
         self.replication = int(replication)
+        self._entities: dict[tuple[str, ...], EntityStream] = {}
 
     def get(self, stream: str, *sub: int) -> np.random.Generator:
         """The generator of ``stream`` (optionally a sub-stream keyed by integers)."""
@@ -50,6 +59,56 @@ class Streams:
         )
         return np.random.Generator(np.random.PCG64(ss))
 
+    def entity(self, *names: str) -> EntityStream:
+        """The (cached) :class:`EntityStream` of the entity named ``names``."""
+        got = self._entities.get(names)
+        if got is None:
+            got = EntityStream(entity_key(self.seed, self.replication, *names))
+            self._entities[names] = got
+        return got
+
     def named(self, stream: str, name: str) -> np.random.Generator:
         """A sub-stream of ``stream`` keyed by a user-given name (rule, call)."""
         return self.get(stream, name_key(name))
+
+
+def entity_key(seed: int, replication: int, *names: str) -> np.ndarray:
+    """The 128-bit Philox key of an entity: BLAKE2b of the seed, replication and names
+    (stable across processes, platforms and Python versions, unlike ``hash()``)."""
+    text = "\x1f".join([str(int(seed)), str(int(replication)), *names])
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+    return np.frombuffer(digest, dtype="<u8").astype(np.uint64)
+
+
+class EntityStream:
+    """The random streams of one entity (a call x institution pair of proposals).
+
+    ``block(stream, attribute, extra)`` returns the entity's generator positioned at the
+    start of the counter block ``(stream id << 32 | extra, attribute)``: each attribute has
+    its own independent, prefix-stable sequence (the ``k``-th proposal's value does not
+    depend on how many proposals follow). One Philox per entity; a block costs a state reset.
+    The returned generator is valid until the next ``block`` call.
+    """
+
+    __slots__ = ("_bg", "_counter", "_gen", "_state")
+
+    def __init__(self, key: np.ndarray) -> None:
+        self._bg = np.random.Philox(key=key)
+        self._gen = np.random.Generator(self._bg)
+        self._counter = np.zeros(4, dtype=np.uint64)
+        # Setting ``state`` copies these arrays into the generator: one template, reused.
+        self._state = {
+            "bit_generator": "Philox",
+            "state": {"counter": self._counter, "key": key},
+            "buffer": np.zeros(4, dtype=np.uint64),
+            "buffer_pos": 4,
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+
+    def block(self, stream: str, attribute: int, extra: int = 0) -> np.random.Generator:
+        """The generator of ``attribute`` of ``stream`` (``extra``: e.g. a rule's name key)."""
+        self._counter[2] = attribute
+        self._counter[3] = (STREAMS[stream] << 32) | (extra & 0xFFFFFFFF)
+        self._bg.state = self._state
+        return self._gen

@@ -1,4 +1,5 @@
-"""Confidence intervals for replicated runs: t-interval, paired difference, Welch.
+"""Confidence intervals for replicated runs: t-interval, paired difference, Welch, and the
+interval of a metric's mean by its kind (:mod:`samplesim.intervals`).
 
 Scalar helpers (:func:`t_interval`, :func:`paired_ci`, :func:`welch_ci`) work on 1-D arrays;
 the table builders (:func:`replications_table`, :func:`comparison_table`) apply the same
@@ -15,9 +16,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from samplesim.intervals import hull_interval, interval_kind
+from samplesim.multiplicity import bonferroni_halfwidth, holm, paired_p_values
+
 __all__ = [
     "CI",
     "comparison_table",
+    "metric_interval",
     "paired_ci",
     "replications_table",
     "t_interval",
@@ -102,16 +107,35 @@ def _welch(ma, va, na, mb, vb, nb, confidence):
     return mb - ma, hw
 
 
+def metric_interval(metric: str, x: np.ndarray, confidence: float = CONFIDENCE) -> CI:
+    """The interval of the mean of ``x`` that suits ``metric``'s kind
+    (:func:`samplesim.intervals.interval_kind`: count, proportion or continuous)."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return CI(0, float("nan"), float("nan"), float("nan"))
+    sd = float(x.std(ddof=1)) if n > 1 else float("nan")
+    lo, hi = hull_interval(interval_kind(metric), x.mean(), sd, n, confidence)
+    return CI(n, float(x.mean()), float(lo), float(hi))
+
+
 def replications_table(
     runs: pd.DataFrame, by: tuple[str, ...] = ("variant", "country", "metric")
 ) -> pd.DataFrame:
-    """``replications``: per group ``n, mean, std, ci_low, ci_high, half_width`` (95 % t)."""
+    """``replications``: per group ``n, mean, std, ci_low, ci_high, half_width, interval``
+    (95 %; the interval by the metric's kind, see :mod:`samplesim.intervals`; ``half_width``
+    is half the interval's width, which need not be centred on the mean)."""
     g = runs.groupby(list(by), sort=True, observed=True)["value"]
     out = g.agg(n="count", mean="mean", std="std").reset_index()
-    hw = _half_width(out["std"].to_numpy(), out["n"].to_numpy(), CONFIDENCE)
-    out["ci_low"] = out["mean"] - hw
-    out["ci_high"] = out["mean"] + hw
-    out["half_width"] = hw
+    kind = np.array([interval_kind(m) for m in out["metric"]], dtype=object)
+    lo, hi = hull_interval(kind, out["mean"], out["std"], out["n"], CONFIDENCE)
+    out["ci_low"] = lo
+    out["ci_high"] = hi
+    out["half_width"] = (hi - lo) / 2
+    out["interval"] = np.select(
+        [kind == "count", kind == "proportion"], ["t+garwood", "t+wilson"], "t"
+    )
     out["n"] = out["n"].astype("int64")
     return out
 
@@ -122,6 +146,9 @@ def comparison_table(runs: pd.DataFrame, baseline: str = "baseline") -> pd.DataF
     ``diff_mean = variant_mean - baseline_mean`` over the replications where both are
     defined; ``ci_*`` is the paired-t interval, ``unpaired_ci_*`` the Welch interval of
     the same samples (what the comparison would give without common random numbers).
+    Over the whole family of rows: ``p_value`` (paired t), ``p_holm`` (Holm-adjusted),
+    ``survives_holm`` and the Bonferroni simultaneous interval ``simul_ci_*``
+    (see :mod:`samplesim.multiplicity`).
     """
     keys = ["point", "replication", "country", "metric"]
     base = runs[runs["variant"] == baseline][[*keys, "value"]]
@@ -166,4 +193,14 @@ def comparison_table(runs: pd.DataFrame, baseline: str = "baseline") -> pd.DataF
             "unpaired_ci_high": d + whw,
         }
     )
+    # The family: every (variant, country, metric) compared (Holm; Bonferroni intervals).
+    p = paired_p_values(a["diff_mean"], a["diff_std"], n)
+    m = int(np.isfinite(p).sum())
+    shw = bonferroni_halfwidth(a["diff_std"], n, m, 1 - CONFIDENCE)
+    shw = np.where((n > 1) & (a["diff_std"].to_numpy() == 0), 0.0, shw)
+    out["p_value"] = p
+    out["p_holm"] = holm(p)
+    out["survives_holm"] = out["p_holm"] < 1 - CONFIDENCE
+    out["simul_ci_low"] = out["diff_mean"] - shw
+    out["simul_ci_high"] = out["diff_mean"] + shw
     return out.reset_index(drop=True)

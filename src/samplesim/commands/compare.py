@@ -7,7 +7,7 @@ from pathlib import Path
 
 from samplesim.commands._execution import add_execution_arguments, execution_kwargs
 from samplesim.commands._figures import figure_hook
-from samplesim.commands.results import print_comparison
+from samplesim.commands.results import print_comparison, print_selection
 from samplesim.errors import UserError
 from samplesim.experiment import compare
 from samplesim.paths import default_out
@@ -26,6 +26,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--replications", type=int, default=30, help="replications (default 30)")
     p.add_argument("--no-plots", action="store_true", help="skip writing plots/*.png")
+    p.add_argument(
+        "--best",
+        default=None,
+        metavar="METRIC[@COUNTRY][:max|min]",
+        help="which policy is best for METRIC (subset selection, P(correct selection) >= 95 %%)",
+    )
     add_execution_arguments(p)
 
 
@@ -45,11 +51,14 @@ def run(args: argparse.Namespace) -> int:
         args.scenario,
         variants=variants,
         replications=args.replications,
+        best=args.best,
         before_complete=figure_hook(args),
         **kw,
     )
     if not args.quiet:
         print_comparison(res.comparison)
+    if res.selection is not None:
+        print_selection(res.selection)
     if res.errors is not None and len(res.errors):
         print(f"{len(res.errors)} run(s) raised; see {res.out}/errors.csv")
     print(f"wrote {res.out}/: {rate_line(res.executed, res.wall, res.executor)}")

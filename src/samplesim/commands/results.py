@@ -88,6 +88,7 @@ def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None
         "difference",
         "paired 95 % CI",
         "unpaired (Welch)",
+        "Holm p",
     ):
         t.add_column(col, justify="left" if col in ("variant", "metric") else "right")
     for v in c["variant"].drop_duplicates():
@@ -96,7 +97,7 @@ def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None
             if r.empty:
                 continue
             r = r.iloc[0]
-            sig = r["ci_low"] > 0 or r["ci_high"] < 0
+            sig = bool(r["survives_holm"])
             t.add_row(
                 v,
                 m,
@@ -105,11 +106,29 @@ def print_comparison(comp: pd.DataFrame, console: Console | None = None) -> None
                 _f(r["diff_mean"], d + 1),
                 f"[{_f(r['ci_low'], d + 1)}, {_f(r['ci_high'], d + 1)}]",
                 f"[{_f(r['unpaired_ci_low'], d + 1)}, {_f(r['unpaired_ci_high'], d + 1)}]",
+                f"{r['p_holm']:.3g}",
                 style="bold" if sig else None,
             )
         t.add_section()
     console.print(t)
-    console.print("bold: the paired interval excludes 0")
+    fam = comp["p_holm"].notna()
+    console.print(
+        f"bold: the difference survives Holm's adjustment over all {int(fam.sum())} "
+        f"comparisons (variants x metrics x countries): {int(comp['survives_holm'].sum())} do; "
+        "comparison.csv has every row and Bonferroni simultaneous intervals (simul_ci_*)"
+    )
+
+
+def print_selection(sel: pd.DataFrame) -> None:
+    """Which policies may be best (subset selection) for one metric."""
+    r0 = sel.iloc[0]
+    keep = sel[sel["in_subset"]]["variant"].tolist()
+    goal = "largest" if r0["goal"] == "max" else "smallest"
+    who = f"{keep[0]} is best" if len(keep) == 1 else f"the best is one of {', '.join(keep)}"
+    print(
+        f"best ({goal} {r0['metric']}@{r0['country']}, {int(r0['n'])} paired replications): "
+        f"{who} (probability of correct selection >= {r0['pcs']:.0%})"
+    )
 
 
 def describe(df: pd.DataFrame) -> str:

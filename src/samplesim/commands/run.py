@@ -67,7 +67,21 @@ def _add_replication_arguments(p: argparse.ArgumentParser) -> None:
         "--precision",
         default=None,
         metavar="METRIC[@COUNTRY]=HALFWIDTH",
-        help="add replications until the 95 %% half-width of METRIC is below HALFWIDTH",
+        help="add replications until the 95 %% half-width of METRIC is below HALFWIDTH "
+        "(exact Garwood/Wilson intervals for counts/proportions)",
+    )
+    p.add_argument(
+        "--min-replications",
+        type=int,
+        default=20,
+        metavar="N",
+        help="with --precision: replications before the first check (default 20)",
+    )
+    p.add_argument(
+        "--stopping",
+        choices=("batch", "hrd"),
+        default="batch",
+        help="with --precision: batch (default) or hrd (Hoad, Robinson & Davies 2010)",
     )
     p.add_argument("--executor", choices=EXECUTORS, default=None, help="auto|serial|processes|dask")
     p.add_argument("--jobs", type=int, default=None, help="workers (default: all cores)")
@@ -99,6 +113,8 @@ def _run_replications(args: argparse.Namespace) -> int:
         precision=args.precision,
         max_replications=cap if args.precision else None,
         before_complete=figure_hook(args),
+        min_replications=args.min_replications,
+        stopping=args.stopping,
         **kw,
     )
     if not args.quiet:
@@ -108,6 +124,7 @@ def _run_replications(args: argparse.Namespace) -> int:
         verdict = "reached" if p["reached"] else f"NOT reached (cap {p['cap']} replications)"
         print(
             f"precision {p['metric']}@{p['country']}: half-width {p['half_width']:.4g} "
+            f"({p['interval']} interval [{p['ci_low']:.4g}, {p['ci_high']:.4g}]) "
             f"after {p['n']} replications; target {p['target']:g} {verdict}"
         )
     if res.errors is not None and len(res.errors):

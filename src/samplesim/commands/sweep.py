@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -13,6 +15,7 @@ from samplesim.commands._figures import figure_hook
 from samplesim.design import DESIGNS, parse_param
 from samplesim.errors import UserError
 from samplesim.experiment import sweep
+from samplesim.experiment.api import SensitivityWarning
 from samplesim.paths import default_out
 from samplesim.progress import rate_line
 from samplesim.scenario import load_raw
@@ -46,7 +49,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N|PATH=N",
         help="grid levels for all params (N) or one (PATH=N); default 5",
     )
-    p.add_argument("--replications", type=int, default=1, help="replications per point")
+    p.add_argument(
+        "--replications",
+        type=int,
+        default=10,
+        help="replications per point (default 10; Sobol' indices need them to tell a "
+        "parameter's effect from noise)",
+    )
     p.add_argument(
         "--outcomes",
         default=None,
@@ -72,6 +81,21 @@ def _levels(specs: list[str]) -> int | dict[str, int]:
         else:
             default = k
     return {**{"*": default}, **out} if out else default
+
+
+def _sweep(args: argparse.Namespace, params: list, design: str, levels: Any, kw: dict) -> Any:
+    return sweep(
+        args.scenario,
+        params={path: (lo, hi) for path, lo, hi in params},
+        samples=args.samples,
+        design=design,
+        levels=levels,
+        replications=args.replications,
+        outcomes=args.outcomes,
+        variant=args.variant,
+        before_complete=figure_hook(args),
+        **kw,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,28 +124,27 @@ def run(args: argparse.Namespace) -> int:
     kw = execution_kwargs(args, n_points * args.replications)
     if kw["out"] is None:
         kw["out"] = default_out(raw.get("name", Path(args.scenario).stem), "sweep")
-    res = sweep(
-        args.scenario,
-        params={path: (lo, hi) for path, lo, hi in params},
-        samples=args.samples,
-        design=design,
-        levels=levels,
-        replications=args.replications,
-        outcomes=args.outcomes,
-        variant=args.variant,
-        before_complete=figure_hook(args),
-        **kw,
-    )
+    with warnings.catch_warnings():  # printed below, once each
+        warnings.simplefilter("ignore", SensitivityWarning)
+        res = _sweep(args, params, design, levels, kw)
     if not args.quiet:
         console = Console(width=140)
         if res.sensitivity is not None:
-            t = Table(title="Sobol' indices (95 % conf. half-widths)")
-            for c in ("outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"):
+            t = Table(title="Sobol' indices (95 % bootstrap intervals; (dummy): the noise floor)")
+            for c in ("outcome", "parameter", "S1", "S1 95 % CI", "ST", "ST 95 % CI", "> dummy"):
                 t.add_column(c, justify="left" if c in ("outcome", "parameter") else "right")
-            for r in res.sensitivity.itertuples(index=False):
-                t.add_row(r[0], r[1], *(f"{x:.3f}" for x in r[2:]))
+            for r in res.sensitivity.to_dict("records"):
+                dist = r["distinguishable"]
+                t.add_row(
+                    r["outcome"], r["parameter"], f"{r['S1']:.3f}",
+                    f"[{r['S1_low']:.3f}, {r['S1_high']:.3f}]", f"{r['ST']:.3f}",
+                    f"[{r['ST_low']:.3f}, {r['ST_high']:.3f}]",
+                    "" if dist is None or dist != dist else ("yes" if dist else "no"),
+                )  # fmt: skip
             console.print(t)
         console.print(f"{len(res.points)} points x {args.replications} replication(s)")
+    for note in res.manifest.get("sensitivity_warnings", []):
+        print(f"warning: {note}")
     if res.errors is not None and len(res.errors):
         print(f"{len(res.errors)} run(s) raised; see {res.out}/errors.csv")
     print(f"wrote {res.out}/: {rate_line(res.executed, res.wall, res.executor)}")

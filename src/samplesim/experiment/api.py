@@ -32,17 +32,22 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import numpy as np
 import pandas as pd
 
-from samplesim.design import make_params, make_points, sobol_indices
+from samplesim.design import make_params, make_points
 from samplesim.errors import UserError, check_seed
 from samplesim.experiment.driver import finish, run_plan
-from samplesim.experiment.plan import make_plan
+from samplesim.experiment.plan import Plan, make_plan
 from samplesim.experiment.resolve import resolve
 from samplesim.metrics import DEFAULT_OUTCOMES, METRIC_NAMES
+from samplesim.multiplicity import select_best
 from samplesim.scenario import Scenario
+from samplesim.sensitivity import sensitivity_table
 from samplesim.stats import comparison_table, replications_table
+from samplesim.stopping import DEFAULT_MIN_REPLICATIONS
+
+#: Replications per sweep point unless told otherwise.
+DEFAULT_SWEEP_REPLICATIONS = 10
 
 __all__ = ["ExperimentResult", "compare", "replicate", "sweep"]
 
@@ -63,6 +68,7 @@ class ExperimentResult:
         manifest: the experiment manifest; out: the output directory (or None).
         executed: runs executed by this call (resumed runs excluded); wall: seconds.
         executor: where the runs executed (``serial``, ``processes ×2``, ``dask ×4``).
+        selection: ``compare(best=...)`` only: which variants may be best (subset selection).
     """
 
     kind: str
@@ -78,6 +84,7 @@ class ExperimentResult:
     executed: int = 0
     wall: float = 0.0
     executor: str = ""
+    selection: pd.DataFrame | None = None
 
 
 def replicate(
@@ -88,6 +95,8 @@ def replicate(
     variant: str | None = None,
     precision: str | tuple[str, float] | None = None,
     max_replications: int | None = None,
+    min_replications: int = DEFAULT_MIN_REPLICATIONS,
+    stopping: str = "batch",
     executor: str = "auto",
     jobs: int | None = None,
     scheduler: str | None = None,
@@ -104,10 +113,14 @@ def replicate(
         scenario: a scenario file path, raw scenario data or a :class:`Scenario` object,
             run exactly as given (an edited object too; ``variant`` then applies that
             variant's overrides to the object).
-        replications: K, the number of replications (with ``precision``: the first batch is
-            min(K, 10) and ``max_replications`` caps the total; default cap K).
-        precision: ``"metric[@COUNTRY]=halfwidth"``: add replications in batches until the
-            95 % half-width of that metric (country ALL by default) is below the target.
+        replications: K, the number of replications (with ``precision``:
+            ``max_replications`` caps the total; default cap K).
+        precision: ``"metric[@COUNTRY]=halfwidth"``: add replications until the 95 %
+            half-width of that metric (country ALL by default) is below the target, starting
+            at ``min_replications`` (default 20); intervals by the metric's kind (exact
+            Garwood/Wilson hulls for counts/proportions, see :mod:`samplesim.stopping`).
+        stopping: ``"batch"`` (default) or ``"hrd"`` (Hoad, Robinson & Davies 2010,
+            with a look-ahead).
         seed: the root seed, a non-negative integer.
         executor, jobs, scheduler: see :func:`samplesim.executors.make_executor`; the
             default ``auto`` starts worker processes only when a measured batch shows
@@ -132,6 +145,8 @@ def replicate(
         replications,
         precision=precision,
         precision_cap=max_replications,
+        min_replications=min_replications,
+        stopping=stopping,
         executor=executor,
         jobs=jobs,
         scheduler=scheduler,
@@ -175,6 +190,7 @@ def compare(
     quiet: bool = True,
     plugins: list[str] | str | None = None,
     before_complete: Callable[[Path], object] | None = None,
+    best: str | None = None,
 ) -> ExperimentResult:
     """Run the baseline and every variant on the same replications (common random numbers).
 
@@ -182,11 +198,16 @@ def compare(
         variants: variant names, or one name (default: every variant the scenario declares).
             With an edited :class:`Scenario`, the object is the baseline and each variant
             applies its overrides to it.
+        best: ``"metric[@COUNTRY][:max|min]"``: which policy is best for that metric (larger
+            is better unless ``:min``), by Bonferroni subset selection with common random
+            numbers (``.selection``; see :mod:`samplesim.multiplicity`).
         Others as in :func:`replicate`.
 
     Returns:
         An :class:`ExperimentResult`; ``.comparison`` holds, per (variant, country, metric),
-        the paired-t interval of ``variant - baseline`` and the Welch interval for contrast.
+        the paired-t interval of ``variant - baseline``, the Welch interval for contrast, and
+        over the whole family the Holm-adjusted p-value, whether the difference survives it,
+        and the Bonferroni simultaneous interval.
         No figure is drawn: ``samplesim.plots.comparison_forest(result.comparison)`` draws the
         forest plot (``samplesim compare`` writes it as ``plots/comparison.png``); ``plots``
         is ignored and kept only so that older calls keep working.
@@ -219,6 +240,7 @@ def compare(
             f"(known: {', '.join(declared) or 'none'})",
             param="variants",
         )
+    goal = _parse_best(best)
     plan = make_plan("comparison", res, seed, ["baseline", *variants], plugins)
     runs, store, _, executed, wall, manifest, keys = run_plan(
         plan,
@@ -233,13 +255,22 @@ def compare(
     )
     summary = replications_table(runs)
     comp = comparison_table(runs)
+    selection = None
+    if goal is not None:
+        metric, country, larger = goal
+        sel = runs[(runs["metric"] == metric) & (runs["country"] == country)]
+        wide = sel.pivot_table(index="replication", columns="variant", values="value")
+        wide = wide.reindex(columns=["baseline", *variants])
+        selection = select_best(wide, larger_is_better=larger).assign(
+            metric=metric, country=country, goal="max" if larger else "min"
+        )
     errors = finish(
         "comparison",
         store,
         runs,
         manifest,
         keys,
-        {"replications": summary, "comparison": comp},
+        {"replications": summary, "comparison": comp, "selection": selection},
         before_complete,
     )
     return ExperimentResult(
@@ -247,6 +278,7 @@ def compare(
         runs,
         summary,
         comparison=comp,
+        selection=selection,
         errors=errors,
         manifest=manifest,
         out=store.out,
@@ -254,6 +286,21 @@ def compare(
         wall=wall,
         executor=manifest.get("executor", ""),
     )
+
+
+def _parse_best(best: str | None) -> tuple[str, str, bool] | None:
+    """``"approved@US:max"`` -> ``("approved", "US", True)`` (default ALL, max)."""
+    if best is None:
+        return None
+    spec, _, goal = str(best).partition(":")
+    metric, _, country = spec.strip().partition("@")
+    goal = goal.strip() or "max"
+    if metric not in METRIC_NAMES or goal not in ("max", "min"):
+        raise UserError(
+            f"best {best!r}: expected METRIC[@COUNTRY][:max|min] with a known metric",
+            param="best",
+        )
+    return metric, country or "ALL", goal == "max"
 
 
 def _parse_outcomes(outcomes: list[str] | str | None) -> list[tuple[str, str, str]]:
@@ -273,6 +320,30 @@ def _parse_outcomes(outcomes: list[str] | str | None) -> list[tuple[str, str, st
     return out
 
 
+class SensitivityWarning(UserWarning):
+    """A Sobol' index that noise or a small design leaves undetermined."""
+
+
+def _sensitivity(
+    plan: Plan, runs: pd.DataFrame, chosen: list[tuple[str, str, str]], seed: int
+) -> tuple[pd.DataFrame, list[str]]:
+    """The sensitivity table from the per-point, per-replication outcome values."""
+    names = [p.path for p in plan.params]
+    frames, notes = [], []
+    for name, metric, country in chosen:
+        sel = runs[
+            (runs["metric"] == metric)
+            & (runs["country"] == country)
+            & (runs["variant"] == plan.variants[0])
+        ]
+        y = sel.pivot_table(index="point", columns="replication", values="value", dropna=False)
+        y = y.reindex(plan.points["point"]).to_numpy(dtype=float)
+        table, w = sensitivity_table(name, names, y, seed=seed)
+        frames.append(table)
+        notes.extend(w)
+    return pd.concat(frames, ignore_index=True), notes
+
+
 def sweep(
     scenario: str | Path | Scenario | dict[str, Any],
     params: dict[str, tuple[float, float]] | list[str],
@@ -280,7 +351,7 @@ def sweep(
     design: str = "lhs",
     *,
     levels: int | dict[str, int] = 5,
-    replications: int = 1,
+    replications: int = DEFAULT_SWEEP_REPLICATIONS,
     outcomes: list[str] | str | None = None,
     variant: str | None = None,
     seed: int = 1,
@@ -294,7 +365,9 @@ def sweep(
     plugins: list[str] | str | None = None,
     before_complete: Callable[[Path], object] | None = None,
 ) -> ExperimentResult:
-    """Sweep parameters over a design; every point runs the same replications (CRN).
+    """Sweep parameters over a design; every point runs the same replications (CRN),
+    ``replications`` of them (default 10: Sobol' indices need replications to separate a
+    parameter's effect from simulation noise, see :mod:`samplesim.sensitivity`).
 
     Args:
         params: ``{"review.reviewers": (5, 40), ...}`` or ``["review.reviewers=5:40", ...]``.
@@ -306,7 +379,10 @@ def sweep(
 
     Returns:
         An :class:`ExperimentResult` with ``.points``, ``.runs``, ``.summary`` (per point)
-        and, for ``sobol``, ``.sensitivity`` (S1, S1_conf, ST, ST_conf per outcome/param).
+        and, for ``sobol``, ``.sensitivity`` (S1, ST with 95 % bootstrap bounds and half-widths
+        per outcome and parameter, a ``(dummy)`` row giving the noise floor, whether each
+        parameter is distinguishable from it, warnings; each warning is also emitted as a
+        :class:`SensitivityWarning` and kept in the manifest).
     """
     from samplesim.design import parse_param
 
@@ -351,25 +427,10 @@ def sweep(
     summary = replications_table(runs, by=("point", "variant", "country", "metric"))
     sens = None
     if design == "sobol":
-        rows = []
-        for name, metric, country in chosen:
-            s = summary[(summary["metric"] == metric) & (summary["country"] == country)]
-            y = s.set_index("point")["mean"].reindex(plan.points["point"]).to_numpy()
-            idx = sobol_indices(plan.params, y, seed=seed)
-            for j, p in enumerate(plan.params):
-                rows.append(
-                    {
-                        "outcome": name,
-                        "parameter": p.path,
-                        **{
-                            k: (float(idx[k][j]) if idx else np.nan)
-                            for k in ("S1", "S1_conf", "ST", "ST_conf")
-                        },
-                    }
-                )
-        sens = pd.DataFrame(
-            rows, columns=["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
-        )
+        sens, notes = _sensitivity(plan, runs, chosen, seed)
+        manifest["sensitivity_warnings"] = notes
+        for note in notes:
+            warnings.warn(note, SensitivityWarning, stacklevel=2)
     manifest["outcomes"] = [c[0] for c in chosen]
     errors = finish(
         "sweep",

@@ -21,9 +21,10 @@ from samplesim.errors import ExperimentError, UserError
 from samplesim.executors import make_executor
 from samplesim.experiment.plan import Plan, make_manifest_of, parse_precision
 from samplesim.experiment.task import frame
+from samplesim.intervals import interval_kind
 from samplesim.paths import atomic_write, write_json
 from samplesim.progress import RunProgress
-from samplesim.stats import t_interval
+from samplesim.stopping import DEFAULT_MIN_REPLICATIONS, METHODS, until_precise
 from samplesim.store import MemoryStore, ResultStore
 from samplesim.worker import RunSpec, run_batch
 
@@ -93,6 +94,8 @@ def run_plan(
     *,
     precision: Any = None,
     precision_cap: int | None = None,
+    min_replications: int = DEFAULT_MIN_REPLICATIONS,
+    stopping: str = "batch",
     executor: str = "auto",
     jobs: int | None = None,
     scheduler: str | None = None,
@@ -109,6 +112,10 @@ def run_plan(
         )
     prec = parse_precision(precision)
     cap = replications if precision_cap is None else precision_cap
+    if stopping not in METHODS:
+        raise UserError(f"stopping must be one of {', '.join(METHODS)}", param="stopping")
+    if not isinstance(min_replications, int | np.integer) or min_replications < 2:
+        raise UserError("min_replications must be an integer >= 2", param="min_replications")
     if prec is not None and cap < 2:
         raise UserError(
             "precision needs room for at least 2 replications (max_replications)",
@@ -129,7 +136,9 @@ def run_plan(
             n = replications
             executed = run(n)
         else:
-            n, executed, prec_info = _until_precise(plan, store, run, prec, cap)
+            n, executed, prec_info = _until_precise(
+                plan, store, run, prec, cap, min_replications, stopping
+            )
     wall = time.perf_counter() - t0
     specs = plan.runs(range(n))
     runs = _planned(store.runs(), plan, n)
@@ -173,40 +182,45 @@ def _until_precise(
     run: Callable[[int], int],
     prec: tuple[str, str, float],
     cap: int,
+    min_replications: int,
+    method: str,
 ) -> tuple[int, int, dict[str, Any]]:
-    """Sequential stopping: run replications 0..n-1 (n from min(cap, 10)), growing n until
-    the 95 % half-width of the target metric is below the target or n reaches ``cap``.
-
-    Returns n, the runs executed and the stopping outcome."""
+    """Sequential stopping (:func:`samplesim.stopping.until_precise`) on the target metric of
+    the first variant. Returns n, the runs executed and the stopping outcome."""
     metric, country, target = prec
-    n = min(cap, 10)
     executed = 0
-    while True:
+
+    def values(n: int) -> np.ndarray:
+        nonlocal executed
         executed += run(n)
         runs = _planned(store.runs(), plan, n)
         sel = runs[
             (runs["variant"] == plan.variants[0])
             & (runs["country"] == country)
             & (runs["metric"] == metric)
-        ]
+        ].sort_values("replication")
         if sel.empty:
             raise UserError(f"precision: no values of {metric}@{country} in the runs", "precision")
-        ci = t_interval(sel["value"].to_numpy())
-        hw = ci.half_width
-        if hw < target or n >= cap:
-            break
-        need = n * (hw / target) ** 2 * 1.1 if hw == hw else 2 * n
-        n = int(min(cap, max(n + 10, math.ceil(need))))
+        return sel["value"].to_numpy(dtype=float)
+
+    stop = until_precise(
+        values, metric, target, cap, min_replications=min_replications, method=method
+    )
     info = {
         "metric": metric,
         "country": country,
         "target": target,
-        "half_width": hw,
-        "n": n,
+        "half_width": stop.ci.half_width,
+        "ci_low": stop.ci.low,
+        "ci_high": stop.ci.high,
+        "interval": interval_kind(metric),
+        "method": stop.method,
+        "min_replications": min(cap, min_replications),
+        "n": stop.n,
         "cap": cap,
-        "reached": bool(hw < target),
+        "reached": stop.reached,
     }
-    return n, executed, info
+    return stop.n, executed, info
 
 
 def _planned(runs: pd.DataFrame, plan: Plan, n: int) -> pd.DataFrame:

@@ -1,11 +1,16 @@
 """Arrivals: which proposals are submitted, when, and with what attributes.
 
-Everything random about a proposal is drawn here, once, vectorised, from the ``arrivals``
-and ``proposals`` streams, before the simulation starts. A policy change therefore cannot
-shift the random numbers any other stage consumes (common random numbers).
+Everything random about a proposal is drawn here, once, vectorised, before the simulation
+starts, from its entity's streams (:class:`samplesim.rng.EntityStream`, keyed by call name and
+institution name; the proposal is its ordinal within them). A policy change therefore cannot
+shift the random numbers any other stage consumes, and a change to one institution's demand,
+or adding or removing an institution, leaves every other proposal identical (common random
+numbers per entity).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import attrs
 import numpy as np
@@ -14,7 +19,13 @@ from samplesim.model.agencies import applies, types_by_call
 from samplesim.rng import Streams
 from samplesim.scenario.schema import Institution, Scenario
 
-__all__ = ["Applicant", "ProposalTable", "draw_proposals", "expand_institutions"]
+__all__ = [
+    "Applicant",
+    "ProposalTable",
+    "draw_keyed",
+    "draw_proposals",
+    "expand_institutions",
+]
 
 
 @attrs.frozen
@@ -55,6 +66,10 @@ class ProposalTable:
     team_funders: list[frozenset[str]]
     team_institutions: list[frozenset[str]]
     n_members: np.ndarray  # int
+    #: the proposal's ordinal within its entity's (call, institution) proposals
+    ordinal: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
+    #: per entity with proposals: (call name, institution name, rows in ordinal order)
+    groups: list[tuple[str, str, np.ndarray]] = attrs.field(factory=list)
 
     def __len__(self) -> int:
         return len(self.submit)
@@ -69,30 +84,109 @@ def _arrival_times(
     return open_day + (close_day - open_day) * u
 
 
-def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) -> ProposalTable:
-    """Draw every proposal of the run: counts, times, merit, requests and teams."""
-    calls, subs, apps = [], [], []
-    rate = np.array([a.propensity for a in applicants])
-    for ci, call in enumerate(sc.calls):
-        rng = streams.named("arrivals", call.name)
-        eligible_app = np.arange(len(applicants))
-        counts = rng.poisson(rate * call.demand * applies(sc, call, len(applicants)))
-        n = int(counts.sum())
-        times = _arrival_times(rng, n, call.open_day, call.close_day, sc.proposals.deadline_rush)
-        calls.append(np.full(n, ci, dtype=np.int64))
-        subs.append(times)
-        apps.append(np.repeat(eligible_app, counts))
-    call_a = np.concatenate(calls) if calls else np.zeros(0, np.int64)
-    sub_a = np.concatenate(subs) if subs else np.zeros(0)
-    app_a = np.concatenate(apps) if apps else np.zeros(0, np.int64)
-    order = np.lexsort((app_a, sub_a))
-    call_a, sub_a, app_a = call_a[order], sub_a[order], app_a[order]
-    n = len(sub_a)
+#: Attribute numbers of the ``proposals`` stream's blocks (append; never renumber).
+MERIT, GRAMS, TYPES, DESTRUCTIVE, CO_INVESTIGATORS, FOREIGN, POOL = range(7)
 
-    pm = sc.proposals
-    rng = streams.get("proposals")
-    merit = rng.standard_normal(n)
-    total = pm.grams_requested.sample(rng, n)
+
+def draw_keyed(
+    p: ProposalTable,
+    streams: Streams,
+    stream: str,
+    attribute: int,
+    sample: Callable[[np.random.Generator, int], np.ndarray],
+    extra: int = 0,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
+    """One attribute of every proposal (or only of ``rows``, a bool mask), each drawn from
+    its own entity's block ``(stream, attribute, extra)``: ``sample(rng, m)`` gives the
+    values of an entity's ``m`` proposals in ordinal order (first axis)."""
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    for call, app, idx in p.groups:
+        if rows is not None:
+            idx = idx[rows[idx]]
+        if len(idx):
+            rng = streams.entity(call, app).block(stream, attribute, extra)
+            parts.append((idx, np.asarray(sample(rng, len(idx)))))
+    if not parts:
+        return np.asarray(sample(np.random.default_rng(0), 0))[:0]
+    first = parts[0][1]
+    out = np.zeros((len(p), *first.shape[1:]), dtype=first.dtype)
+    for idx, vals in parts:
+        out[idx] = vals
+    return out
+
+
+def _arrivals(
+    sc: Scenario, applicants: list[Applicant], streams: Streams
+) -> list[tuple[int, int, np.ndarray]]:
+    """(call index, applicant index, submission days in ordinal order) per entity with
+    proposals; each count and its days come from the entity's own ``arrivals`` blocks."""
+    rate = np.array([a.propensity for a in applicants])
+    rush = sc.proposals.deadline_rush
+    out = []
+    for ci, call in enumerate(sc.calls):
+        lam = np.broadcast_to(rate * call.demand * applies(sc, call, len(applicants)), rate.shape)
+        for a, app in enumerate(applicants):
+            if lam[a] <= 0:
+                continue
+            es = streams.entity(call.name, app.name)
+            m = int(es.block("arrivals", 0).poisson(lam[a]))
+            if m:
+                days = _arrival_times(
+                    es.block("arrivals", 1), m, call.open_day, call.close_day, rush
+                )
+                out.append((ci, a, days))
+    return out
+
+
+def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) -> ProposalTable:
+    """Draw every proposal of the run: counts, times, merit, requests and teams, each from
+    the stream of the proposal's entity (call, institution) at its ordinal."""
+    ents = _arrivals(sc, applicants, streams)
+    sizes = [len(d) for *_, d in ents]
+    call_g = np.repeat(np.array([c for c, *_ in ents], dtype=np.int64), sizes)
+    app_g = np.repeat(np.array([a for _, a, _ in ents], dtype=np.int64), sizes)
+    sub_g = np.concatenate([d for *_, d in ents]) if ents else np.zeros(0)
+    order = np.lexsort((app_g, sub_g))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    groups, pos = [], 0
+    for (ci, a, _), m in zip(ents, sizes, strict=True):
+        groups.append((sc.calls[ci].name, applicants[a].name, rank[pos : pos + m]))
+        pos += m
+    ordinal = np.zeros(len(order), dtype=np.int64)
+    for *_, idx in groups:
+        ordinal[idx] = np.arange(len(idx))
+    table = ProposalTable(
+        call=call_g[order],
+        submit=sub_g[order],
+        applicant=app_g[order],
+        merit=np.zeros(0),
+        requested=np.zeros((0, len(sc.sample_types))),
+        destructive=np.zeros(0, dtype=bool),
+        team_countries=[],
+        partner_countries=[],
+        team_funders=[],
+        team_institutions=[],
+        n_members=np.zeros(0, dtype=np.int64),
+        ordinal=ordinal,
+        groups=groups,
+    )
+    _draw_attributes(sc, applicants, streams, table)
+    return table
+
+
+def _draw_attributes(
+    sc: Scenario, applicants: list[Applicant], streams: Streams, p: ProposalTable
+) -> None:
+    """Merit first, then requests and teams, each attribute from its own entity block."""
+    pm, n, call_a, app_a = sc.proposals, len(p), p.call, p.applicant
+
+    def keyed(attribute: int, sample: Callable[[np.random.Generator, int], np.ndarray]):
+        return draw_keyed(p, streams, "proposals", attribute, sample)
+
+    p.merit = keyed(MERIT, lambda r, m: r.standard_normal(m)) if n else np.zeros(0)
+    total = keyed(GRAMS, pm.grams_requested.sample) if n else np.zeros(0)
     caps = np.array(
         [c.max_grams_per_proposal if c.max_grams_per_proposal else np.inf for c in sc.calls]
     )
@@ -105,7 +199,7 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     # A proposal requests only sample types of its call's agency (all of them with one).
     weights = np.where(types_by_call(sc)[call_a], weights, 0.0)
     k = np.minimum(pm.types_per_proposal, (weights > 0).sum(axis=1))
-    keys = rng.random((n, len(types)))
+    keys = keyed(TYPES, lambda r, m: r.random((m, len(types)))) if n else np.zeros((0, len(types)))
     # Weighted sampling without replacement (Efraimidis–Spirakis keys).
     with np.errstate(divide="ignore"):
         scores = np.where(weights > 0, np.log(keys) / np.where(weights > 0, weights, 1), -np.inf)
@@ -114,51 +208,58 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     requested = np.zeros((n, len(types)))
     rows = np.repeat(np.arange(n), k)
     requested[rows, chosen[take]] = np.repeat(total / np.maximum(k, 1), k)
-    destructive = rng.random(n) < pm.destructive_probability
-    n_coi = np.maximum(np.rint(pm.co_investigators.sample(rng, n)), 0).astype(np.int64)
-    foreign = rng.random(int(n_coi.sum())) < pm.foreign_partner_probability
-    pool_u = rng.random(int(n_coi.sum()))
+    p.requested = requested
+    p.destructive = (
+        keyed(DESTRUCTIVE, lambda r, m: r.random(m)) < pm.destructive_probability
+        if n
+        else np.zeros(0, dtype=bool)
+    )
+    n_coi = np.zeros(n, dtype=np.int64)
+    if n:
+        coi = keyed(CO_INVESTIGATORS, pm.co_investigators.sample)
+        n_coi = np.maximum(np.rint(coi), 0).astype(np.int64)
+    # Each co-investigator's draws: the entity's FOREIGN and POOL blocks, read in ordinal
+    # order (a proposal's depend only on the entity's earlier proposals).
+    foreign: list[np.ndarray] = [np.zeros(0)] * n
+    pool_u: list[np.ndarray] = [np.zeros(0)] * n
+    for call, app, idx in p.groups:
+        m = n_coi[idx]
+        es = streams.entity(call, app)
+        cuts = np.cumsum(m)[:-1]
+        f = np.split(es.block("proposals", FOREIGN).random(int(m.sum())), cuts)
+        u = np.split(es.block("proposals", POOL).random(int(m.sum())), cuts)
+        for j, i in enumerate(idx):
+            foreign[i] = f[j] < pm.foreign_partner_probability
+            pool_u[i] = u[j]
 
     # The pool of foreign co-investigator affiliations: partners, then other applicants.
-    pool = [(p.institution, p.country, tuple(p.funders), p.weight) for p in sc.partners]
+    pool = [(q.institution, q.country, tuple(q.funders), q.weight) for q in sc.partners]
     if not pool:
         pool = [(a.name, a.country, a.funders, 1.0) for a in applicants]
     pw = np.cumsum([w for *_, w in pool])
     pw = pw / pw[-1]
-    pick = np.searchsorted(pw, pool_u, side="right")
 
     team_c, partner_c, team_f, team_i = [], [], [], []
-    pos = 0
     for i in range(n):
         a = applicants[app_a[i]]
         countries = {a.country}
         partners: set[str] = set()
         funders = set(a.funders)
         insts = {a.name}
-        for j in range(pos, pos + n_coi[i]):
-            if foreign[j]:
-                inst, country, fund, _ = pool[min(pick[j], len(pool) - 1)]
+        pick = np.searchsorted(pw, pool_u[i], side="right").tolist()
+        for is_foreign, j in zip(foreign[i].tolist(), pick, strict=True):
+            if is_foreign:
+                inst, country, fund, _ = pool[min(j, len(pool) - 1)]
                 countries.add(country)
                 partners.add(country)
                 funders.update(fund)
                 insts.add(inst)
             else:
                 partners.add(a.country)
-        pos += n_coi[i]
         team_c.append(frozenset(countries))
         partner_c.append(frozenset(partners))
         team_f.append(frozenset(funders))
         team_i.append(frozenset(insts))
-    return ProposalTable(
-        call=call_a,
-        submit=sub_a,
-        applicant=app_a,
-        merit=merit,
-        requested=requested,
-        destructive=destructive,
-        team_countries=team_c,
-        partner_countries=partner_c,
-        team_funders=team_f,
-        team_institutions=team_i,
-        n_members=n_coi + 1,
-    )
+    p.team_countries, p.partner_countries = team_c, partner_c
+    p.team_funders, p.team_institutions = team_f, team_i
+    p.n_members = n_coi + 1

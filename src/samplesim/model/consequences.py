@@ -15,7 +15,8 @@ with ``on_failure = "condition"``) may carry, on the rule:
   ``rule_delay_days``: ``fallback_delay`` is the rule's own wait after a failure, before its
   decision; ``extra_delay`` is the team's, after it, and applies to every condition outcome).
 
-Each is drawn, per proposal, from the rule's own sub-stream ``("rules", rule, "consequence")``,
+Each is drawn, per proposal, from the rule's own blocks (3: withdrawal, 4: extra delay) of the
+proposal's entity stream (see :mod:`samplesim.model.gates`),
 drawn only for rules that use these keys, so every other draw is unchanged. Every
 consequence is an event of kind ``condition`` (name: the rule) and withdrawals are counted per
 rule (the rules table's ``withdrew``).
@@ -28,6 +29,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import simpy
 
+from samplesim.model.arrivals import ProposalTable, draw_keyed
 from samplesim.model.decisions import CallDesk
 from samplesim.model.inventory import Inventory
 from samplesim.model.trace import Trace
@@ -47,7 +49,8 @@ class Consequences:
 
     Args:
         env, trace, inventory: the run's environment, trace and inventory.
-        rules: the scenario's rules; ``streams``: the run's random streams; ``n``: proposals.
+        rules: the scenario's rules; ``streams``: the run's random streams.
+        props: the proposals (their entities key the draws).
         desks: the call desks, and ``call_of``: each proposal's call index.
         asked: grams each proposal asks for, by type (the desks' ``requested``; cut here).
         horizon: the run's last day.
@@ -60,7 +63,7 @@ class Consequences:
         inventory: Inventory,
         rules: Sequence[Rule],
         streams: Streams,
-        n: int,
+        props: ProposalTable,
         desks: Sequence[CallDesk],
         call_of: np.ndarray,
         asked: np.ndarray,
@@ -73,9 +76,14 @@ class Consequences:
         for rule in rules:
             if not has_consequences(rule):
                 continue
-            rng = streams.get("rules", name_key(rule.name), name_key("consequence"))
-            u = rng.random(n)
-            extra = rule.extra_delay.sample(rng, n) if rule.extra_delay else np.zeros(n)
+            # The proposal's entity blocks 3 and 4 of this rule (see model/gates.py).
+            x, n = name_key(rule.name), len(props)
+            u = draw_keyed(props, streams, "rules", 3, lambda r, m: r.random(m), extra=x)
+            extra = (
+                draw_keyed(props, streams, "rules", 4, rule.extra_delay.sample, extra=x)
+                if rule.extra_delay
+                else np.zeros(n)
+            )
             self.draws[rule.name] = (u, extra)
         #: Proposals that withdrew under a condition (their terminal state is ``withdrawn``).
         self.withdrew: set[int] = set()

@@ -9,8 +9,10 @@ decided up front from the submission days: :attr:`RuleBook.application` and
 
 Randomness, from each rule's own streams (removing a rule leaves the others' draws alone):
 
-- ``scope = "proposal"``: one draw (u, delay, fallback_delay) per proposal from the stream
-  ``("rules", rule)``, as in samplesim 0.1;
+- ``scope = "proposal"``: one draw (u, delay, fallback_delay) per proposal, each from its own
+  block of the proposal's entity stream keyed by the rule's name (``EntityStream.block("rules",
+  0/1/2, name_key(rule))``): one rule's draws never depend on another's, nor on other
+  institutions' proposals;
 - ``"call"``: one draw per call, from the stream ``("rules", rule, call)``;
 - ``"run"``: one draw per run, from ``("rules", rule)``.
 
@@ -27,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from samplesim.model.arrivals import Applicant, ProposalTable
+from samplesim.model.arrivals import Applicant, ProposalTable, draw_keyed
 from samplesim.model.constants import constants
 from samplesim.rng import Streams, name_key
 from samplesim.rules import EFFECTS, RuleDecision, RuleDraw
@@ -111,6 +113,7 @@ class RuleBook:
         self.country_of = country_of
         self.call = p.call.tolist()
         self.calls = [c.name for c in sc.calls]
+        self.props = p
         #: gate -> per proposal: indices of the rules of that gate selecting it.
         self.applicable: dict[str, list[list[int]]] = {g: [[] for _ in range(n)] for g in GATES}
         self.draws: list[tuple[list, list, list]] = []
@@ -154,8 +157,15 @@ class RuleBook:
             ]
             us, ds, fs = ([x[j][0] for x in per] for j in range(3))
             return us, ds, fs
-        k = n if rule.scope == "proposal" else 1
-        return _draw(rule, streams.named("rules", rule.name), k)
+        if rule.scope == "run":
+            return _draw(rule, streams.named("rules", rule.name), 1)
+        # Per proposal: from its entity's blocks, keyed by the rule's name (attributes 0-2).
+        p, x = self.props, name_key(rule.name)
+        u = draw_keyed(p, streams, "rules", 0, lambda r, m: r.random(m), extra=x)
+        dl, fb = rule.delay, rule.fallback_delay
+        d = draw_keyed(p, streams, "rules", 1, dl.sample, extra=x) if dl else np.zeros(n)
+        f = draw_keyed(p, streams, "rules", 2, fb.sample, extra=x) if fb else np.zeros(n)
+        return u.tolist(), np.asarray(d, dtype=float).tolist(), np.asarray(f, float).tolist()
 
     def in_force(self, gate: str, i: int, now: float) -> list[int]:
         """The rules of ``gate`` that select proposal ``i`` and are in force on day ``now``."""

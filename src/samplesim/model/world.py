@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import simpy
 
-from samplesim.model.arrivals import draw_proposals
+from samplesim.model.arrivals import draw_keyed, draw_proposals
 from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
@@ -124,7 +124,7 @@ class World:
             for ci, c in enumerate(sc.calls)
         ]
         self.consequences = Consequences(
-            self.env, self.trace, self.inventory, sc.rules, streams, n, self.desks, p.call,
+            self.env, self.trace, self.inventory, sc.rules, streams, p, self.desks, p.call,
             self.asked, self.horizon,
         )  # fmt: skip
 
@@ -136,37 +136,45 @@ class World:
         return self.streams.get("allocation", name_key(call.name), name_key("waiting_list"))
 
     def _draw_stage_randomness(self) -> None:
-        sc, n, s = self.sc, self.n, self.streams
-        rng = s.get("screening")
-        self.incomplete = rng.random(n) < sc.screening.incomplete_probability
-        self.screen_delay = sc.screening.delay.sample(rng, n)
+        # Each attribute from its proposal's entity stream (call, institution, ordinal): block
+        # (stage stream, attribute number); see samplesim.rng.EntityStream.
+        sc, n, s, p = self.sc, self.n, self.streams, self.props
+
+        def keyed(stream: str, attribute: int, sample: Callable) -> np.ndarray:
+            return draw_keyed(p, s, stream, attribute, sample)
+
+        scr = sc.screening
+        self.incomplete = keyed("screening", 0, lambda r, m: r.random(m)) < (
+            scr.incomplete_probability
+        )
+        screen_delay = keyed("screening", 1, scr.delay.sample)
         rv = sc.review
-        rng = s.get("review")
         k = rv.reviews_per_proposal
         rho = rv.reliability
-        noise = rng.standard_normal((n, k))
-        self.review_scores = math.sqrt(rho) * self.props.merit[:, None] + math.sqrt(1 - rho) * noise
-        self.review_durations = rv.duration.sample(rng, n * k).reshape(n, k).tolist()
+        noise = keyed("review", 0, lambda r, m: r.standard_normal((m, k))).reshape(n, k)
+        self.review_scores = math.sqrt(rho) * p.merit[:, None] + math.sqrt(1 - rho) * noise
+        durations = keyed("review", 1, lambda r, m: rv.duration.sample(r, m * k).reshape(m, k))
+        self.review_durations = durations.reshape(n, k).tolist()
         self.review_mean = self.review_scores.mean(axis=1).tolist()
-        rng = s.get("panel")
         rp = sc.panel.reliability
-        self.panel_score = math.sqrt(rp) * self.props.merit + math.sqrt(
-            1 - rp
-        ) * rng.standard_normal(n)
+        self.panel_score = math.sqrt(rp) * p.merit + math.sqrt(1 - rp) * keyed(
+            "panel", 0, lambda r, m: r.standard_normal(m)
+        )
         lg = sc.logistics
-        rng = s.get("logistics")
-        self.agreement_delay = lg.agreement_delay.sample(rng, n)
-        ship = lg.shipping_delay.sample(rng, n)
+        agreement = keyed("logistics", 0, lg.agreement_delay.sample)
+        # The shipping delay of a lead country with its own distribution comes from it.
+        ship = keyed("logistics", 1, lg.shipping_delay.sample).astype(float)
         for country, dist in lg.shipping_by_country.items():
-            rc = s.named("logistics", country)
-            alt = dist.sample(rc, n)
             mask = np.array([c == country for c in self.country_of], dtype=bool)
-            ship = np.where(mask, alt, ship)
+            if mask.any():
+                alt = draw_keyed(p, s, "logistics", 1, dist.sample, extra=name_key(country),
+                                 rows=mask)  # fmt: skip
+                ship = np.where(mask, alt, ship)
         # Per-proposal scalars as plain lists: indexing a list is much cheaper than numpy.
         self.ship_delay = ship.tolist()
-        self.loan_days = lg.loan_days.sample(rng, n).tolist()
-        self.agreement_delay = self.agreement_delay.tolist()
-        self.screen_delay = self.screen_delay.tolist()
+        self.loan_days = keyed("logistics", 2, lg.loan_days.sample).tolist()
+        self.agreement_delay = agreement.tolist()
+        self.screen_delay = screen_delay.tolist()
 
     # -- the proposal's path ------------------------------------------------------------
     def _arrivals(self) -> Iterator[simpy.Event]:
