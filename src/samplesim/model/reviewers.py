@@ -90,10 +90,11 @@ class Reviews:
 
     __slots__ = (
         "done", "durations", "env", "first", "i", "left", "pool", "start", "trace", "used",
-        "wait",
+        "wait", "world",
     )  # fmt: skip
 
     def __init__(self, w: World, i: int, exclude: str) -> None:
+        self.world = w
         self.env = env = w.env
         self.trace = w.trace
         self.pool = pool = w.pool
@@ -116,6 +117,12 @@ class Reviews:
         if now < self.first:
             self.first = now
         row = self.trace.review_started(self.i, j, rid, now)
+        w = self.world
+        if w.traits is not None:  # reviewers who differ: the score depends on who reviews
+            i = self.i
+            w.review_scores[i, j] = w.traits.score(
+                rid, w.subject[i], float(w.props.merit[i]), float(w.review_noise[i, j])
+            )
         t = env.timeout(self.durations[j])
         t.callbacks.append(lambda _e: self._finished(rid, row))
 
@@ -126,5 +133,8 @@ class Reviews:
         self.left -= 1
         if self.left == 0:
             tr.review_wait[self.i] = self.wait / len(self.durations)
+            w = self.world
+            if w.traits is not None:
+                w.review_mean[self.i] = float(w.review_scores[self.i].mean())
             tr.days["review_start"][self.i] = self.first
             self.done.succeed()

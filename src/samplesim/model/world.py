@@ -25,6 +25,7 @@ from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
+from samplesim.model.reviewer_traits import draw_traits, subjects
 from samplesim.model.reviewers import ReviewerPool, Reviews
 from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
@@ -92,6 +93,9 @@ class World:
         self.applicable = self.rulebook.applicable
         rv = sc.review
         self.pool = ReviewerPool(list(const.reviewer_countries), rv.load, rv.conflict_of_interest)
+        #: Reviewers who differ (None: all alike, scores drawn up front as before).
+        self.traits = draw_traits(rv, rv.reviewers, len(sc.sample_types), streams)
+        self.subject = subjects(p.requested)
         # proposal -> (rule, gate, start day) of the rule wait it is in now
         self.waiting: dict[int, tuple[str, str, float]] = {}
         # Deterred applications never reach a call's desk.
@@ -152,6 +156,7 @@ class World:
         k = rv.reviews_per_proposal
         rho = rv.reliability
         noise = keyed("review", 0, lambda r, m: r.standard_normal((m, k))).reshape(n, k)
+        self.review_noise = noise  # with reviewer traits, a score is set when it is assigned
         self.review_scores = math.sqrt(rho) * p.merit[:, None] + math.sqrt(1 - rho) * noise
         durations = keyed("review", 1, lambda r, m: rv.duration.sample(r, m * k).reshape(m, k))
         self.review_durations = durations.reshape(n, k).tolist()

@@ -233,6 +233,14 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.fail("review.reliability", f"must be in (0, 1] (got {rv.reliability})")
     for country, n in rv.reviewer_countries.items():
         ck.nonneg(f"review.reviewer_countries.{country}", n)
+    for key, top in (("leniency_sd", 10.0), ("precision_sd", 5.0)):
+        value = getattr(rv, key)
+        if not 0 <= value <= top:  # also refuses NaN
+            ck.fail(f"review.{key}", f"must be between 0 and {top:g} (got {value})")
+    ck.prob("review.expertise", rv.expertise)
+    out = rv.reliability_outside_expertise
+    if out is not None and not 0 < out <= 1:
+        ck.fail("review.reliability_outside_expertise", f"must be in (0, 1] (got {out})")
     n_listed = sum(rv.reviewer_countries.values())
     if n_listed > rv.reviewers:
         ck.fail("review.reviewer_countries", f"adds up to more than reviewers ({rv.reviewers})")

@@ -221,6 +221,10 @@ class Review:
     reviewer_countries: dict[str, int] = attrs.Factory(dict)
     conflict_of_interest: bool = True
     shortlist: Shortlist = attrs.Factory(Shortlist)
+    leniency_sd: float = 0.0
+    precision_sd: float = 0.0
+    expertise: float = 1.0
+    reliability_outside_expertise: float | None = None
 
 
 @attrs.frozen
