@@ -136,6 +136,24 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
     ("precision-huge", _set(["review", "precision_sd"], 99), "review.precision_sd", "between"),
     ("expertise-prob", _set(["review", "expertise"], 1.5), "review.expertise", "probability"),
     (
+        "lottery-all-with-bar",
+        lambda raw: {**raw, "allocation": {"policy": "lottery_all", "score_bar": 0.5}},
+        "allocation.score_bar",
+        "lottery_all draws among all eligible",
+    ),
+    (
+        "lottery-interval",
+        _set(["allocation", "lottery"], {"interval": 1.0}),
+        "allocation.lottery.interval",
+        "(0, 1)",
+    ),
+    (
+        "lottery-unknown-key",
+        _set(["allocation", "lottery"], {"topk": 2}),
+        "allocation.lottery.topk",
+        "unknown key",
+    ),
+    (
         "outside-reliability",
         _set(["review", "reliability_outside_expertise"], 0),
         "review.reliability_outside_expertise",
@@ -473,8 +491,18 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         review["reviewer_countries"] = {rc: n_rc}
     if draw(st.booleans()):
         review["shortlist"] = {"top_k": draw(st.integers(1, 10))}
+    if draw(st.booleans()):  # reviewers who differ
+        review["leniency_sd"] = draw(st.floats(0.0, 1.0).map(_r))
+        review["precision_sd"] = draw(st.floats(0.0, 0.5).map(_r))
+        review["expertise"] = draw(SEC.map(_r))
+        review["reliability_outside_expertise"] = draw(st.floats(0.05, 1.0).map(_r))
 
-    policy = draw(st.sampled_from(["merit_rank", "lottery", "country_quota", "fair_share"]))
+    policy = draw(
+        st.sampled_from(
+            ["merit_rank", "lottery", "country_quota", "fair_share", "lottery_all",
+             "grey_zone", "score_weighted", "expected_rank"]
+        )
+    )  # fmt: skip
     allocation: dict[str, Any] = {
         "policy": policy,
         "partial": draw(st.booleans()),
@@ -482,8 +510,15 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         allocation["max_awards"] = draw(st.integers(1, 6))
-    if draw(st.booleans()):
+    if policy != "lottery_all" and draw(st.booleans()):
         allocation["score_bar"] = draw(st.floats(-1.0, 1.0).map(_r))
+    if policy in ("grey_zone", "score_weighted", "expected_rank"):
+        allocation["lottery"] = {
+            "top_k": draw(st.integers(0, 4)),
+            "grey_zone": draw(st.integers(1, 6)),
+            "weight": draw(st.floats(0.0, 3.0).map(_r)),
+            "interval": draw(st.floats(0.05, 0.95).map(_r)),
+        }
     if draw(st.booleans()):
         allocation["reallocation"] = "waiting_list"
     if policy == "country_quota":

@@ -91,3 +91,12 @@ def subjects(requested: np.ndarray) -> list[int]:
     if requested.shape[0] == 0 or requested.shape[1] == 0:
         return [0] * requested.shape[0]
     return requested.argmax(axis=1).tolist()
+
+
+def review_se(scores: np.ndarray, rho: float) -> list[float]:
+    """Standard error of each row's mean review: the reviews' spread (SD, ddof 1) / √k; with a
+    single review, the alike-reviewers noise √(1−ρ)."""
+    n, k = scores.shape
+    if k < 2:
+        return [math.sqrt(1 - rho)] * n
+    return (scores.std(axis=1, ddof=1) / math.sqrt(k)).tolist()

@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from samplesim.model.reviewer_traits import review_se
+
 if TYPE_CHECKING:
     from samplesim.model.world import World
 
@@ -136,5 +138,8 @@ class Reviews:
             w = self.world
             if w.traits is not None:
                 w.review_mean[self.i] = float(w.review_scores[self.i].mean())
+                w.review_se[self.i] = review_se(
+                    w.review_scores[self.i : self.i + 1], w.sc.review.reliability
+                )[0]
             tr.days["review_start"][self.i] = self.first
             self.done.succeed()

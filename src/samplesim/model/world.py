@@ -25,7 +25,7 @@ from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
-from samplesim.model.reviewer_traits import draw_traits, subjects
+from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
 from samplesim.model.reviewers import ReviewerPool, Reviews
 from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
@@ -124,6 +124,7 @@ class World:
                 types=const.call_types[ci],
                 reallocation=c.reallocation or al.reallocation,
                 waitlist_rng=self._waitlist_rng(c),
+                review_se=self.review_se,
             )
             for ci, c in enumerate(sc.calls)
         ]
@@ -161,6 +162,7 @@ class World:
         durations = keyed("review", 1, lambda r, m: rv.duration.sample(r, m * k).reshape(m, k))
         self.review_durations = durations.reshape(n, k).tolist()
         self.review_mean = self.review_scores.mean(axis=1).tolist()
+        self.review_se = review_se(self.review_scores, rho)
         rp = sc.panel.reliability
         self.panel_score = math.sqrt(rp) * p.merit + math.sqrt(1 - rp) * keyed(
             "panel", 0, lambda r, m: r.standard_normal(m)

@@ -16,7 +16,7 @@ from samplesim.distributions import Distribution
 from samplesim.scenario.agencies import check_agencies
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
-from samplesim.scenario.schema import Rule, Scenario
+from samplesim.scenario.schema import Allocation, Rule, Scenario
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
 
@@ -283,6 +283,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.countries("allocation.quota", [country], countries)
         ck.nonneg(f"allocation.quota.{country}", q)
     ck.duration("allocation.approval_delay", al.approval_delay)
+    _check_lottery(ck, al)
 
     lg = sc.logistics
     ck.duration("logistics.agreement_delay", lg.agreement_delay)
@@ -293,6 +294,25 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
     check_agencies(ck, sc)
     return ck.problems + check_observed(sc)
+
+
+def _check_lottery(ck: _Checker, al: Allocation) -> None:
+    """``[allocation.lottery]`` and the lottery among all eligible, which takes no bar."""
+    lt = al.lottery
+    if al.policy == "lottery_all" and al.score_bar is not None:
+        ck.fail(
+            "allocation.score_bar",
+            'lottery_all draws among all eligible proposals; use policy = "lottery" for a '
+            "lottery above a bar",
+        )
+    if lt.top_k < 0:
+        ck.fail("allocation.lottery.top_k", f"must not be negative (got {lt.top_k})")
+    if lt.grey_zone is not None and lt.grey_zone < 1:
+        ck.fail("allocation.lottery.grey_zone", f"must be at least 1 (got {lt.grey_zone})")
+    if not 0 <= lt.weight <= 50:  # also refuses NaN
+        ck.fail("allocation.lottery.weight", f"must be between 0 and 50 (got {lt.weight})")
+    if not 0 < lt.interval < 1:
+        ck.fail("allocation.lottery.interval", f"must be in (0, 1) (got {lt.interval})")
 
 
 def _check_window_and_deterrence(ck: _Checker, p: str, r: Rule) -> None:

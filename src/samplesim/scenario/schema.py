@@ -22,6 +22,7 @@ __all__ = [
     "Decision",
     "Institution",
     "Logistics",
+    "Lottery",
     "ObservedFact",
     "ObservedJoint",
     "Panel",
@@ -238,6 +239,16 @@ class Panel:
 
 
 @attrs.frozen
+class Lottery:
+    """Settings of the lottery-family policies (``[allocation.lottery]``)."""
+
+    top_k: int = 0
+    grey_zone: int | None = None
+    weight: float = 1.0
+    interval: float = 0.5
+
+
+@attrs.frozen
 class Allocation:
     """How grams are granted (``[allocation]``)."""
 
@@ -251,6 +262,7 @@ class Allocation:
     options: dict[str, Any] = attrs.Factory(dict)
     priority_countries: dict[str, float] = attrs.Factory(dict)
     reallocation: Reallocation = "stock"
+    lottery: Lottery = attrs.Factory(Lottery)
 
 
 @attrs.frozen
