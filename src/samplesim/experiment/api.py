@@ -36,11 +36,11 @@ import pandas as pd
 
 from samplesim.design import make_params, make_points
 from samplesim.errors import UserError, check_seed
+from samplesim.experiment.best import best_selection, parse_best
 from samplesim.experiment.driver import finish, run_plan
 from samplesim.experiment.plan import Plan, make_plan
 from samplesim.experiment.resolve import resolve
 from samplesim.metrics import DEFAULT_OUTCOMES, METRIC_NAMES
-from samplesim.multiplicity import select_best
 from samplesim.scenario import Scenario
 from samplesim.sensitivity import sensitivity_table
 from samplesim.stats import comparison_table, replications_table
@@ -240,7 +240,7 @@ def compare(
             f"(known: {', '.join(declared) or 'none'})",
             param="variants",
         )
-    goal = _parse_best(best)
+    goal = parse_best(best)
     plan = make_plan("comparison", res, seed, ["baseline", *variants], plugins)
     runs, store, _, executed, wall, manifest, keys = run_plan(
         plan,
@@ -255,15 +255,7 @@ def compare(
     )
     summary = replications_table(runs)
     comp = comparison_table(runs)
-    selection = None
-    if goal is not None:
-        metric, country, larger = goal
-        sel = runs[(runs["metric"] == metric) & (runs["country"] == country)]
-        wide = sel.pivot_table(index="replication", columns="variant", values="value")
-        wide = wide.reindex(columns=["baseline", *variants])
-        selection = select_best(wide, larger_is_better=larger).assign(
-            metric=metric, country=country, goal="max" if larger else "min"
-        )
+    selection = best_selection(runs, goal, ["baseline", *variants])
     errors = finish(
         "comparison",
         store,
@@ -286,21 +278,6 @@ def compare(
         wall=wall,
         executor=manifest.get("executor", ""),
     )
-
-
-def _parse_best(best: str | None) -> tuple[str, str, bool] | None:
-    """``"approved@US:max"`` -> ``("approved", "US", True)`` (default ALL, max)."""
-    if best is None:
-        return None
-    spec, _, goal = str(best).partition(":")
-    metric, _, country = spec.strip().partition("@")
-    goal = goal.strip() or "max"
-    if metric not in METRIC_NAMES or goal not in ("max", "min"):
-        raise UserError(
-            f"best {best!r}: expected METRIC[@COUNTRY][:max|min] with a known metric",
-            param="best",
-        )
-    return metric, country or "ALL", goal == "max"
 
 
 def _parse_outcomes(outcomes: list[str] | str | None) -> list[tuple[str, str, str]]:

@@ -51,30 +51,35 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def run_world(sc: Scenario, seed: int, replication: int = 0) -> RunRecord:
+def run_world(
+    sc: Scenario, seed: int, replication: int = 0, redraw: tuple[str, ...] = ()
+) -> RunRecord:
     """Run replication ``replication`` of ``sc`` with root ``seed``; its frozen record.
+    ``redraw``: stages (``review``, ``panel``) drawn afresh, everything else unchanged.
 
     The garbage collector stays paused until the world is unreachable, so its first pass
     frees the run's generators and events instead of promoting them to an older generation.
     """
     with _gc_paused():
-        return World(sc, seed, replication).run()
+        return World(sc, seed, replication, redraw).run()
 
 
 class World:
     """One replication of a scenario."""
 
-    def __init__(self, sc: Scenario, seed: int, replication: int = 0) -> None:
+    def __init__(
+        self, sc: Scenario, seed: int, replication: int = 0, redraw: tuple[str, ...] = ()
+    ) -> None:
         with _gc_paused():
-            self._build(sc, seed, replication)
+            self._build(sc, seed, replication, redraw)
 
-    def _build(self, sc: Scenario, seed: int, replication: int) -> None:
+    def _build(self, sc: Scenario, seed: int, replication: int, redraw: tuple[str, ...]) -> None:
         self.sc = sc
         self.seed = seed
         self.replication = replication
         self.horizon = sc.horizon_days
         self.env = simpy.Environment()
-        self.streams = streams = Streams(seed, replication)
+        self.streams = streams = Streams(seed, replication, redraw)
         const = constants(sc)
         self.applicants = list(const.applicants)
         self.props = p = draw_proposals(sc, self.applicants, streams)
