@@ -132,33 +132,6 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
     ("unknown-top-level", _set(["colour"], "blue"), "colour", "unknown key"),
     ("unknown-nested", _set(["calls", 0, "clse_day"], 5), "calls[0].clse_day", "unknown key"),
     ("string-for-number", _set(["review", "reviewers"], "nine"), "review.reviewers", "whole"),
-    ("leniency-negative", _set(["review", "leniency_sd"], -1), "review.leniency_sd", "between"),
-    ("precision-huge", _set(["review", "precision_sd"], 99), "review.precision_sd", "between"),
-    ("expertise-prob", _set(["review", "expertise"], 1.5), "review.expertise", "probability"),
-    (
-        "lottery-all-with-bar",
-        lambda raw: {**raw, "allocation": {"policy": "lottery_all", "score_bar": 0.5}},
-        "allocation.score_bar",
-        "lottery_all draws among all eligible",
-    ),
-    (
-        "lottery-interval",
-        _set(["allocation", "lottery"], {"interval": 1.0}),
-        "allocation.lottery.interval",
-        "(0, 1)",
-    ),
-    (
-        "lottery-unknown-key",
-        _set(["allocation", "lottery"], {"topk": 2}),
-        "allocation.lottery.topk",
-        "unknown key",
-    ),
-    (
-        "outside-reliability",
-        _set(["review", "reliability_outside_expertise"], 0),
-        "review.reliability_outside_expertise",
-        "(0, 1]",
-    ),
     ("negative-grams", _set(["inventory", 0, "grams"], -1.0), "inventory[0].grams", "greater"),
     ("zero-grams", _set(["inventory", 1, "grams"], 0), "inventory[1].grams", "greater than 0"),
     (
@@ -211,6 +184,33 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
     ),
     ("empty-institutions", _empty_institutions, "institutions", "at least one"),
     ("variant-error", _variant, "variants.slow.review.reviewers", "whole number"),
+    ("leniency-negative", _set(["review", "leniency_sd"], -1), "review.leniency_sd", "between"),
+    ("precision-huge", _set(["review", "precision_sd"], 99), "review.precision_sd", "between"),
+    ("expertise-prob", _set(["review", "expertise"], 1.5), "review.expertise", "probability"),
+    (
+        "lottery-all-with-bar",
+        lambda raw: {**raw, "allocation": {"policy": "lottery_all", "score_bar": 0.5}},
+        "allocation.score_bar",
+        "lottery_all draws among all eligible",
+    ),
+    (
+        "lottery-interval",
+        _set(["allocation", "lottery"], {"interval": 1.0}),
+        "allocation.lottery.interval",
+        "(0, 1)",
+    ),
+    (
+        "lottery-unknown-key",
+        _set(["allocation", "lottery"], {"topk": 2}),
+        "allocation.lottery.topk",
+        "unknown key",
+    ),
+    (
+        "outside-reliability",
+        _set(["review", "reliability_outside_expertise"], 0),
+        "review.reliability_outside_expertise",
+        "(0, 1]",
+    ),
 ]
 
 

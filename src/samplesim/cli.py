@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "run",
     "compare",
     "sweep",
+    "panels",
     "check",
     "calibrate",
     "discover",
