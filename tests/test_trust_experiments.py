@@ -77,7 +77,9 @@ def test_compare_applies_variants_to_the_edited_object():
 
 def test_sweep_sweeps_around_the_edited_object():
     _, edited = _edited()
-    res = samplesim.sweep(edited, {"review.reviewers": (3, 4)}, design="grid", levels=2)
+    res = samplesim.sweep(
+        edited, {"review.reviewers": (3, 4)}, design="grid", levels=2, replications=1
+    )
     base = samplesim.load_scenario(SMALL)
     assert res.manifest["scenario_digest"] != base.digest
     p0 = res.points.iloc[0]["review.reviewers"]

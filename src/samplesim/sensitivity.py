@@ -12,16 +12,15 @@ difference is the within-pair variance of the differences, not the sum of two va
 The 95 % intervals are percentile bootstrap intervals over the design's base rows; each row's
 terms carry its replication noise, so the intervals include it.
 
-A **dummy parameter** (as in sensobol; Khorashadi Zadeh et al. 2017) shows the noise floor:
-its ``AB`` column is the ``A`` point itself on the other half of its replications (a random
-split per base row: the same parameters, noise that CRN does not cancel), so its true index is
-0 and its interval is what noise and a finite design alone produce; it uses half the
-replications and CRN does not help it, so its interval is a conservative noise floor. A
-parameter is ``distinguishable`` from zero when the lower bound of its total index is above
-both 0 and the dummy's index (as sensobol compares indices with the dummy's).
+A **dummy parameter** (sensobol's ``sobol_dummy``, after Khorashadi Zadeh et al. 2017) shows
+the noise floor: Sobol's original estimators for a column the model never reads, from the
+same per-point means and bootstrap. Its true index is 0; its estimate and interval are what a
+finite design and the noise left in the means produce. A parameter is ``distinguishable`` from
+zero when the lower bound of its total index is above both 0 and the dummy's upper bound (as
+sensobol compares indices with the dummy's).
 
-With one replication per point the noise cannot be estimated: the indices are uncorrected,
-the dummy is undefined, and a warning says so. Warnings also flag an interval wider than
+With one replication per point the noise cannot be estimated: the indices are uncorrected
+and a warning says so. Warnings also flag an interval wider than
 its index.
 """
 
@@ -84,18 +83,27 @@ def _indices(
         return s1_num / v, st_num / v, v
 
 
-def _all(
-    a: np.ndarray, ab: np.ndarray, b: np.ndarray, ap: np.ndarray, bp: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The parameters' indices, then the dummy's: ``A`` on one half of its replications
-    against ``A`` on the other half (``ap``, ``bp``: A and B with each row's replications in
-    a random order of its own; NaN when R < 2)."""
-    s1, st, v = _indices(a, ab, b)
-    h = a.shape[-1] // 2
-    if h:  # divided by the output variance of the full design
-        d1, dt, _ = _indices(ap[..., :h], ap[:, None, h : 2 * h], bp[..., :h], v)
-    else:
-        d1 = dt = np.full(1, np.nan)
+def _dummy(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """S1 and ST of a dummy parameter (sensobol's ``sobol_dummy``, after Khorashadi Zadeh
+    et al. 2017): Sobol's original estimators for a column the model does not read, from the
+    centred per-point means of ``A`` and ``B``; not exactly 0 for a finite design."""
+    ya, yb = a.mean(-1), b.mean(-1)
+    centre = np.concatenate([ya, yb]).mean()
+    ya, yb = ya - centre, yb - centre
+    n = len(ya)
+    f0 = (ya * yb).sum() / n
+    vy = (ya**2 + yb**2).sum() / (2 * n - 1) - f0
+    if not vy > 0:
+        return np.nan, np.nan
+    s1 = ((ya * yb).sum() / (n - 1) - f0) / vy
+    st = 1 - ((yb * yb).sum() / (n - 1) - f0) / vy
+    return float(s1), float(st)
+
+
+def _all(a: np.ndarray, ab: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The parameters' indices, then the dummy's."""
+    s1, st, _ = _indices(a, ab, b)
+    d1, dt = _dummy(a, b)
     return np.append(s1, d1), np.append(st, dt)
 
 
@@ -110,24 +118,18 @@ def noisy_sobol(
     if y.ndim == 1:
         y = y[:, None]
     a, ab, b = _split(y, d)
-    n, r = a.shape
+    n = a.shape[0]
     rng = np.random.default_rng(seed)
-    # The dummy's halves: a random split of the replications per base row, so the noise
-    # common to all points under CRN does not cancel in it (a conservative noise floor).
-    perm = np.argsort(rng.random((n, r)), axis=1)
-    ap, bp = np.take_along_axis(a, perm, 1), np.take_along_axis(b, perm, 1)
-    s1, st = _all(a, ab, b, ap, bp)
+    s1, st = _all(a, ab, b)
     boot1, boott = np.empty((n_boot, d + 1)), np.empty((n_boot, d + 1))
     for k in range(n_boot):
         rows = rng.integers(0, n, n)
-        boot1[k], boott[k] = _all(a[rows], ab[rows], b[rows], ap[rows], bp[rows])
+        boot1[k], boott[k] = _all(a[rows], ab[rows], b[rows])
     q = [(1 - confidence) / 2 * 100, (1 + confidence) / 2 * 100]
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # the dummy is all NaN when R < 2
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
         lo1, hi1 = np.nanpercentile(boot1, q, axis=0)
         lot, hit = np.nanpercentile(boott, q, axis=0)
-    if r < 2:
-        s1[-1] = st[-1] = lo1[-1] = hi1[-1] = lot[-1] = hit[-1] = np.nan
     return {"S1": s1, "ST": st, "S1_low": lo1, "S1_high": hi1, "ST_low": lot, "ST_high": hit}
 
 
@@ -154,7 +156,7 @@ def sensitivity_table(
         warnings.append(f"{outcome}: undefined in some runs or constant: no indices")
         return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS), warnings
     idx = noisy_sobol(y, d, seed=seed)
-    floor = max(0.0, idx["ST"][-1]) if np.isfinite(idx["ST"][-1]) else 0.0
+    floor = max(0.0, idx["ST_high"][-1]) if np.isfinite(idx["ST_high"][-1]) else 0.0
     if not np.isfinite(idx["S1"][:-1]).all():
         warnings.append(f"{outcome}: no output variance above the simulation noise: no indices")
     rows: list[dict[str, Any]] = []

@@ -218,26 +218,27 @@ def _draw_attributes(
     if n:
         coi = keyed(CO_INVESTIGATORS, pm.co_investigators.sample)
         n_coi = np.maximum(np.rint(coi), 0).astype(np.int64)
-    # Each co-investigator's draws: the entity's FOREIGN and POOL blocks, read in ordinal
-    # order (a proposal's depend only on the entity's earlier proposals).
-    foreign: list[np.ndarray] = [np.zeros(0)] * n
-    pool_u: list[np.ndarray] = [np.zeros(0)] * n
-    for call, app, idx in p.groups:
-        m = n_coi[idx]
-        es = streams.entity(call, app)
-        cuts = np.cumsum(m)[:-1]
-        f = np.split(es.block("proposals", FOREIGN).random(int(m.sum())), cuts)
-        u = np.split(es.block("proposals", POOL).random(int(m.sum())), cuts)
-        for j, i in enumerate(idx):
-            foreign[i] = f[j] < pm.foreign_partner_probability
-            pool_u[i] = u[j]
-
     # The pool of foreign co-investigator affiliations: partners, then other applicants.
     pool = [(q.institution, q.country, tuple(q.funders), q.weight) for q in sc.partners]
     if not pool:
         pool = [(a.name, a.country, a.funders, 1.0) for a in applicants]
     pw = np.cumsum([w for *_, w in pool])
     pw = pw / pw[-1]
+    # Each co-investigator's draws: the entity's FOREIGN and POOL blocks, read in ordinal
+    # order (a proposal's depend only on the entity's earlier proposals).
+    foreign: list[list[bool]] = [[]] * n
+    picks: list[list[int]] = [[]] * n
+    for call, app, idx in p.groups:
+        m = n_coi[idx].tolist()
+        total = sum(m)
+        es = streams.entity(call, app)
+        f = (es.block("proposals", FOREIGN).random(total) < pm.foreign_partner_probability).tolist()
+        u = es.block("proposals", POOL).random(total)
+        k = np.minimum(np.searchsorted(pw, u, side="right"), len(pool) - 1).tolist()
+        pos = 0
+        for i, c in zip(idx.tolist(), m, strict=True):
+            foreign[i], picks[i] = f[pos : pos + c], k[pos : pos + c]
+            pos += c
 
     team_c, partner_c, team_f, team_i = [], [], [], []
     for i in range(n):
@@ -246,10 +247,9 @@ def _draw_attributes(
         partners: set[str] = set()
         funders = set(a.funders)
         insts = {a.name}
-        pick = np.searchsorted(pw, pool_u[i], side="right").tolist()
-        for is_foreign, j in zip(foreign[i].tolist(), pick, strict=True):
+        for is_foreign, j in zip(foreign[i], picks[i], strict=True):
             if is_foreign:
-                inst, country, fund, _ = pool[min(j, len(pool) - 1)]
+                inst, country, fund, _ = pool[j]
                 countries.add(country)
                 partners.add(country)
                 funders.update(fund)
