@@ -496,6 +496,14 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         review["precision_sd"] = draw(st.floats(0.0, 0.5).map(_r))
         review["expertise"] = draw(SEC.map(_r))
         review["reliability_outside_expertise"] = draw(st.floats(0.05, 1.0).map(_r))
+    if draw(st.booleans()):  # a grade scale (1-5 in half steps, or NIH's 1-9 lower-better)
+        review["scale"] = draw(
+            st.sampled_from(
+                [{"low": 1, "high": 5, "step": 0.5},
+                 {"low": 1, "high": 9, "step": 1, "lower_is_better": True}]
+            )
+        )  # fmt: skip
+        review["ties"] = draw(st.sampled_from(["submission", "random"]))
 
     policy = draw(
         st.sampled_from(

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from samplesim.loading import load_scenario
 from samplesim.outcomes import SimulationResult
 from samplesim.scenario import Scenario
 from samplesim.simulation import check_redraw, simulate
@@ -34,16 +35,21 @@ AGREEMENT_COLUMNS: dict[str, str] = {
 
 
 def panel_agreement(
-    a: SimulationResult, b: SimulationResult, score: str = "review_score"
+    a: SimulationResult,
+    b: SimulationResult,
+    score: str = "review_score",
+    lower_is_better: bool = False,
 ) -> dict[str, float]:
     """Agreement between two runs of the same proposals (see :data:`AGREEMENT_COLUMNS`).
 
     ``score``: the proposal column ranked for the top quartile (``review_score`` or
-    ``final_score``); accepted means granted grams (``grams_granted`` > 0).
+    ``final_score``; ``lower_is_better`` for a grade scale such as NIH's); accepted means
+    granted grams (``grams_granted`` > 0).
     """
     pa = a.proposals.set_index("proposal_id")
     pb = b.proposals.set_index("proposal_id").reindex(pa.index)
-    sa, sb = pa[score].to_numpy(float), pb[score].to_numpy(float)
+    sign = -1.0 if lower_is_better else 1.0
+    sa, sb = sign * pa[score].to_numpy(float), sign * pb[score].to_numpy(float)
     both = ~np.isnan(sa) & ~np.isnan(sb)
     n = int(both.sum())
     overlap = math.nan
@@ -80,9 +86,12 @@ def two_panels(
     """Replications ``0..replications-1`` of ``scenario``, each before the first panel and an
     independent second one (``redraw``); one row of :func:`panel_agreement` per replication."""
     stages = check_redraw(redraw)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    lower = scenario.review.scale.lower_is_better and scenario.review.scale.low is not None
     rows = []
     for r in range(replications):
         first = simulate(scenario, seed=seed, replication=r)
         second = simulate(scenario, seed=seed, replication=r, redraw=stages)
-        rows.append({"replication": r, **panel_agreement(first, second, score)})
+        rows.append({"replication": r, **panel_agreement(first, second, score, lower)})
     return pd.DataFrame(rows, columns=["replication", *AGREEMENT_COLUMNS])

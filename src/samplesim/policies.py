@@ -50,6 +50,7 @@ class Candidate:
     requested: dict[str, float]
     min_portion: dict[str, float]
     score_se: float = 0.0  # standard error of ``score`` (spread of its reviews)
+    tiebreak: float = 0.0  # order among equal scores (lower first), then ``index``
 
 
 Policy = Callable[[Sequence[Candidate], dict[str, float], Allocation, np.random.Generator], Grants]
@@ -105,7 +106,7 @@ def grant_in_order(
 
 
 def _by_merit(candidates: Sequence[Candidate]) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: (-c.score, c.index))
+    return sorted(candidates, key=lambda c: (-c.score, c.tiebreak, c.index))
 
 
 @register_policy("merit_rank")

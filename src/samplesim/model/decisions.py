@@ -86,7 +86,12 @@ class CallDesk:
         reallocation: str = "stock",
         waitlist_rng: np.random.Generator | None = None,
         review_se: Sequence[float] | None = None,
+        tiebreak: Sequence[float] | None = None,
     ) -> None:
+        #: The allocation bar as the scenario writes it (the world sets it on a grade scale).
+        self.bar_label = "" if allocation.score_bar is None else f"{allocation.score_bar:g}"
+        #: Order among equal scores (submission order unless ``review.ties = "random"``).
+        self.tiebreak = tiebreak if tiebreak is not None else range(len(requested))
         self.env = env
         self.review_se = review_se
         #: Why the policy drew or did not draw each candidate (lottery family), by proposal.
@@ -214,7 +219,8 @@ class CallDesk:
         env, tr = self.env, self.trace
         score = tr.review_score
         sl = self.shortlist
-        batch = sorted(batch, key=lambda i: (-score[i], i))
+        tie = self.tiebreak
+        batch = sorted(batch, key=lambda i: (-score[i], tie[i], i))
         keep = len(batch)
         if sl.top_k is not None:
             keep = min(keep, sl.top_k)
@@ -288,7 +294,7 @@ class CallDesk:
         """Why shortlisted proposal ``i`` was not granted samples."""
         al = self.allocation
         if al.score_bar is not None and self.trace.final_score[i] < al.score_bar:
-            return f"final score below the allocation bar ({al.score_bar:g})"
+            return f"final score below the allocation bar ({self.bar_label})"
         if i in self.reasons:
             return self.reasons[i]
         return f"not selected by {al.policy} (inventory or award limit)"
@@ -308,6 +314,7 @@ class CallDesk:
             requested={names[t]: float(req[t]) for t in np.flatnonzero(req)},
             min_portion={n: float(inv.min_portion[t]) for t, n in enumerate(names)},
             score_se=se,
+            tiebreak=float(self.tiebreak[i]),
         )
 
     def _allocate(self, short: list[int]) -> set[int]:

@@ -122,9 +122,10 @@ class Reviews:
         w = self.world
         if w.traits is not None:  # reviewers who differ: the score depends on who reviews
             i = self.i
-            w.review_scores[i, j] = w.traits.score(
+            score = w.traits.score(
                 rid, w.subject[i], float(w.props.merit[i]), float(w.review_noise[i, j])
             )
+            w.review_scores[i, j] = score if w.grades is None else float(w.grades.graded(score))
         t = env.timeout(self.durations[j])
         t.callbacks.append(lambda _e: self._finished(rid, row))
 

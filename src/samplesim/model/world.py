@@ -14,7 +14,9 @@ import contextlib
 import gc
 import math
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
+import attrs
 import numpy as np
 import simpy
 
@@ -23,6 +25,7 @@ from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
+from samplesim.model.grades import grade_map
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
@@ -31,10 +34,12 @@ from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
 from samplesim.rng import Streams, name_key
 from samplesim.rules import RuleDecision
-from samplesim.scenario.schema import Call, Rule, Scenario
+from samplesim.scenario.schema import Allocation, Call, Rule, Scenario, Shortlist
 from samplesim.stages import STAGE_NAMES
 
 __all__ = ["World", "run_world"]
+
+_Barred = TypeVar("_Barred", Shortlist, Allocation)
 
 
 @contextlib.contextmanager
@@ -88,6 +93,7 @@ class World:
         apps = self.applicants
         self.country_of = [apps[a].country for a in p.applicant]
         self.trace = Trace(n, len(sc.inventory))
+        self.grades = grade_map(sc.review)  # None: scores stay on the latent scale
         self.inventory = Inventory(
             sc.sample_types,
             [s.grams for s in sc.inventory],
@@ -120,9 +126,9 @@ class World:
                 alloc_rng=streams.named("allocation", c.name),
                 decision_rng=streams.named("decision", c.name),
                 horizon=self.horizon,
-                shortlist=rv.shortlist,
+                shortlist=self._on_scale(rv.shortlist),
                 panel=sc.panel,
-                allocation=const.call_allocation[ci],
+                allocation=self._on_scale(const.call_allocation[ci]),
                 panel_score=self.panel_score,
                 requested=self.asked,
                 country=self.country_of,
@@ -130,15 +136,26 @@ class World:
                 reallocation=c.reallocation or al.reallocation,
                 waitlist_rng=self._waitlist_rng(c),
                 review_se=self.review_se,
+                tiebreak=self.tiebreak,
             )
             for ci, c in enumerate(sc.calls)
         ]
+        for ci, desk in enumerate(self.desks):
+            bar = const.call_allocation[ci].score_bar
+            desk.bar_label = "" if bar is None else f"{bar:g}"
         self.consequences = Consequences(
             self.env, self.trace, self.inventory, sc.rules, streams, p, self.desks, p.call,
             self.asked, self.horizon,
         )  # fmt: skip
 
     # -- set-up -----------------------------------------------------------------------
+    def _on_scale(self, settings: _Barred) -> _Barred:
+        """``settings`` with its ``score_bar`` (written on the grade scale) made internal."""
+        gm = self.grades
+        if gm is None or settings.score_bar is None:
+            return settings
+        return attrs.evolve(settings, score_bar=gm.bar(settings.score_bar))
+
     def _waitlist_rng(self, call: Call) -> np.random.Generator | None:
         """The stream of ``call``'s waiting-list offers; None (never built) without a list."""
         if (call.reallocation or self.sc.allocation.reallocation) != "waiting_list":
@@ -164,6 +181,9 @@ class World:
         noise = keyed("review", 0, lambda r, m: r.standard_normal((m, k))).reshape(n, k)
         self.review_noise = noise  # with reviewer traits, a score is set when it is assigned
         self.review_scores = math.sqrt(rho) * p.merit[:, None] + math.sqrt(1 - rho) * noise
+        gm = self.grades
+        if gm is not None:  # reported on the grade scale; ranked on its internal equivalent
+            self.review_scores = gm.graded(self.review_scores)
         durations = keyed("review", 1, lambda r, m: rv.duration.sample(r, m * k).reshape(m, k))
         self.review_durations = durations.reshape(n, k).tolist()
         self.review_mean = self.review_scores.mean(axis=1).tolist()
@@ -172,6 +192,13 @@ class World:
         self.panel_score = math.sqrt(rp) * p.merit + math.sqrt(1 - rp) * keyed(
             "panel", 0, lambda r, m: r.standard_normal(m)
         )
+        if gm is not None:
+            self.panel_score = gm.graded(self.panel_score)
+        # Ties in score are broken by submission order or by a draw keyed per proposal.
+        if rv.ties == "random":
+            self.tiebreak = keyed("review", 2, lambda r, m: r.random(m)).tolist()
+        else:
+            self.tiebreak = [float(i) for i in range(n)]
         lg = sc.logistics
         agreement = keyed("logistics", 0, lg.agreement_delay.sample)
         # The shipping delay of a lead country with its own distribution comes from it.
@@ -340,6 +367,11 @@ class World:
                 tr.finish(i, self.horizon, "pending", tr.pending_reason[i] or "horizon reached")
         return self._record()
 
+    def _reported(self, scores: np.ndarray) -> np.ndarray:
+        """Internal scores as reported: on the grade scale if there is one."""
+        gm = self.grades
+        return scores if gm is None else np.asarray(gm.to_scale(scores), dtype=float)
+
     def _record(self) -> RunRecord:
         """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
         tr, p, n, inv = self.trace, self.props, self.n, self.inventory
@@ -354,7 +386,7 @@ class World:
             reviewer=np.asarray(tr.rv_rid, dtype=np.int64),
             start=np.asarray(tr.rv_start, dtype=float),
             end=end,
-            score=np.where(np.isnan(end), np.nan, score),
+            score=np.where(np.isnan(end), np.nan, self._reported(score)),
             reviewer_country=tuple(self.pool.country_of),
         )
         inventory = InventoryRecord(
@@ -381,8 +413,8 @@ class World:
             state=np.asarray(tr.state, dtype=object),
             reason=np.asarray(tr.reason, dtype=object),
             conditions=np.asarray(tr.conditions, dtype=object),
-            review_score=tr.review_score,
-            final_score=tr.final_score,
+            review_score=self._reported(tr.review_score),
+            final_score=self._reported(tr.final_score),
             review_wait=tr.review_wait,
             rule_delay=tr.rule_delay,
             awarded=tr.awarded,

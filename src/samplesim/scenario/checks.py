@@ -16,7 +16,7 @@ from samplesim.distributions import Distribution
 from samplesim.scenario.agencies import check_agencies
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
-from samplesim.scenario.schema import Allocation, Rule, Scenario
+from samplesim.scenario.schema import Allocation, GradeScale, Rule, Scenario
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
 
@@ -257,6 +257,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
                     f"(reviews_per_proposal) but only {others} of {rv.reviewers} are not from "
                     f"{country} (conflict_of_interest = true)",
                 )
+    _check_scale(ck, rv.scale)
     sl = rv.shortlist
     if sl.top_k is not None and sl.top_k < 1:
         ck.fail("review.shortlist.top_k", f"must be at least 1 (got {sl.top_k})")
@@ -294,6 +295,27 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
     check_agencies(ck, sc)
     return ck.problems + check_observed(sc)
+
+
+def _check_scale(ck: _Checker, gs: GradeScale) -> None:
+    """``[review.scale]``: both ends or neither, a whole number of steps (at most 1000)."""
+    if (gs.low is None) != (gs.high is None):
+        ck.fail("review.scale", "give both low and high (or neither: the latent scale)")
+        return
+    if gs.low is None or gs.high is None:
+        return
+    if not gs.low < gs.high:
+        ck.fail("review.scale.high", f"must be greater than low ({gs.low}) (got {gs.high})")
+        return
+    if not gs.step > 0:
+        ck.fail("review.scale.step", f"must be greater than 0 (got {gs.step})")
+        return
+    n = (gs.high - gs.low) / gs.step
+    if not (abs(n - round(n)) < 1e-9 and 1 <= round(n) <= 1000):
+        ck.fail(
+            "review.scale.step",
+            f"must divide high - low into a whole number (1 to 1000) of steps (got {n:g})",
+        )
 
 
 def _check_lottery(ck: _Checker, al: Allocation) -> None:

@@ -20,6 +20,7 @@ __all__ = [
     "Allocation",
     "Call",
     "Decision",
+    "GradeScale",
     "Institution",
     "Logistics",
     "Lottery",
@@ -211,6 +212,16 @@ class Shortlist:
 
 
 @attrs.frozen
+class GradeScale:
+    """The scale reviews are reported on (``[review.scale]``); unset: the latent scale."""
+
+    low: float | None = None
+    high: float | None = None
+    step: float = 1.0
+    lower_is_better: bool = False
+
+
+@attrs.frozen
 class Review:
     """Independent peer review by a reviewer pool (``[review]``)."""
 
@@ -226,6 +237,8 @@ class Review:
     precision_sd: float = 0.0
     expertise: float = 1.0
     reliability_outside_expertise: float | None = None
+    scale: GradeScale = attrs.Factory(GradeScale)
+    ties: Literal["submission", "random"] = "submission"
 
 
 @attrs.frozen
