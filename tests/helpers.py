@@ -551,6 +551,7 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             "enabled": draw(st.booleans()),
             "weight": draw(SEC.map(_r)),
             "delay": draw(positive_dist(0.05, 40.0, allow_zero=True)),
+            "discussion_sd": draw(st.sampled_from([0.0, 0.3, 1.0])),
         },
         "allocation": allocation,
         "logistics": {

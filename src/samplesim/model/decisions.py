@@ -87,7 +87,10 @@ class CallDesk:
         waitlist_rng: np.random.Generator | None = None,
         review_se: Sequence[float] | None = None,
         tiebreak: Sequence[float] | None = None,
+        discussion: Sequence[float] | None = None,
     ) -> None:
+        #: The discussion's shift of each discussed proposal's review mean (panel only).
+        self.discussion = discussion
         #: The allocation bar as the scenario writes it (the world sets it on a grade scale).
         self.bar_label = "" if allocation.score_bar is None else f"{allocation.score_bar:g}"
         #: Order among equal scores (submission order unless ``review.ties = "random"``).
@@ -250,7 +253,8 @@ class CallDesk:
                 yield env.timeout(panel_at - env.now)
             for i in short:
                 tr.stamp(i, "panel", env.now)
-                tr.final_score[i] = (1 - pn.weight) * score[i] + pn.weight * self.panel_score[i]
+                discussed = score[i] if self.discussion is None else score[i] + self.discussion[i]
+                tr.final_score[i] = (1 - pn.weight) * discussed + pn.weight * self.panel_score[i]
         else:
             for i in short:
                 tr.final_score[i] = score[i]

@@ -137,6 +137,7 @@ class World:
                 waitlist_rng=self._waitlist_rng(c),
                 review_se=self.review_se,
                 tiebreak=self.tiebreak,
+                discussion=self.discussion,
             )
             for ci, c in enumerate(sc.calls)
         ]
@@ -194,6 +195,13 @@ class World:
         )
         if gm is not None:
             self.panel_score = gm.graded(self.panel_score)
+        # Discussion moves a discussed proposal's review mean (calibrated: discussion.py).
+        sd = sc.panel.discussion_sd
+        self.discussion = (
+            (sd * keyed("panel", 1, lambda r, m: r.standard_normal(m))).tolist()
+            if sd > 0
+            else [0.0] * n
+        )
         # Ties in score are broken by submission order or by a draw keyed per proposal.
         if rv.ties == "random":
             self.tiebreak = keyed("review", 2, lambda r, m: r.random(m)).tolist()

@@ -268,6 +268,8 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
     if not 0 < pn.reliability <= 1:
         ck.fail("panel.reliability", f"must be in (0, 1] (got {pn.reliability})")
     ck.prob("panel.weight", pn.weight)
+    if not 0 <= pn.discussion_sd <= 5:  # also refuses NaN
+        ck.fail("panel.discussion_sd", f"must be between 0 and 5 (got {pn.discussion_sd})")
     ck.duration("panel.delay", pn.delay)
 
     al = sc.allocation

@@ -249,6 +249,7 @@ class Panel:
     reliability: float = 0.2
     weight: float = 0.5
     delay: Distribution = _fixed(30)
+    discussion_sd: float = 0.0
 
 
 @attrs.frozen
