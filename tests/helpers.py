@@ -504,6 +504,10 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             )
         )  # fmt: skip
         review["ties"] = draw(st.sampled_from(["submission", "random"]))
+    if draw(st.booleans()):  # invitations that may be declined, and a review deadline
+        review["decline_probability"] = draw(st.sampled_from([0.0, 0.3, 0.8]))
+        review["invitation_days"] = draw(st.sampled_from([0.0, 3.0, 10.5]))
+        review["deadline_days"] = draw(st.sampled_from([5.0, 30.0, 400.0]))
 
     policy = draw(
         st.sampled_from(

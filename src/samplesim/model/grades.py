@@ -12,13 +12,16 @@ comparison stays "higher is better". Outputs convert back (:meth:`GradeMap.to_sc
 from __future__ import annotations
 
 import math
+from typing import TypeVar
 
 import attrs
 import numpy as np
 
-from samplesim.scenario.schema import Review
+from samplesim.scenario.schema import Allocation, Review, Shortlist
 
-__all__ = ["GradeMap", "grade_map"]
+__all__ = ["GradeMap", "grade_map", "on_scale", "reported"]
+
+_Barred = TypeVar("_Barred", Shortlist, Allocation)
 
 #: A grade equal to a bar passes it, whatever the rounding of the mean (internal units).
 _BAR_TOLERANCE = 1e-9
@@ -81,3 +84,15 @@ def grade_map(rv: Review) -> GradeMap | None:
 def levels(low: float, high: float, step: float) -> float:
     """How many steps the scale has (an integer for a valid scale)."""
     return (high - low) / step if step > 0 else math.inf
+
+
+def on_scale(gm: GradeMap | None, settings: _Barred) -> _Barred:
+    """``settings`` with its ``score_bar`` (written on the grade scale) made internal."""
+    if gm is None or settings.score_bar is None:
+        return settings
+    return attrs.evolve(settings, score_bar=gm.bar(settings.score_bar))
+
+
+def reported(gm: GradeMap | None, scores: np.ndarray) -> np.ndarray:
+    """Internal scores as reported: on the grade scale if there is one."""
+    return scores if gm is None else np.asarray(gm.to_scale(scores), dtype=float)

@@ -14,9 +14,7 @@ import contextlib
 import gc
 import math
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 
-import attrs
 import numpy as np
 import simpy
 
@@ -25,7 +23,7 @@ from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
-from samplesim.model.grades import grade_map
+from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
@@ -34,12 +32,13 @@ from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
 from samplesim.rng import Streams, name_key
 from samplesim.rules import RuleDecision
-from samplesim.scenario.schema import Allocation, Call, Rule, Scenario, Shortlist
+from samplesim.scenario.schema import Call, Rule, Scenario
 from samplesim.stages import STAGE_NAMES
 
-__all__ = ["World", "run_world"]
+__all__ = ["MAX_INVITATIONS", "World", "run_world"]
 
-_Barred = TypeVar("_Barred", Shortlist, Allocation)
+#: Invitations per review slot at most: the last one is accepted (0.9^63 < 0.2 %).
+MAX_INVITATIONS = 64
 
 
 @contextlib.contextmanager
@@ -126,9 +125,9 @@ class World:
                 alloc_rng=streams.named("allocation", c.name),
                 decision_rng=streams.named("decision", c.name),
                 horizon=self.horizon,
-                shortlist=self._on_scale(rv.shortlist),
+                shortlist=on_scale(self.grades, rv.shortlist),
                 panel=sc.panel,
-                allocation=self._on_scale(const.call_allocation[ci]),
+                allocation=on_scale(self.grades, const.call_allocation[ci]),
                 panel_score=self.panel_score,
                 requested=self.asked,
                 country=self.country_of,
@@ -150,13 +149,6 @@ class World:
         )  # fmt: skip
 
     # -- set-up -----------------------------------------------------------------------
-    def _on_scale(self, settings: _Barred) -> _Barred:
-        """``settings`` with its ``score_bar`` (written on the grade scale) made internal."""
-        gm = self.grades
-        if gm is None or settings.score_bar is None:
-            return settings
-        return attrs.evolve(settings, score_bar=gm.bar(settings.score_bar))
-
     def _waitlist_rng(self, call: Call) -> np.random.Generator | None:
         """The stream of ``call``'s waiting-list offers; None (never built) without a list."""
         if (call.reallocation or self.sc.allocation.reallocation) != "waiting_list":
@@ -186,6 +178,14 @@ class World:
         if gm is not None:  # reported on the grade scale; ranked on its internal equivalent
             self.review_scores = gm.graded(self.review_scores)
         durations = keyed("review", 1, lambda r, m: rv.duration.sample(r, m * k).reshape(m, k))
+        # Declined invitations: one draw per proposal, review slot and invitation (at most
+        # MAX_INVITATIONS; the last is always accepted).
+        p_decline = rv.decline_probability
+        self.declines = None
+        if p_decline > 0:
+            shape = (k, MAX_INVITATIONS)
+            self.declines = keyed("review", 3, lambda r, m: r.random((m, *shape)) < p_decline)
+            self.declines[:, :, -1] = False
         self.review_durations = durations.reshape(n, k).tolist()
         self.review_mean = self.review_scores.mean(axis=1).tolist()
         self.review_se = review_se(self.review_scores, rho)
@@ -375,11 +375,6 @@ class World:
                 tr.finish(i, self.horizon, "pending", tr.pending_reason[i] or "horizon reached")
         return self._record()
 
-    def _reported(self, scores: np.ndarray) -> np.ndarray:
-        """Internal scores as reported: on the grade scale if there is one."""
-        gm = self.grades
-        return scores if gm is None else np.asarray(gm.to_scale(scores), dtype=float)
-
     def _record(self) -> RunRecord:
         """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
         tr, p, n, inv = self.trace, self.props, self.n, self.inventory
@@ -394,7 +389,7 @@ class World:
             reviewer=np.asarray(tr.rv_rid, dtype=np.int64),
             start=np.asarray(tr.rv_start, dtype=float),
             end=end,
-            score=np.where(np.isnan(end), np.nan, self._reported(score)),
+            score=np.where(np.isnan(end), np.nan, reported(self.grades, score)),
             reviewer_country=tuple(self.pool.country_of),
         )
         inventory = InventoryRecord(
@@ -421,8 +416,8 @@ class World:
             state=np.asarray(tr.state, dtype=object),
             reason=np.asarray(tr.reason, dtype=object),
             conditions=np.asarray(tr.conditions, dtype=object),
-            review_score=self._reported(tr.review_score),
-            final_score=self._reported(tr.final_score),
+            review_score=reported(self.grades, tr.review_score),
+            final_score=reported(self.grades, tr.final_score),
             review_wait=tr.review_wait,
             rule_delay=tr.rule_delay,
             awarded=tr.awarded,
@@ -438,4 +433,7 @@ class World:
             condition_delay=tr.condition_delay,
             from_waiting_list=tr.from_waiting_list,
             rule_withdrew=tr.rule_withdrew,
+            invitations=tr.invitations,
+            declines=tr.declines,
+            late_reviews=tr.late_reviews,
         )

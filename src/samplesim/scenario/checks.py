@@ -16,7 +16,8 @@ from samplesim.distributions import Distribution
 from samplesim.scenario.agencies import check_agencies
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
-from samplesim.scenario.schema import Allocation, GradeScale, Rule, Scenario
+from samplesim.scenario.peer_review import check_peer_review
+from samplesim.scenario.schema import Rule, Scenario
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
 
@@ -233,14 +234,6 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.fail("review.reliability", f"must be in (0, 1] (got {rv.reliability})")
     for country, n in rv.reviewer_countries.items():
         ck.nonneg(f"review.reviewer_countries.{country}", n)
-    for key, top in (("leniency_sd", 10.0), ("precision_sd", 5.0)):
-        value = getattr(rv, key)
-        if not 0 <= value <= top:  # also refuses NaN
-            ck.fail(f"review.{key}", f"must be between 0 and {top:g} (got {value})")
-    ck.prob("review.expertise", rv.expertise)
-    out = rv.reliability_outside_expertise
-    if out is not None and not 0 < out <= 1:
-        ck.fail("review.reliability_outside_expertise", f"must be in (0, 1] (got {out})")
     n_listed = sum(rv.reviewer_countries.values())
     if n_listed > rv.reviewers:
         ck.fail("review.reviewer_countries", f"adds up to more than reviewers ({rv.reviewers})")
@@ -257,19 +250,17 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
                     f"(reviews_per_proposal) but only {others} of {rv.reviewers} are not from "
                     f"{country} (conflict_of_interest = true)",
                 )
-    _check_scale(ck, rv.scale)
     sl = rv.shortlist
     if sl.top_k is not None and sl.top_k < 1:
         ck.fail("review.shortlist.top_k", f"must be at least 1 (got {sl.top_k})")
     if sl.top_fraction is not None and not 0 < sl.top_fraction <= 1:
         ck.fail("review.shortlist.top_fraction", f"must be in (0, 1] (got {sl.top_fraction})")
 
+    check_peer_review(ck, sc)
     pn = sc.panel
     if not 0 < pn.reliability <= 1:
         ck.fail("panel.reliability", f"must be in (0, 1] (got {pn.reliability})")
     ck.prob("panel.weight", pn.weight)
-    if not 0 <= pn.discussion_sd <= 5:  # also refuses NaN
-        ck.fail("panel.discussion_sd", f"must be between 0 and 5 (got {pn.discussion_sd})")
     ck.duration("panel.delay", pn.delay)
 
     al = sc.allocation
@@ -286,7 +277,6 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.countries("allocation.quota", [country], countries)
         ck.nonneg(f"allocation.quota.{country}", q)
     ck.duration("allocation.approval_delay", al.approval_delay)
-    _check_lottery(ck, al)
 
     lg = sc.logistics
     ck.duration("logistics.agreement_delay", lg.agreement_delay)
@@ -297,46 +287,6 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
     check_agencies(ck, sc)
     return ck.problems + check_observed(sc)
-
-
-def _check_scale(ck: _Checker, gs: GradeScale) -> None:
-    """``[review.scale]``: both ends or neither, a whole number of steps (at most 1000)."""
-    if (gs.low is None) != (gs.high is None):
-        ck.fail("review.scale", "give both low and high (or neither: the latent scale)")
-        return
-    if gs.low is None or gs.high is None:
-        return
-    if not gs.low < gs.high:
-        ck.fail("review.scale.high", f"must be greater than low ({gs.low}) (got {gs.high})")
-        return
-    if not gs.step > 0:
-        ck.fail("review.scale.step", f"must be greater than 0 (got {gs.step})")
-        return
-    n = (gs.high - gs.low) / gs.step
-    if not (abs(n - round(n)) < 1e-9 and 1 <= round(n) <= 1000):
-        ck.fail(
-            "review.scale.step",
-            f"must divide high - low into a whole number (1 to 1000) of steps (got {n:g})",
-        )
-
-
-def _check_lottery(ck: _Checker, al: Allocation) -> None:
-    """``[allocation.lottery]`` and the lottery among all eligible, which takes no bar."""
-    lt = al.lottery
-    if al.policy == "lottery_all" and al.score_bar is not None:
-        ck.fail(
-            "allocation.score_bar",
-            'lottery_all draws among all eligible proposals; use policy = "lottery" for a '
-            "lottery above a bar",
-        )
-    if lt.top_k < 0:
-        ck.fail("allocation.lottery.top_k", f"must not be negative (got {lt.top_k})")
-    if lt.grey_zone is not None and lt.grey_zone < 1:
-        ck.fail("allocation.lottery.grey_zone", f"must be at least 1 (got {lt.grey_zone})")
-    if not 0 <= lt.weight <= 50:  # also refuses NaN
-        ck.fail("allocation.lottery.weight", f"must be between 0 and 50 (got {lt.weight})")
-    if not 0 < lt.interval < 1:
-        ck.fail("allocation.lottery.interval", f"must be in (0, 1) (got {lt.interval})")
 
 
 def _check_window_and_deterrence(ck: _Checker, p: str, r: Rule) -> None:

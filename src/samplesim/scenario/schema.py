@@ -239,6 +239,9 @@ class Review:
     reliability_outside_expertise: float | None = None
     scale: GradeScale = attrs.Factory(GradeScale)
     ties: Literal["submission", "random"] = "submission"
+    decline_probability: float = 0.0
+    invitation_days: float = 7.0
+    deadline_days: float | None = None
 
 
 @attrs.frozen
