@@ -362,7 +362,9 @@ def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
     for _rid, mine in rv.groupby("reviewer_id"):
         ends = mine["end_day"].fillna(np.inf).to_numpy()
         steps = sorted([(d, 1) for d in mine["start_day"]] + [(d, -1) for d in ends])
-        assert np.cumsum([s for _, s in steps]).max() <= sc.review.load
+        distributed = sc.review.source == "distributed"  # m reviews per applicant in all
+        limit = sc.review.reviews_per_applicant if distributed else sc.review.load
+        assert np.cumsum([s for _, s in steps]).max() <= limit
 
 
 def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:

@@ -46,7 +46,8 @@ def test_every_decided_candidate_says_why_it_was_drawn(variant, word):
 
 
 def test_same_arrivals_and_merit_across_lottery_variants():
-    runs = [samplesim.simulate(samplesim.load_scenario(PEER, variant=v), seed=4) for v in VARIANTS]
+    lotteries = [v for v in VARIANTS if v != "distributed"]  # same reviews, other policies
+    runs = [samplesim.simulate(samplesim.load_scenario(PEER, variant=v), seed=4) for v in lotteries]
     cols = ["proposal_id", "country", "merit", "submitted_day", "review_score"]
     for r in runs[1:]:
         pd.testing.assert_frame_equal(r.proposals[cols], runs[0].proposals[cols])

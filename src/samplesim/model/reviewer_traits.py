@@ -78,12 +78,12 @@ def draw_traits(
             math.exp(rv.precision_sd * float(ent.block("review", PRECISION).standard_normal()))
         )
         expert[rid] = ent.block("review", EXPERTISE).random(expert.shape[1]) < rv.expertise
-    rho_out = (
-        rv.reliability
-        if rv.reliability_outside_expertise is None
-        else (rv.reliability_outside_expertise)
-    )
-    return ReviewerTraits(leniency, scale, expert, rv.reliability, rho_out)
+    rho_in = rv.reliability
+    if rv.source == "distributed" and rv.distributed_reliability is not None:
+        rho_in = rv.distributed_reliability
+    out = rv.reliability_outside_expertise
+    rho_out = rho_in if out is None else out
+    return ReviewerTraits(leniency, scale, expert, rho_in, rho_out)
 
 
 def subjects(requested: np.ndarray) -> list[int]:

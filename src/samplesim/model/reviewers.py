@@ -30,8 +30,10 @@ __all__ = ["ReviewerPool", "Reviews"]
 class ReviewerPool:
     """Reviewer slots grouped by reviewer country (``""`` for reviewers with no conflicts)."""
 
-    def __init__(self, countries: list[str], load: int, coi: bool) -> None:
+    def __init__(self, countries: list[str], load: int, coi: bool, reuse: bool = True) -> None:
         self.coi = coi
+        #: False: each slot serves one review only (``load`` reviews per reviewer in all).
+        self.reuse = reuse
         members: dict[str, list[int]] = {}
         for rid, country in enumerate(countries):
             members.setdefault(country, []).append(rid)
@@ -58,7 +60,10 @@ class ReviewerPool:
             self.waiting.append((grant, exclude, used))
 
     def _take(self, exclude: str, used: list[int]) -> int | None:
-        for g in self.order:
+        # Spent slots are never returned: take from the fullest group, so that no country's
+        # reviewers run out early while others are left over.
+        order = self.order if self.reuse else sorted(self.order, key=lambda g: -len(self.groups[g]))
+        for g in order:
             free = self.groups[g]
             if free and not (self.coi and g and g == exclude):
                 if free[0] not in used:
@@ -73,6 +78,8 @@ class ReviewerPool:
         """Return reviewer ``rid``'s slot (after a review, or a declined invitation when not
         ``reviewed``); the first waiter it may serve gets it."""
         self.reviews_done[rid] += reviewed
+        if reviewed and not self.reuse:  # the slot is spent
+            return
         country = self.country_of[rid]
         conflicts = self.coi and country
         for k, (grant, exclude, used) in enumerate(self.waiting):
@@ -117,7 +124,9 @@ class Reviews:
         self.first = math.inf
         self.wait = 0.0
         self.started = 0  # reviews accepted (their waits are in ``wait``)
-        self.used: list[int] = []  # reviewers assigned so far: the pool skips them
+        # Reviewers assigned so far (the pool skips them); with distributed review, also the
+        # proposal's own applicants (its PI and its institution's other PIs).
+        self.used: list[int] = list(w.conflicted[i]) if w.conflicted is not None else []
         k = self.left = len(self.durations)
         self.invited = [0] * k  # invitations issued per review slot
         self.finished: list[int] = []  # slots whose review is in

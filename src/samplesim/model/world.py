@@ -27,7 +27,8 @@ from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
-from samplesim.model.reviewers import ReviewerPool, Reviews
+from samplesim.model.reviewers import Reviews
+from samplesim.model.sources import reviewer_source, source_reliability
 from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
 from samplesim.rng import Streams, name_key
@@ -102,9 +103,9 @@ class World:
         self.rulebook = RuleBook(sc, p, self.applicants, self.country_of, streams)
         self.applicable = self.rulebook.applicable
         rv = sc.review
-        self.pool = ReviewerPool(list(const.reviewer_countries), rv.load, rv.conflict_of_interest)
+        self.pool, self.conflicted = reviewer_source(sc, p, self.country_of)
         #: Reviewers who differ (None: all alike, scores drawn up front as before).
-        self.traits = draw_traits(rv, rv.reviewers, len(sc.sample_types), streams)
+        self.traits = draw_traits(rv, len(self.pool.country_of), len(sc.sample_types), streams)
         self.subject = subjects(p.requested)
         # proposal -> (rule, gate, start day) of the rule wait it is in now
         self.waiting: dict[int, tuple[str, str, float]] = {}
@@ -170,7 +171,7 @@ class World:
         screen_delay = keyed("screening", 1, scr.delay.sample)
         rv = sc.review
         k = rv.reviews_per_proposal
-        rho = rv.reliability
+        rho = source_reliability(rv)
         noise = keyed("review", 0, lambda r, m: r.standard_normal((m, k))).reshape(n, k)
         self.review_noise = noise  # with reviewer traits, a score is set when it is assigned
         self.review_scores = math.sqrt(rho) * p.merit[:, None] + math.sqrt(1 - rho) * noise

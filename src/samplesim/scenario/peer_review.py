@@ -34,6 +34,13 @@ def check_peer_review(ck: _Checker, sc: Scenario) -> None:
         ck.fail("review.invitation_days", f"must be between 0 and 365 (got {rv.invitation_days})")
     if rv.deadline_days is not None and not 0 < rv.deadline_days <= 3650:
         ck.fail("review.deadline_days", f"must be in (0, 3650] (got {rv.deadline_days})")
+    if rv.reviews_per_applicant < 1:
+        ck.fail(
+            "review.reviews_per_applicant", f"must be at least 1 (got {rv.reviews_per_applicant})"
+        )
+    dr = rv.distributed_reliability
+    if dr is not None and not 0 < dr <= 1:
+        ck.fail("review.distributed_reliability", f"must be in (0, 1] (got {dr})")
     pn = sc.panel
     if not 0 <= pn.discussion_sd <= 5:  # also refuses NaN
         ck.fail("panel.discussion_sd", f"must be between 0 and 5 (got {pn.discussion_sd})")
