@@ -506,7 +506,7 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         review["ties"] = draw(st.sampled_from(["submission", "random"]))
     if draw(st.integers(0, 3)) == 0:  # distributed peer review among the applicants
         review["source"] = "distributed"
-        review["reviews_per_applicant"] = draw(st.integers(1, 4))
+        review["reviews_per_applicant"] = draw(st.integers(per_proposal, per_proposal + 3))
         review["distributed_reliability"] = draw(st.floats(0.05, 1.0).map(_r))
     if draw(st.booleans()):  # invitations that may be declined, and a review deadline
         review["decline_probability"] = draw(st.sampled_from([0.0, 0.3, 0.8]))

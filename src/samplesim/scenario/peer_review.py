@@ -38,6 +38,12 @@ def check_peer_review(ck: _Checker, sc: Scenario) -> None:
         ck.fail(
             "review.reviews_per_applicant", f"must be at least 1 (got {rv.reviews_per_applicant})"
         )
+    if rv.source == "distributed" and rv.reviews_per_applicant < rv.reviews_per_proposal:
+        ck.fail(
+            "review.reviews_per_applicant",
+            f"must be at least reviews_per_proposal ({rv.reviews_per_proposal}) with distributed "
+            "review: applicants would have fewer review slots than their proposals need",
+        )
     dr = rv.distributed_reliability
     if dr is not None and not 0 < dr <= 1:
         ck.fail("review.distributed_reliability", f"must be in (0, 1] (got {dr})")
