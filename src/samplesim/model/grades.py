@@ -11,7 +11,6 @@ comparison stays "higher is better". Outputs convert back (:meth:`GradeMap.to_sc
 
 from __future__ import annotations
 
-import math
 from typing import TypeVar
 
 import attrs
@@ -79,11 +78,6 @@ def grade_map(rv: Review) -> GradeMap | None:
     if sc.low is None or sc.high is None:
         return None
     return GradeMap(float(sc.low), float(sc.high), float(sc.step), sc.lower_is_better)
-
-
-def levels(low: float, high: float, step: float) -> float:
-    """How many steps the scale has (an integer for a valid scale)."""
-    return (high - low) / step if step > 0 else math.inf
 
 
 def on_scale(gm: GradeMap | None, settings: _Barred) -> _Barred:

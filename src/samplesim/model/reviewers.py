@@ -154,9 +154,7 @@ class Reviews:
             self.trace.declines[i] += 1
             self.used.remove(rid)
             self.pool.release(rid, reviewed=False)
-            env.timeout(w.sc.review.invitation_days).callbacks.append(
-                lambda _e: self._reinvite(j)
-            )
+            env.timeout(w.sc.review.invitation_days).callbacks.append(lambda _e: self._reinvite(j))
             return
         now = env.now
         self.wait += now - self.start
