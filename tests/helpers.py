@@ -184,6 +184,33 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
     ),
     ("empty-institutions", _empty_institutions, "institutions", "at least one"),
     ("variant-error", _variant, "variants.slow.review.reviewers", "whole number"),
+    ("leniency-negative", _set(["review", "leniency_sd"], -1), "review.leniency_sd", "between"),
+    ("precision-huge", _set(["review", "precision_sd"], 99), "review.precision_sd", "between"),
+    ("expertise-prob", _set(["review", "expertise"], 1.5), "review.expertise", "probability"),
+    (
+        "lottery-all-with-bar",
+        lambda raw: {**raw, "allocation": {"policy": "lottery_all", "score_bar": 0.5}},
+        "allocation.score_bar",
+        "lottery_all draws among all eligible",
+    ),
+    (
+        "lottery-interval",
+        _set(["allocation", "lottery"], {"interval": 1.0}),
+        "allocation.lottery.interval",
+        "(0, 1)",
+    ),
+    (
+        "lottery-unknown-key",
+        _set(["allocation", "lottery"], {"topk": 2}),
+        "allocation.lottery.topk",
+        "unknown key",
+    ),
+    (
+        "outside-reliability",
+        _set(["review", "reliability_outside_expertise"], 0),
+        "review.reliability_outside_expertise",
+        "(0, 1]",
+    ),
 ]
 
 
@@ -464,8 +491,34 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         review["reviewer_countries"] = {rc: n_rc}
     if draw(st.booleans()):
         review["shortlist"] = {"top_k": draw(st.integers(1, 10))}
+    if draw(st.booleans()):  # reviewers who differ
+        review["leniency_sd"] = draw(st.floats(0.0, 1.0).map(_r))
+        review["precision_sd"] = draw(st.floats(0.0, 0.5).map(_r))
+        review["expertise"] = draw(SEC.map(_r))
+        review["reliability_outside_expertise"] = draw(st.floats(0.05, 1.0).map(_r))
+    if draw(st.booleans()):  # a grade scale (1-5 in half steps, or NIH's 1-9 lower-better)
+        review["scale"] = draw(
+            st.sampled_from(
+                [{"low": 1, "high": 5, "step": 0.5},
+                 {"low": 1, "high": 9, "step": 1, "lower_is_better": True}]
+            )
+        )  # fmt: skip
+        review["ties"] = draw(st.sampled_from(["submission", "random"]))
+    if draw(st.integers(0, 3)) == 0:  # distributed peer review among the applicants
+        review["source"] = "distributed"
+        review["reviews_per_applicant"] = draw(st.integers(per_proposal, per_proposal + 3))
+        review["distributed_reliability"] = draw(st.floats(0.05, 1.0).map(_r))
+    if draw(st.booleans()):  # invitations that may be declined, and a review deadline
+        review["decline_probability"] = draw(st.sampled_from([0.0, 0.3, 0.8]))
+        review["invitation_days"] = draw(st.sampled_from([0.0, 3.0, 10.5]))
+        review["deadline_days"] = draw(st.sampled_from([5.0, 30.0, 400.0]))
 
-    policy = draw(st.sampled_from(["merit_rank", "lottery", "country_quota", "fair_share"]))
+    policy = draw(
+        st.sampled_from(
+            ["merit_rank", "lottery", "country_quota", "fair_share", "lottery_all",
+             "grey_zone", "score_weighted", "expected_rank"]
+        )
+    )  # fmt: skip
     allocation: dict[str, Any] = {
         "policy": policy,
         "partial": draw(st.booleans()),
@@ -473,8 +526,15 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         allocation["max_awards"] = draw(st.integers(1, 6))
-    if draw(st.booleans()):
+    if policy != "lottery_all" and draw(st.booleans()):
         allocation["score_bar"] = draw(st.floats(-1.0, 1.0).map(_r))
+    if policy in ("grey_zone", "score_weighted", "expected_rank"):
+        allocation["lottery"] = {
+            "top_k": draw(st.integers(0, 4)),
+            "grey_zone": draw(st.integers(1, 6)),
+            "weight": draw(st.floats(0.0, 3.0).map(_r)),
+            "interval": draw(st.floats(0.05, 0.95).map(_r)),
+        }
     if draw(st.booleans()):
         allocation["reallocation"] = "waiting_list"
     if policy == "country_quota":
@@ -499,6 +559,7 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             "enabled": draw(st.booleans()),
             "weight": draw(SEC.map(_r)),
             "delay": draw(positive_dist(0.05, 40.0, allow_zero=True)),
+            "discussion_sd": draw(st.sampled_from([0.0, 0.3, 1.0])),
         },
         "allocation": allocation,
         "logistics": {

@@ -344,13 +344,30 @@ def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
         assert not (rv["reviewer_country"].to_numpy() == lead).any()
     reviewed = props[props["reviewed_day"].notna()]
     g = rv.groupby("proposal_id")
-    assert (g.size().reindex(reviewed.index) == sc.review.reviews_per_proposal).all()
-    np.testing.assert_allclose(g["end_day"].max().reindex(reviewed.index), reviewed["reviewed_day"])
+    size = g.size().reindex(reviewed.index)
+    last = g["end_day"].max().reindex(reviewed.index)
+    k, deadline = sc.review.reviews_per_proposal, sc.review.deadline_days
+    if deadline is None:
+        assert (size == k).all()
+        np.testing.assert_allclose(last, reviewed["reviewed_day"])
+    else:  # all in; or the deadline with some in hand; or, with none by then, the first one
+        assert (size <= k).all()
+        first = g["end_day"].min().reindex(reviewed.index)
+        took = reviewed["reviewed_day"] - reviewed["cleared_day"]
+        day = reviewed["reviewed_day"]
+        on_time = np.isclose(day, last) | np.isclose(took, deadline) | np.isclose(day, first)
+        assert on_time.all()
+    # The review score is the mean of the reviews in by the time the panel went ahead.
+    in_time = rv[rv["end_day"] <= props.loc[rv["proposal_id"], "reviewed_day"].to_numpy() + 1e-9]
+    mean = in_time.groupby("proposal_id")["score"].mean().reindex(reviewed.index)
+    np.testing.assert_allclose(mean, reviewed["review_score"], rtol=1e-9, atol=1e-9)
     # No reviewer holds more than `load` reviews at once (an end frees the slot at that instant).
     for _rid, mine in rv.groupby("reviewer_id"):
         ends = mine["end_day"].fillna(np.inf).to_numpy()
         steps = sorted([(d, 1) for d in mine["start_day"]] + [(d, -1) for d in ends])
-        assert np.cumsum([s for _, s in steps]).max() <= sc.review.load
+        distributed = sc.review.source == "distributed"  # m reviews per applicant in all
+        limit = sc.review.reviews_per_applicant if distributed else sc.review.load
+        assert np.cumsum([s for _, s in steps]).max() <= limit
 
 
 def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:

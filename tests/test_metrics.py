@@ -36,6 +36,8 @@ def make_record(
     initial: tuple[float, ...] = (3.0, 1.0),
     reserved: tuple[float, ...] = (0.0, 0.0),
     from_waiting_list: list[bool] | None = None,
+    review_counts: dict[str, list[int]] | None = None,
+    reviewers: list[int] | None = None,
 ) -> RunRecord:
     """A run record with ``len(country)`` rows; unset columns are neutral."""
     n = len(country)
@@ -49,6 +51,9 @@ def make_record(
     for s, v in (days or {}).items():
         d[s] = np.asarray(v, dtype=float)
     empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
+    counts = {k: np.asarray(v, dtype=np.int64) for k, v in (review_counts or {}).items()}
+    rid = np.asarray(reviewers or [], dtype=np.int64)
+    nan_r = np.full(len(rid), np.nan)
     return RunRecord(
         scenario=build_scenario(minimal_raw()),
         seed=0,
@@ -73,7 +78,9 @@ def make_record(
         rule_delay=zeros,
         awarded=np.asarray(awarded, dtype=float) if awarded else zeros,
         granted=gr,
-        reviews=ReviewRecord(empty_i, empty_i, empty_i, empty_f, empty_f, empty_f, ()),
+        reviews=ReviewRecord(rid * 0, rid * 0, rid, nan_r, nan_r, nan_r, ())
+        if reviewers
+        else ReviewRecord(empty_i, empty_i, empty_i, empty_f, empty_f, empty_f, ()),
         events=[],
         inventory=InventoryRecord(("rock", "dust"), initial, np.asarray(reserved), []),
         rule_stats={},
@@ -83,6 +90,7 @@ def make_record(
         condition_delay=zeros,
         from_waiting_list=np.asarray(from_waiting_list or [False] * n, dtype=bool),
         rule_withdrew={},
+        **counts,
     )
 
 
@@ -106,6 +114,12 @@ def five() -> RunRecord:
         },
         initial=(3.0, 1.0),
         reserved=(0.25, 0.25),
+        review_counts={
+            "invitations": [3, 2, 1, 0, 0],
+            "declines": [1, 0, 0, 0, 0],
+            "late_reviews": [0, 1, 0, 0, 0],
+        },
+        reviewers=[0, 1, 1, 2],
     )
 
 
@@ -138,6 +152,11 @@ EXPECTED: dict[str, list[float]] = {
     "merit_efficiency": [NAN, NAN, NAN, 0.5],
     # Jain's index of FR 1/2 and US 1/3 (DE submitted nothing: left out)
     "fairness_index": [NAN, NAN, NAN, 25 / 26],
+    "review_invitations": [0, 1, 5, 6],
+    "review_declines": [0, 0, 1, 1],
+    "decline_rate": [NAN, 0, 0.2, 1 / 6],  # DE issued none
+    "late_reviews": [0, 0, 1, 1],
+    "max_reviewer_load": [NAN, NAN, NAN, 2],  # reviewer 1 took two
 }
 
 

@@ -19,6 +19,7 @@ EXPECTED = (
     "03-sensitivity.ipynb",
     "04-write-your-own-scenario.ipynb",
     "05-what-the-wolf-amendment-changed.ipynb",
+    "06-peer-review-experiments.ipynb",
     "07-calibrate-and-discover.ipynb",
     "08-explore.ipynb",
 )

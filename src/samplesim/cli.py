@@ -39,6 +39,7 @@ COMMANDS: tuple[str, ...] = (
     "run",
     "compare",
     "sweep",
+    "panels",
     "check",
     "calibrate",
     "discover",

@@ -224,6 +224,26 @@ def _fairness_index(v: RunView) -> np.ndarray:
     return v.whole_run(_jain(rates))
 
 
+def _per_row(name: str) -> Callable[[RunView], np.ndarray]:
+    """Per country and ALL: the sum of the record's per-row count ``name`` (0 if absent)."""
+
+    def count(v: RunView) -> np.ndarray:
+        x = getattr(v.record, name)
+        return v.total(np.zeros(v.record.n) if x is None else x)
+
+    return count
+
+
+def _decline_rate(v: RunView) -> np.ndarray:
+    inv = v["review_invitations"]
+    return np.divide(v["review_declines"], inv, out=np.full_like(inv, np.nan), where=inv > 0)
+
+
+def _max_reviewer_load(v: RunView) -> np.ndarray:
+    rid = v.record.reviews.reviewer
+    return v.whole_run(float(np.bincount(rid).max()) if len(rid) else 0.0)
+
+
 @attrs.frozen
 class Metric:
     """The declaration of one metric.
@@ -322,6 +342,19 @@ METRICS: Mapping[str, Metric] = dict(
         _m("fairness_index", "fairness, Jain's index", "0-1",
            "Jain's index of approval rates across applying countries", scope="all",
            decimals=3, compute=_fairness_index),
+        _m("review_invitations", "review invitations", "count",
+           "review invitations issued (declined ones included)",
+           compute=_per_row("invitations")),
+        _m("review_declines", "review invitations declined", "count",
+           "review invitations declined (re-issued after review.invitation_days)",
+           compute=_per_row("declines")),
+        _m("decline_rate", "review decline rate", "fraction",
+           "declined / issued review invitations", decimals=3, compute=_decline_rate),
+        _m("late_reviews", "late reviews", "count",
+           "reviews finished after the review deadline (not counted in the score)",
+           compute=_per_row("late_reviews")),
+        _m("max_reviewer_load", "largest reviewer load", "count",
+           "most reviews taken by one reviewer", scope="all", compute=_max_reviewer_load),
     ]
 )  # fmt: skip
 assert all(m.compute is not None for m in METRICS.values()), "every metric needs a compute"

@@ -23,6 +23,7 @@ from samplesim.scenario.schema import Allocation
 __all__ = [
     "POLICIES",
     "Candidate",
+    "Drawn",
     "Grants",
     "PolicyError",
     "grant_in_order",
@@ -48,6 +49,8 @@ class Candidate:
     score: float
     requested: dict[str, float]
     min_portion: dict[str, float]
+    score_se: float = 0.0  # standard error of ``score`` (spread of its reviews)
+    tiebreak: float = 0.0  # order among equal scores (lower first), then ``index``
 
 
 Policy = Callable[[Sequence[Candidate], dict[str, float], Allocation, np.random.Generator], Grants]
@@ -103,7 +106,7 @@ def grant_in_order(
 
 
 def _by_merit(candidates: Sequence[Candidate]) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: (-c.score, c.index))
+    return sorted(candidates, key=lambda c: (-c.score, c.tiebreak, c.index))
 
 
 @register_policy("merit_rank")
@@ -125,9 +128,8 @@ def lottery(
     rng: np.random.Generator,
 ) -> Grants:
     """A random order among the candidates above the score bar (the engine applies the bar)."""
-    order = _by_merit(candidates)  # a fixed starting order so the permutation is reproducible
-    perm = rng.permutation(len(order))
-    return grant_in_order([order[k] for k in perm], budget, settings)
+    order, why = _draw_order("lottery above the bar", _by_merit(candidates), rng)
+    return _grant_drawn(order, why, budget, settings)
 
 
 @register_policy("country_quota")
@@ -240,3 +242,156 @@ def check_grants(grants: Grants, candidates: Sequence[Candidate], budget: dict[s
     for t, g in used.items():
         if g > budget.get(t, 0.0) + 1e-9:
             raise PolicyError(f"grants of {g:.6f} g of {t!r} exceed the budget {budget.get(t)}")
+
+
+# --- the lottery family ----------------------------------------------------------------------
+
+
+class Drawn(dict):  # type: ignore[type-arg]
+    """Grants (``{index: {type: grams}}``) with ``reasons[index]``: why each candidate was or
+    was not drawn. The engine writes the reason on the decision (event detail and, for a
+    declined proposal, its ``reason``)."""
+
+    def __init__(self, grants: Grants, reasons: dict[int, str]) -> None:
+        super().__init__(grants)
+        self.reasons = reasons
+
+
+def _grant_drawn(
+    order: Sequence[Candidate],
+    why: dict[int, str],
+    budget: dict[str, float],
+    settings: Allocation,
+) -> Drawn:
+    """Grant ``order`` while the budget lasts; each reason says how it ended."""
+    grants = grant_in_order(order, budget, settings)
+    reasons = dict(why)
+    for c in order:
+        if c.index not in grants:
+            reasons[c.index] = why[c.index] + "; not granted (inventory or award limit)"
+    return Drawn(grants, reasons)
+
+
+def _draw_order(
+    policy: str, group: list[Candidate], rng: np.random.Generator
+) -> tuple[list[Candidate], dict[int, str]]:
+    """A uniform random order of ``group`` (from merit order, so it is reproducible)."""
+    perm = rng.permutation(len(group))
+    order = [group[k] for k in perm]
+    n = len(order)
+    return order, {c.index: f"{policy}: drawn {k + 1} of {n}" for k, c in enumerate(order)}
+
+
+@register_policy("lottery_all")
+def lottery_all(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+) -> Grants:
+    """A lottery among all eligible (shortlisted) proposals: every one equally likely."""
+    order, why = _draw_order("lottery among all eligible", _by_merit(candidates), rng)
+    return _grant_drawn(order, why, budget, settings)
+
+
+@register_policy("grey_zone")
+def grey_zone(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+) -> Grants:
+    """The ``lottery.top_k`` best funded in merit order, then a lottery among the next
+    ``lottery.grey_zone`` (None: all the rest); proposals below the grey zone are not drawn."""
+    lt = settings.lottery
+    ranked = _by_merit(candidates)
+    top, rest = ranked[: lt.top_k], ranked[lt.top_k :]
+    zone = rest if lt.grey_zone is None else rest[: lt.grey_zone]
+    below = rest[len(zone) :]
+    why = {c.index: f"grey_zone: top {lt.top_k} by score, funded outright" for c in top}
+    order, drawn = _draw_order("grey_zone: grey-zone lottery", zone, rng)
+    why.update(drawn)
+    grants = _grant_drawn(top + order, why, budget, settings)
+    for c in below:
+        grants.reasons[c.index] = "grey_zone: below the grey zone, not drawn"
+    return grants
+
+
+@register_policy("score_weighted")
+def score_weighted(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+) -> Grants:
+    """A lottery with tickets weighted exp(``lottery.weight`` × final score): successive draws
+    without replacement, each with probability proportional to the remaining weights
+    (Gumbel-top-k; ``weight = 0`` is a plain lottery)."""
+    ranked = _by_merit(candidates)
+    beta = settings.lottery.weight
+    keys = [beta * c.score for c in ranked] + rng.gumbel(size=len(ranked))
+    perm = np.argsort(-np.asarray(keys), kind="stable")
+    order = [ranked[k] for k in perm]
+    n = len(order)
+    why = {
+        c.index: f"score_weighted: drawn {k + 1} of {n} (weight exp({beta:g} x {c.score:.2f}))"
+        for k, c in enumerate(order)
+    }
+    return _grant_drawn(order, why, budget, settings)
+
+
+def _rank_bounds(
+    cands: Sequence[Candidate], level: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected rank (1 = best) and the ``level`` rank interval of every candidate, from
+    normal scores ``N(score, score_se²)``: ER_i = 1 + Σ_j P(S_j > S_i); the interval counts
+    the candidates surely better (lower end) and possibly better (upper end) at ``level``."""
+    from scipy.stats import norm
+
+    s = np.array([c.score for c in cands])
+    se = np.array([c.score_se for c in cands])
+    diff = s[None, :] - s[:, None]  # [i, j]: S_j - S_i
+    sd = np.sqrt(se[:, None] ** 2 + se[None, :] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(sd > 0, norm.cdf(diff / np.where(sd > 0, sd, 1.0)), 0.5 * (np.sign(diff) + 1))
+    np.fill_diagonal(p, 0.0)
+    z = float(norm.ppf((1 + level) / 2))
+    off = ~np.eye(len(s), dtype=bool)
+    lo = 1 + ((diff > z * sd) & off).sum(axis=1)
+    hi = 1 + ((diff >= -z * sd) & off).sum(axis=1)
+    return 1 + p.sum(axis=1), lo, hi
+
+
+@register_policy("expected_rank")
+def expected_rank(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+) -> Grants:
+    """The SNSF expected-rank method (Heyard et al. 2022, Statistics and Public Policy 9:110):
+    rank by expected rank; the funding line is how many the budget funds in that order;
+    proposals whose ``lottery.interval`` rank interval lies above the line are funded, those
+    below are not, and those whose interval crosses it are drawn at random for what is left."""
+    ranked = _by_merit(candidates)
+    if not ranked:
+        return Drawn({}, {})
+    er, lo, hi = _rank_bounds(ranked, settings.lottery.interval)
+    by_er = sorted(range(len(ranked)), key=lambda k: (er[k], k))
+    line = len(grant_in_order([ranked[k] for k in by_er], budget, settings))
+    above = [ranked[k] for k in by_er if hi[k] <= line]
+    cross = [ranked[k] for k in by_er if lo[k] <= line < hi[k]]
+    below = [ranked[k] for k in by_er if lo[k] > line]
+    rank = {ranked[k].index: (er[k], lo[k], hi[k]) for k in range(len(ranked))}
+
+    def tag(c: Candidate) -> str:
+        e, a, b = rank[c.index]
+        return f"expected rank {e:.1f} [{a}, {b}], funding line {line}"
+
+    why = {c.index: f"expected_rank: {tag(c)}: above the line" for c in above}
+    order, drawn = _draw_order("expected_rank: random selection", cross, rng)
+    why.update({c.index: f"{drawn[c.index]} ({tag(c)})" for c in order})
+    grants = _grant_drawn(above + order, why, budget, settings)
+    for c in below:
+        grants.reasons[c.index] = f"expected_rank: {tag(c)}: below the line, not drawn"
+    return grants

@@ -21,7 +21,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["STREAMS", "EntityStream", "Streams", "entity_key", "name_key"]
+__all__ = ["REDRAWABLE", "STREAMS", "EntityStream", "Streams", "entity_key", "name_key"]
 
 #: Fixed ids of the named streams. Append new names; never renumber.
 STREAMS: dict[str, int] = {
@@ -37,6 +37,17 @@ STREAMS: dict[str, int] = {
 }
 
 
+#: Stages whose draws a two-panel experiment may redraw (``Streams(redraw=...)``).
+REDRAWABLE: tuple[str, ...] = ("review", "panel")
+#: Added to a redrawn stream's id: an independent second panel, every other stream unchanged.
+REDRAW_OFFSET = 1 << 16
+
+
+def stream_ids(redraw: tuple[str, ...] = ()) -> dict[str, int]:
+    """The stream ids of a run whose ``redraw`` stages draw afresh (a second panel)."""
+    return {k: v + (REDRAW_OFFSET if k in redraw else 0) for k, v in STREAMS.items()}
+
+
 def name_key(name: str) -> int:
     """A stable 32-bit key for a user-given name (a rule or a call), independent of order."""
     return zlib.crc32(name.encode("utf-8"))
@@ -45,17 +56,22 @@ def name_key(name: str) -> int:
 class Streams:
     """Factory of independent generators for one run (one seed, one replication)."""
 
-    def __init__(self, seed: int, replication: int = 0) -> None:
+    def __init__(self, seed: int, replication: int = 0, redraw: tuple[str, ...] = ()) -> None:
         if seed < 0 or replication < 0:
             raise ValueError("seed and replication must be non-negative integers")
+        unknown = [s for s in redraw if s not in REDRAWABLE]
+        if unknown:
+            raise ValueError(f"cannot redraw {unknown}: one of {', '.join(REDRAWABLE)}")
         self.seed = int(seed)
         self.replication = int(replication)
+        self.redraw = tuple(redraw)
+        self.ids = stream_ids(self.redraw)
         self._entities: dict[tuple[str, ...], EntityStream] = {}
 
     def get(self, stream: str, *sub: int) -> np.random.Generator:
         """The generator of ``stream`` (optionally a sub-stream keyed by integers)."""
         ss = np.random.SeedSequence(
-            entropy=self.seed, spawn_key=(self.replication, STREAMS[stream], *sub)
+            entropy=self.seed, spawn_key=(self.replication, self.ids[stream], *sub)
         )
         return np.random.Generator(np.random.PCG64(ss))
 
@@ -63,7 +79,7 @@ class Streams:
         """The (cached) :class:`EntityStream` of the entity named ``names``."""
         got = self._entities.get(names)
         if got is None:
-            got = EntityStream(entity_key(self.seed, self.replication, *names))
+            got = EntityStream(entity_key(self.seed, self.replication, *names), self.ids)
             self._entities[names] = got
         return got
 
@@ -90,9 +106,10 @@ class EntityStream:
     The returned generator is valid until the next ``block`` call.
     """
 
-    __slots__ = ("_bg", "_counter", "_gen", "_state")
+    __slots__ = ("_bg", "_counter", "_gen", "_ids", "_state")
 
-    def __init__(self, key: np.ndarray) -> None:
+    def __init__(self, key: np.ndarray, ids: dict[str, int] | None = None) -> None:
+        self._ids = STREAMS if ids is None else ids
         self._bg = np.random.Philox(key=key)
         self._gen = np.random.Generator(self._bg)
         self._counter = np.zeros(4, dtype=np.uint64)
@@ -109,6 +126,6 @@ class EntityStream:
     def block(self, stream: str, attribute: int, extra: int = 0) -> np.random.Generator:
         """The generator of ``attribute`` of ``stream`` (``extra``: e.g. a rule's name key)."""
         self._counter[2] = attribute
-        self._counter[3] = (STREAMS[stream] << 32) | (extra & 0xFFFFFFFF)
+        self._counter[3] = (self._ids[stream] << 32) | (extra & 0xFFFFFFFF)
         self._bg.state = self._state
         return self._gen

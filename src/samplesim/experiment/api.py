@@ -36,12 +36,11 @@ import pandas as pd
 
 from samplesim.design import check_design_size, make_params, make_points
 from samplesim.errors import UserError, check_seed
+from samplesim.experiment.best import best_selection, parse_best
 from samplesim.experiment.driver import finish, run_plan
-from samplesim.experiment.outcome_specs import parse_best as _parse_best
 from samplesim.experiment.outcome_specs import parse_outcomes as _parse_outcomes
 from samplesim.experiment.plan import Plan, check_country, make_plan
 from samplesim.experiment.resolve import resolve
-from samplesim.multiplicity import select_best
 from samplesim.scenario import Scenario
 from samplesim.sensitivity import sensitivity_table
 from samplesim.stats import comparison_table, replications_table
@@ -253,7 +252,7 @@ def compare(
             f"(known: {', '.join(declared) or 'none'})",
             param="variants",
         )
-    goal = _parse_best(best)
+    goal = parse_best(best)
     plan = make_plan("comparison", res, seed, ["baseline", *variants], plugins)
     runs, store, _, executed, wall, manifest, keys = run_plan(
         plan,
@@ -268,15 +267,7 @@ def compare(
     )
     summary = replications_table(runs)
     comp = comparison_table(runs)
-    selection = None
-    if goal is not None:
-        metric, country, larger = goal
-        sel = runs[(runs["metric"] == metric) & (runs["country"] == country)]
-        wide = sel.pivot_table(index="replication", columns="variant", values="value")
-        wide = wide.reindex(columns=["baseline", *variants])
-        selection = select_best(wide, larger_is_better=larger).assign(
-            metric=metric, country=country, goal="max" if larger else "min"
-        )
+    selection = best_selection(runs, goal, ["baseline", *variants])
     errors = finish(
         "comparison",
         store,

@@ -1,26 +1,12 @@
-"""Parsing the metric specifications experiments are asked for: ``--outcomes`` and ``--best``."""
+"""Parsing ``--outcomes``, the metrics a sweep reports (``--best`` is parsed in
+:mod:`samplesim.experiment.best`)."""
 
 from __future__ import annotations
 
 from samplesim.errors import UserError
 from samplesim.metrics import DEFAULT_OUTCOMES, METRIC_NAMES
 
-__all__ = ["parse_best", "parse_outcomes"]
-
-
-def parse_best(best: str | None) -> tuple[str, str, bool] | None:
-    """``"approved@US:max"`` -> ``("approved", "US", True)`` (default ALL, max)."""
-    if best is None:
-        return None
-    spec, _, goal = str(best).partition(":")
-    metric, _, country = spec.strip().partition("@")
-    goal = goal.strip() or "max"
-    if metric not in METRIC_NAMES or goal not in ("max", "min"):
-        raise UserError(
-            f"best {best!r}: expected METRIC[@COUNTRY][:max|min] with a known metric",
-            param="best",
-        )
-    return metric, country or "ALL", goal == "max"
+__all__ = ["parse_outcomes"]
 
 
 def parse_outcomes(outcomes: list[str] | str | None) -> list[tuple[str, str, str]]:

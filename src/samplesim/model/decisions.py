@@ -15,6 +15,7 @@ the approval delay after its panel (or shortlist).
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 
@@ -84,8 +85,20 @@ class CallDesk:
         types: list[int] | None = None,
         reallocation: str = "stock",
         waitlist_rng: np.random.Generator | None = None,
+        review_se: Sequence[float] | None = None,
+        tiebreak: Sequence[float] | None = None,
+        discussion: Sequence[float] | None = None,
     ) -> None:
+        #: The discussion's shift of each discussed proposal's review mean (panel only).
+        self.discussion = discussion
+        #: The allocation bar as the scenario writes it (the world sets it on a grade scale).
+        self.bar_label = "" if allocation.score_bar is None else f"{allocation.score_bar:g}"
+        #: Order among equal scores (submission order unless ``review.ties = "random"``).
+        self.tiebreak = tiebreak if tiebreak is not None else range(len(requested))
         self.env = env
+        self.review_se = review_se
+        #: Why the policy drew or did not draw each candidate (lottery family), by proposal.
+        self.reasons: dict[int, str] = {}
         self.index = index
         self.call = call
         self.n_expected = n_expected
@@ -209,7 +222,8 @@ class CallDesk:
         env, tr = self.env, self.trace
         score = tr.review_score
         sl = self.shortlist
-        batch = sorted(batch, key=lambda i: (-score[i], i))
+        tie = self.tiebreak
+        batch = sorted(batch, key=lambda i: (-score[i], tie[i], i))
         keep = len(batch)
         if sl.top_k is not None:
             keep = min(keep, sl.top_k)
@@ -239,7 +253,8 @@ class CallDesk:
                 yield env.timeout(panel_at - env.now)
             for i in short:
                 tr.stamp(i, "panel", env.now)
-                tr.final_score[i] = (1 - pn.weight) * score[i] + pn.weight * self.panel_score[i]
+                discussed = score[i] if self.discussion is None else score[i] + self.discussion[i]
+                tr.final_score[i] = (1 - pn.weight) * discussed + pn.weight * self.panel_score[i]
         else:
             for i in short:
                 tr.final_score[i] = score[i]
@@ -263,7 +278,8 @@ class CallDesk:
         for i in batch:
             if i in granted:
                 tr.stamp(i, "decision", env.now)
-                tr.event(i, env.now, "decision", "approved", "", float(tr.granted[i].sum()))
+                why = self.reasons.get(i, "")
+                tr.event(i, env.now, "decision", "approved", why, float(tr.granted[i].sum()))
             elif i not in short_set:
                 tr.stamp(i, "decision", env.now)
                 decisions[i] = ("not_shortlisted", "review score below the shortlist cut")
@@ -282,19 +298,27 @@ class CallDesk:
         """Why shortlisted proposal ``i`` was not granted samples."""
         al = self.allocation
         if al.score_bar is not None and self.trace.final_score[i] < al.score_bar:
-            return f"final score below the allocation bar ({al.score_bar:g})"
+            return f"final score below the allocation bar ({self.bar_label})"
+        if i in self.reasons:
+            return self.reasons[i]
         return f"not selected by {al.policy} (inventory or award limit)"
 
     def candidate(self, i: int) -> Candidate:
         """Proposal ``i`` as a candidate of an allocation decision."""
         inv, names = self.inventory, self.inventory.names
         req = self.requested[i]
+        se = 0.0 if self.review_se is None else float(self.review_se[i])
+        pn = self.panel
+        if pn.enabled:  # final = (1-w) review + w panel: the panel's noise adds its share
+            se = math.hypot((1 - pn.weight) * se, pn.weight * math.sqrt(1 - pn.reliability))
         return Candidate(
             index=i,
             country=self.country[i],
             score=float(self.trace.final_score[i]),
             requested={names[t]: float(req[t]) for t in np.flatnonzero(req)},
             min_portion={n: float(inv.min_portion[t]) for t, n in enumerate(names)},
+            score_se=se,
+            tiebreak=float(self.tiebreak[i]),
         )
 
     def _allocate(self, short: list[int]) -> set[int]:
@@ -308,6 +332,7 @@ class CallDesk:
         ]
         grants = self.policy(cands, budget, al, self.alloc_rng)
         check_grants(grants, cands, budget)
+        self.reasons = getattr(grants, "reasons", {})
         return self.lend(grants)
 
     def lend(self, grants: dict[int, dict[str, float]]) -> set[int]:

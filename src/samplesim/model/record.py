@@ -103,6 +103,12 @@ class RunRecord:
     from_waiting_list: np.ndarray  # bool
     rule_withdrew: Mapping[str, int]
     """rule name -> proposals that withdrew under the rule's condition."""
+    invitations: np.ndarray | None = None
+    """Per row: review invitations issued (None in records built without them: zeros)."""
+    declines: np.ndarray | None = None
+    """Per row: review invitations declined."""
+    late_reviews: np.ndarray | None = None
+    """Per row: reviews finished after the review deadline (not in the score)."""
     rule_shared: Mapping[str, tuple[tuple[str, str, float], ...]] = attrs.Factory(dict)
     """rule name -> the shared outcomes of a call- or run-scoped rule that applied:
     (call name or ``run``, with the destination for a licence with ``by_country``; outcome;

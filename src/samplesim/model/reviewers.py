@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from samplesim.model.reviewer_traits import review_se
+
 if TYPE_CHECKING:
     from samplesim.model.world import World
 
@@ -28,8 +30,10 @@ __all__ = ["ReviewerPool", "Reviews"]
 class ReviewerPool:
     """Reviewer slots grouped by reviewer country (``""`` for reviewers with no conflicts)."""
 
-    def __init__(self, countries: list[str], load: int, coi: bool) -> None:
+    def __init__(self, countries: list[str], load: int, coi: bool, reuse: bool = True) -> None:
         self.coi = coi
+        #: False: each slot serves one review only (``load`` reviews per reviewer in all).
+        self.reuse = reuse
         members: dict[str, list[int]] = {}
         for rid, country in enumerate(countries):
             members.setdefault(country, []).append(rid)
@@ -56,7 +60,10 @@ class ReviewerPool:
             self.waiting.append((grant, exclude, used))
 
     def _take(self, exclude: str, used: list[int]) -> int | None:
-        for g in self.order:
+        # Spent slots are never returned: take from the fullest group, so that no country's
+        # reviewers run out early while others are left over.
+        order = self.order if self.reuse else sorted(self.order, key=lambda g: -len(self.groups[g]))
+        for g in order:
             free = self.groups[g]
             if free and not (self.coi and g and g == exclude):
                 if free[0] not in used:
@@ -67,9 +74,12 @@ class ReviewerPool:
                         return rid
         return None
 
-    def release(self, rid: int) -> None:
-        """Return reviewer ``rid``'s slot; the first waiter it may serve gets it."""
-        self.reviews_done[rid] += 1
+    def release(self, rid: int, reviewed: bool = True) -> None:
+        """Return reviewer ``rid``'s slot (after a review, or a declined invitation when not
+        ``reviewed``); the first waiter it may serve gets it."""
+        self.reviews_done[rid] += reviewed
+        if reviewed and not self.reuse:  # the slot is spent
+            return
         country = self.country_of[rid]
         conflicts = self.coi and country
         for k, (grant, exclude, used) in enumerate(self.waiting):
@@ -86,45 +96,123 @@ class ReviewerPool:
 
 class Reviews:
     """The independent reviews of proposal ``i`` in world ``w``: callbacks, no simpy process
-    (``done`` fires when the last is finished)."""
+    (``done`` fires when the last is finished, or at the review deadline with the reviews in
+    hand).
+
+    Invitations: a granted reviewer declines with ``review.decline_probability`` (the draw is
+    the proposal's, per review slot and invitation); the slot goes back to the pool and the
+    invitation is re-issued ``review.invitation_days`` later. Deadline: ``review.deadline_days``
+    after the reviews started the panel proceeds with the finished reviews (at least one); the
+    others finish late (their reviewers stay busy) and do not count.
+    """
 
     __slots__ = (
-        "done", "durations", "env", "first", "i", "left", "pool", "start", "trace", "used",
-        "wait",
+        "closed", "done", "durations", "env", "exclude", "finished", "first", "i", "invited",
+        "left", "overdue", "pool", "start", "started", "trace", "used", "wait", "world",
     )  # fmt: skip
 
     def __init__(self, w: World, i: int, exclude: str) -> None:
+        self.world = w
         self.env = env = w.env
         self.trace = w.trace
-        self.pool = pool = w.pool
+        self.pool = w.pool
         self.i = i
+        self.exclude = exclude
         self.done = env.event()
         self.durations = w.review_durations[i]
         self.start = env.now
         self.first = math.inf
         self.wait = 0.0
-        self.used: list[int] = []  # reviewers assigned so far: the pool skips them
+        self.started = 0  # reviews accepted (their waits are in ``wait``)
+        # Reviewers assigned so far (the pool skips them); with distributed review, also the
+        # proposal's own applicants (its PI and its institution's other PIs).
+        self.used: list[int] = list(w.conflicted[i]) if w.conflicted is not None else []
         k = self.left = len(self.durations)
-        request = pool.request
+        self.invited = [0] * k  # invitations issued per review slot
+        self.finished: list[int] = []  # slots whose review is in
+        self.closed = False  # the panel went ahead (all in, or the deadline)
+        self.overdue = False  # the deadline passed with no review in: go with the first
         for j in range(k):
-            request(exclude, self.used, lambda rid, j=j: self._granted(rid, j))
+            self._invite(j)
+        deadline = w.sc.review.deadline_days
+        if deadline is not None:
+            env.timeout(deadline).callbacks.append(self._deadline)
+
+    def _invite(self, j: int) -> None:
+        self.pool.request(self.exclude, self.used, lambda rid, j=j: self._granted(rid, j))
 
     def _granted(self, rid: int, j: int) -> None:
-        env = self.env
+        env, w, i = self.env, self.world, self.i
+        if self.closed:  # the panel went ahead without this review: nobody is invited
+            self.used.remove(rid)
+            self.pool.release(rid, reviewed=False)
+            return
+        attempt = self.invited[j]
+        self.invited[j] += 1
+        self.trace.invitations[i] += 1
+        if w.declines is not None and w.declines[i, j, attempt]:  # declined: re-invite later
+            self.trace.declines[i] += 1
+            self.used.remove(rid)
+            self.pool.release(rid, reviewed=False)
+            env.timeout(w.sc.review.invitation_days).callbacks.append(lambda _e: self._reinvite(j))
+            return
         now = env.now
         self.wait += now - self.start
+        self.started += 1
         if now < self.first:
             self.first = now
-        row = self.trace.review_started(self.i, j, rid, now)
+        row = self.trace.review_started(i, j, rid, now)
+        if w.traits is not None:  # reviewers who differ: the score depends on who reviews
+            score = w.traits.score(
+                rid, w.subject[i], float(w.props.merit[i]), float(w.review_noise[i, j])
+            )
+            w.review_scores[i, j] = score if w.grades is None else float(w.grades.graded(score))
         t = env.timeout(self.durations[j])
-        t.callbacks.append(lambda _e: self._finished(rid, row))
+        t.callbacks.append(lambda _e: self._finished(rid, row, j))
 
-    def _finished(self, rid: int, row: int) -> None:
+    def _reinvite(self, j: int) -> None:
+        if not self.closed:
+            self._invite(j)
+
+    def _finished(self, rid: int, row: int, j: int) -> None:
         tr = self.trace
         tr.rv_end[row] = self.env.now
         self.pool.release(rid)
         self.left -= 1
+        if self.closed:  # a late review: in the table, not in the score
+            tr.late_reviews[self.i] += 1
+            return
+        self.finished.append(j)
         if self.left == 0:
-            tr.review_wait[self.i] = self.wait / len(self.durations)
-            tr.days["review_start"][self.i] = self.first
-            self.done.succeed()
+            self._close()
+        elif self.overdue:
+            self._close_soon()
+
+    def _deadline(self, _e: object) -> None:
+        if self.closed:
+            return
+        if self.finished:
+            self._close_soon()
+        else:
+            self.overdue = True
+
+    def _close_soon(self) -> None:
+        """Close at this instant, after every review that also ends now (they count)."""
+        self.overdue = False
+        self.env.timeout(0).callbacks.append(lambda _e: None if self.closed else self._close())
+
+    def _close(self) -> None:
+        """The panel goes ahead with the reviews in hand."""
+        self.closed = True
+        w, i, tr = self.world, self.i, self.trace
+        k = len(self.durations)
+        tr.review_wait[i] = self.wait / (k if self.started == k else max(self.started, 1))
+        if len(self.finished) < k:  # the deadline: only the finished reviews count
+            row = w.review_scores[i, sorted(self.finished)]
+            w.review_mean[i] = float(row.mean())
+            w.review_se[i] = review_se(row[None, :], w.sc.review.reliability)[0]
+        elif w.traits is not None:
+            w.review_mean[i] = float(w.review_scores[i].mean())
+            w.review_se[i] = review_se(w.review_scores[i : i + 1], w.sc.review.reliability)[0]
+        tr.days["review_start"][i] = self.first
+        self.done.succeed()

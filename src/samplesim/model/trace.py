@@ -56,6 +56,10 @@ class Trace:
         self.rv_rid: list[int] = []
         self.rv_start: list[float] = []
         self.rv_end: list[float] = []
+        #: Review invitations issued, declined, and reviews finished after the deadline.
+        self.invitations = np.zeros(n, dtype=np.int64)
+        self.declines = np.zeros(n, dtype=np.int64)
+        self.late_reviews = np.zeros(n, dtype=np.int64)
 
     def stamp(self, i: int, stage: str, day: float) -> None:
         """Record that proposal ``i`` reached ``stage`` at ``day`` and log the state change."""

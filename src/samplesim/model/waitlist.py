@@ -67,7 +67,8 @@ class WaitingList:
             tr.pending_reason[i] = f"on the waiting list of {self.desk.call.name}"
             tr.event(i, self.env.now, "decision", "waitlisted", self.desk.call.name)
         score = tr.final_score
-        self.ranked = sorted(self.ranked + waiting, key=lambda i: (-score[i], i))
+        tie = self.desk.tiebreak
+        self.ranked = sorted(self.ranked + waiting, key=lambda i: (-score[i], tie[i], i))
         self._schedule()
 
     def wait(self, i: int) -> simpy.Event:

@@ -23,9 +23,12 @@ from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
+from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
-from samplesim.model.reviewers import ReviewerPool, Reviews
+from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
+from samplesim.model.reviewers import Reviews
+from samplesim.model.sources import reviewer_source, source_reliability
 from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
 from samplesim.rng import Streams, name_key
@@ -33,7 +36,10 @@ from samplesim.rules import RuleDecision
 from samplesim.scenario.schema import Call, Rule, Scenario
 from samplesim.stages import STAGE_NAMES
 
-__all__ = ["World", "run_world"]
+__all__ = ["MAX_INVITATIONS", "World", "run_world"]
+
+#: Invitations per review slot at most: the last one is accepted (0.9^63 < 0.2 %).
+MAX_INVITATIONS = 64
 
 
 @contextlib.contextmanager
@@ -50,30 +56,35 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def run_world(sc: Scenario, seed: int, replication: int = 0) -> RunRecord:
+def run_world(
+    sc: Scenario, seed: int, replication: int = 0, redraw: tuple[str, ...] = ()
+) -> RunRecord:
     """Run replication ``replication`` of ``sc`` with root ``seed``; its frozen record.
+    ``redraw``: stages (``review``, ``panel``) drawn afresh, everything else unchanged.
 
     The garbage collector stays paused until the world is unreachable, so its first pass
     frees the run's generators and events instead of promoting them to an older generation.
     """
     with _gc_paused():
-        return World(sc, seed, replication).run()
+        return World(sc, seed, replication, redraw).run()
 
 
 class World:
     """One replication of a scenario."""
 
-    def __init__(self, sc: Scenario, seed: int, replication: int = 0) -> None:
+    def __init__(
+        self, sc: Scenario, seed: int, replication: int = 0, redraw: tuple[str, ...] = ()
+    ) -> None:
         with _gc_paused():
-            self._build(sc, seed, replication)
+            self._build(sc, seed, replication, redraw)
 
-    def _build(self, sc: Scenario, seed: int, replication: int) -> None:
+    def _build(self, sc: Scenario, seed: int, replication: int, redraw: tuple[str, ...]) -> None:
         self.sc = sc
         self.seed = seed
         self.replication = replication
         self.horizon = sc.horizon_days
         self.env = simpy.Environment()
-        self.streams = streams = Streams(seed, replication)
+        self.streams = streams = Streams(seed, replication, redraw)
         const = constants(sc)
         self.applicants = list(const.applicants)
         self.props = p = draw_proposals(sc, self.applicants, streams)
@@ -82,6 +93,7 @@ class World:
         apps = self.applicants
         self.country_of = [apps[a].country for a in p.applicant]
         self.trace = Trace(n, len(sc.inventory))
+        self.grades = grade_map(sc.review)  # None: scores stay on the latent scale
         self.inventory = Inventory(
             sc.sample_types,
             [s.grams for s in sc.inventory],
@@ -91,7 +103,10 @@ class World:
         self.rulebook = RuleBook(sc, p, self.applicants, self.country_of, streams)
         self.applicable = self.rulebook.applicable
         rv = sc.review
-        self.pool = ReviewerPool(list(const.reviewer_countries), rv.load, rv.conflict_of_interest)
+        self.pool, self.conflicted = reviewer_source(sc, p, self.country_of)
+        #: Reviewers who differ (None: all alike, scores drawn up front as before).
+        self.traits = draw_traits(rv, len(self.pool.country_of), len(sc.sample_types), streams)
+        self.subject = subjects(p.requested)
         # proposal -> (rule, gate, start day) of the rule wait it is in now
         self.waiting: dict[int, tuple[str, str, float]] = {}
         # Deterred applications never reach a call's desk.
@@ -111,18 +126,24 @@ class World:
                 alloc_rng=streams.named("allocation", c.name),
                 decision_rng=streams.named("decision", c.name),
                 horizon=self.horizon,
-                shortlist=rv.shortlist,
+                shortlist=on_scale(self.grades, rv.shortlist),
                 panel=sc.panel,
-                allocation=const.call_allocation[ci],
+                allocation=on_scale(self.grades, const.call_allocation[ci]),
                 panel_score=self.panel_score,
                 requested=self.asked,
                 country=self.country_of,
                 types=const.call_types[ci],
                 reallocation=c.reallocation or al.reallocation,
                 waitlist_rng=self._waitlist_rng(c),
+                review_se=self.review_se,
+                tiebreak=self.tiebreak,
+                discussion=self.discussion,
             )
             for ci, c in enumerate(sc.calls)
         ]
+        for ci, desk in enumerate(self.desks):
+            bar = const.call_allocation[ci].score_bar
+            desk.bar_label = "" if bar is None else f"{bar:g}"
         self.consequences = Consequences(
             self.env, self.trace, self.inventory, sc.rules, streams, p, self.desks, p.call,
             self.asked, self.horizon,
@@ -150,16 +171,43 @@ class World:
         screen_delay = keyed("screening", 1, scr.delay.sample)
         rv = sc.review
         k = rv.reviews_per_proposal
-        rho = rv.reliability
+        rho = source_reliability(rv)
         noise = keyed("review", 0, lambda r, m: r.standard_normal((m, k))).reshape(n, k)
+        self.review_noise = noise  # with reviewer traits, a score is set when it is assigned
         self.review_scores = math.sqrt(rho) * p.merit[:, None] + math.sqrt(1 - rho) * noise
+        gm = self.grades
+        if gm is not None:  # reported on the grade scale; ranked on its internal equivalent
+            self.review_scores = gm.graded(self.review_scores)
         durations = keyed("review", 1, lambda r, m: rv.duration.sample(r, m * k).reshape(m, k))
+        # Declined invitations: one draw per proposal, review slot and invitation (at most
+        # MAX_INVITATIONS; the last is always accepted).
+        p_decline = rv.decline_probability
+        self.declines = None
+        if p_decline > 0:
+            shape = (k, MAX_INVITATIONS)
+            self.declines = keyed("review", 3, lambda r, m: r.random((m, *shape)) < p_decline)
+            self.declines[:, :, -1] = False
         self.review_durations = durations.reshape(n, k).tolist()
         self.review_mean = self.review_scores.mean(axis=1).tolist()
+        self.review_se = review_se(self.review_scores, rho)
         rp = sc.panel.reliability
         self.panel_score = math.sqrt(rp) * p.merit + math.sqrt(1 - rp) * keyed(
             "panel", 0, lambda r, m: r.standard_normal(m)
         )
+        if gm is not None:
+            self.panel_score = gm.graded(self.panel_score)
+        # Discussion moves a discussed proposal's review mean (calibrated: discussion.py).
+        sd = sc.panel.discussion_sd
+        self.discussion = (
+            (sd * keyed("panel", 1, lambda r, m: r.standard_normal(m))).tolist()
+            if sd > 0
+            else [0.0] * n
+        )
+        # Ties in score are broken by submission order or by a draw keyed per proposal.
+        if rv.ties == "random":
+            self.tiebreak = keyed("review", 2, lambda r, m: r.random(m)).tolist()
+        else:
+            self.tiebreak = [float(i) for i in range(n)]
         lg = sc.logistics
         agreement = keyed("logistics", 0, lg.agreement_delay.sample)
         # The shipping delay of a lead country with its own distribution comes from it.
@@ -342,7 +390,7 @@ class World:
             reviewer=np.asarray(tr.rv_rid, dtype=np.int64),
             start=np.asarray(tr.rv_start, dtype=float),
             end=end,
-            score=np.where(np.isnan(end), np.nan, score),
+            score=np.where(np.isnan(end), np.nan, reported(self.grades, score)),
             reviewer_country=tuple(self.pool.country_of),
         )
         inventory = InventoryRecord(
@@ -369,8 +417,8 @@ class World:
             state=np.asarray(tr.state, dtype=object),
             reason=np.asarray(tr.reason, dtype=object),
             conditions=np.asarray(tr.conditions, dtype=object),
-            review_score=tr.review_score,
-            final_score=tr.final_score,
+            review_score=reported(self.grades, tr.review_score),
+            final_score=reported(self.grades, tr.final_score),
             review_wait=tr.review_wait,
             rule_delay=tr.rule_delay,
             awarded=tr.awarded,
@@ -386,4 +434,7 @@ class World:
             condition_delay=tr.condition_delay,
             from_waiting_list=tr.from_waiting_list,
             rule_withdrew=tr.rule_withdrew,
+            invitations=tr.invitations,
+            declines=tr.declines,
+            late_reviews=tr.late_reviews,
         )

@@ -16,6 +16,7 @@ from samplesim.distributions import Distribution
 from samplesim.scenario.agencies import check_agencies
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
+from samplesim.scenario.peer_review import check_peer_review
 from samplesim.scenario.schema import Rule, Scenario
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
@@ -255,6 +256,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
     if sl.top_fraction is not None and not 0 < sl.top_fraction <= 1:
         ck.fail("review.shortlist.top_fraction", f"must be in (0, 1] (got {sl.top_fraction})")
 
+    check_peer_review(ck, sc)
     pn = sc.panel
     if not 0 < pn.reliability <= 1:
         ck.fail("panel.reliability", f"must be in (0, 1] (got {pn.reliability})")

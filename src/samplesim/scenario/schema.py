@@ -20,8 +20,10 @@ __all__ = [
     "Allocation",
     "Call",
     "Decision",
+    "GradeScale",
     "Institution",
     "Logistics",
+    "Lottery",
     "ObservedFact",
     "ObservedJoint",
     "Panel",
@@ -210,6 +212,16 @@ class Shortlist:
 
 
 @attrs.frozen
+class GradeScale:
+    """The scale reviews are reported on (``[review.scale]``); unset: the latent scale."""
+
+    low: float | None = None
+    high: float | None = None
+    step: float = 1.0
+    lower_is_better: bool = False
+
+
+@attrs.frozen
 class Review:
     """Independent peer review by a reviewer pool (``[review]``)."""
 
@@ -221,6 +233,18 @@ class Review:
     reviewer_countries: dict[str, int] = attrs.Factory(dict)
     conflict_of_interest: bool = True
     shortlist: Shortlist = attrs.Factory(Shortlist)
+    leniency_sd: float = 0.0
+    precision_sd: float = 0.0
+    expertise: float = 1.0
+    reliability_outside_expertise: float | None = None
+    scale: GradeScale = attrs.Factory(GradeScale)
+    ties: Literal["submission", "random"] = "submission"
+    decline_probability: float = 0.0
+    invitation_days: float = 7.0
+    deadline_days: float | None = None
+    source: Literal["pool", "distributed"] = "pool"
+    reviews_per_applicant: int = 3
+    distributed_reliability: float | None = None
 
 
 @attrs.frozen
@@ -231,6 +255,17 @@ class Panel:
     reliability: float = 0.2
     weight: float = 0.5
     delay: Distribution = _fixed(30)
+    discussion_sd: float = 0.0
+
+
+@attrs.frozen
+class Lottery:
+    """Settings of the lottery-family policies (``[allocation.lottery]``)."""
+
+    top_k: int = 0
+    grey_zone: int | None = None
+    weight: float = 1.0
+    interval: float = 0.5
 
 
 @attrs.frozen
@@ -247,6 +282,7 @@ class Allocation:
     options: dict[str, Any] = attrs.Factory(dict)
     priority_countries: dict[str, float] = attrs.Factory(dict)
     reallocation: Reallocation = "stock"
+    lottery: Lottery = attrs.Factory(Lottery)
 
 
 @attrs.frozen
