@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from samplesim.agreement import AGREEMENT_COLUMNS, two_panels
+from samplesim.commands._bounds import check_common
 from samplesim.errors import UserError
 from samplesim.loading import load_scenario
 from samplesim.paths import atomic_dir, write_json
@@ -16,6 +17,10 @@ from samplesim.stats import t_interval
 
 NAME = "panels"
 HELP = "run each replication before two independent panels (one stage redrawn); agreement"
+EXAMPLES = """\
+  samplesim panels scenarios/change5-peer-review.toml --replications 20
+  samplesim panels scenarios/change5-2023.toml --redraw panel --out results/panels
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,10 +43,9 @@ def run(args: argparse.Namespace) -> int:
     """Print the mean agreement (95 % t interval) and optionally write agreement.csv."""
     if args.redraw not in REDRAWABLE:
         raise UserError(f"--redraw {args.redraw!r}: expected one of {', '.join(REDRAWABLE)}")
+    check_common(args, min_replications=2)
     if args.replications < 2:
         raise UserError("--replications must be at least 2")
-    if args.seed < 0:
-        raise UserError("--seed must be a non-negative integer")
     sc = load_scenario(args.scenario, variant=args.variant)
     df = two_panels(sc, args.redraw, args.replications, args.seed, args.score)
     print(f"{sc.name} ({sc.variant}): {args.replications} replications, {args.redraw} redrawn")
