@@ -280,6 +280,7 @@ def test_nothing_in_a_scenario_is_executed(tmp_path):
     raw["name"] = payload
     raw["description"] = "{{ " + payload + " }} ${HOME} $(touch " + str(marker) + ")"
     raw["institutions"][0]["name"] = payload
+    raw["institutions"][0]["propensity"] = 30.0  # it submits in every replication
     raw["rules"][0]["reason"] = payload
     raw["rules"][0]["selector"]["institutions"] = [payload]
     f = write_scenario(tmp_path / "evil.toml", raw)
