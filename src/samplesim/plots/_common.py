@@ -162,7 +162,9 @@ STYLE: dict[str, Any] = {
     "grid.linewidth": 0.6,
     "axes.axisbelow": True,
     "hatch.linewidth": 1.0,
-    "savefig.bbox": "tight",
+    # No "tight" crop: constrained layout already keeps every label inside the figure, and the
+    # crop costs a second full draw per file (benchmarks/bench_startup.py).
+    "savefig.bbox": None,
     # Names (scenario, institution, variant) are text: "$x^$" must not be parsed as math.
     "text.parse_math": False,
 }
