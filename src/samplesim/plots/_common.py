@@ -317,8 +317,8 @@ def title_with(label: str, text: str) -> str:
 
 def t_quantile(n: np.ndarray | int) -> np.ndarray:
     """Two-sided 95 % Student-t quantile for ``n`` observations (NaN when n < 2)."""
-    from scipy import stats
+    from samplesim.quantiles import t_ppf
 
     n = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore"):
-        return np.where(n >= 2, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        return np.where(n >= 2, t_ppf(0.975, np.maximum(n - 1, 1)), np.nan)
