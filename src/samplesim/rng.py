@@ -51,6 +51,7 @@ class Streams:
         self.seed = int(seed)
         self.replication = int(replication)
         self._entities: dict[tuple[str, ...], EntityStream] = {}
+        self._philox: np.random.Generator | None = None  # shared by this run's entities
 
     def get(self, stream: str, *sub: int) -> np.random.Generator:
         """The generator of ``stream`` (optionally a sub-stream keyed by integers)."""
@@ -63,7 +64,9 @@ class Streams:
         """The (cached) :class:`EntityStream` of the entity named ``names``."""
         got = self._entities.get(names)
         if got is None:
-            got = EntityStream(entity_key(self.seed, self.replication, *names))
+            if self._philox is None:  # one Philox for every entity: a block sets its key
+                self._philox = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
+            got = EntityStream(entity_key(self.seed, self.replication, *names), self._philox)
             self._entities[names] = got
         return got
 
@@ -86,15 +89,19 @@ class EntityStream:
     ``block(stream, attribute, extra)`` returns the entity's generator positioned at the
     start of the counter block ``(stream id << 32 | extra, attribute)``: each attribute has
     its own independent, prefix-stable sequence (the ``k``-th proposal's value does not
-    depend on how many proposals follow). One Philox per entity; a block costs a state reset.
-    The returned generator is valid until the next ``block`` call.
+    depend on how many proposals follow). A block costs a state reset (key and counter), so
+    the entities of one :class:`Streams` share one Philox ``generator`` (building one per
+    entity cost more than the draws). The returned generator is valid until the next
+    ``block`` call of any entity sharing it.
     """
 
     __slots__ = ("_bg", "_counter", "_gen", "_state")
 
-    def __init__(self, key: np.ndarray) -> None:
-        self._bg = np.random.Philox(key=key)
-        self._gen = np.random.Generator(self._bg)
+    def __init__(self, key: np.ndarray, generator: np.random.Generator | None = None) -> None:
+        if generator is None:
+            generator = np.random.Generator(np.random.Philox(key=key))
+        self._gen = generator
+        self._bg = generator.bit_generator
         self._counter = np.zeros(4, dtype=np.uint64)
         # Setting ``state`` copies these arrays into the generator: one template, reused.
         self._state = {
