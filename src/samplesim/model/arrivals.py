@@ -252,6 +252,11 @@ def _draw_attributes(
             pos += c
 
     team_c, partner_c, team_f, team_i = [], [], [], []
+    seen: dict[frozenset[str], frozenset[str]] = {}
+
+    def shared(fs: frozenset[str]) -> frozenset[str]:
+        return seen.setdefault(fs, fs)
+
     for i in range(n):
         a = applicants[app_a[i]]
         countries = {a.country}
@@ -267,10 +272,11 @@ def _draw_attributes(
                 insts.add(inst)
             else:
                 partners.add(a.country)
-        team_c.append(frozenset(countries))
-        partner_c.append(frozenset(partners))
-        team_f.append(frozenset(funders))
-        team_i.append(frozenset(insts))
+        # Equal sets are shared (few distinct teams among many proposals): less memory.
+        team_c.append(shared(frozenset(countries)))
+        partner_c.append(shared(frozenset(partners)))
+        team_f.append(shared(frozenset(funders)))
+        team_i.append(shared(frozenset(insts)))
     p.team_countries, p.partner_countries = team_c, partner_c
     p.team_funders, p.team_institutions = team_f, team_i
     p.n_members = n_coi + 1
