@@ -212,7 +212,7 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
 
 
 def _events(r: RunRecord, ids: list[str]) -> pd.DataFrame:
-    ev_i, ev_day, kind, name, detail, grams = zip(*r.events, strict=True) if r.events else ((),) * 6
+    ev_i, ev_day, kind, name, detail, grams = r.events.columns()
     idx = np.asarray(ev_i, dtype=np.int64)
     id_arr = np.asarray([*ids, None], dtype=object)  # row -1: a run-level event
     days = np.asarray(ev_day, dtype=float)

@@ -377,7 +377,7 @@ class World:
             awarded=tr.awarded,
             granted=tr.granted,
             reviews=reviews,
-            events=tr.events,
+            events=tr.log,
             inventory=inventory,
             rule_stats=tr.rule_stats,
             rule_shared=self.rulebook.resolutions(),
