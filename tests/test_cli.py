@@ -211,3 +211,30 @@ def test_every_help_text_renders(capsys):
             main(argv)
         assert exc.value.code == 0, argv
     assert "check" in capsys.readouterr().out
+
+
+def test_command_table_matches_the_command_modules():
+    """``samplesim --help`` lists commands from a static table (no command is imported for
+    it); each entry must be its module's NAME and HELP."""
+    import importlib
+
+    for name, text in cli.COMMAND_HELP.items():
+        mod = importlib.import_module(f"samplesim.commands.{name}")
+        assert (name, text) == (mod.NAME, mod.HELP)
+
+
+def test_help_imports_no_command_and_running_one_imports_only_it():
+    code = (
+        "import sys\nfrom samplesim import cli\np = cli._parser()\n"
+        "def cmds():\n"
+        "    return sorted(m for m in sys.modules if m.startswith('samplesim.commands.')\n"
+        "                  and not m.startswith('samplesim.commands._'))\n"
+        "print(cmds())\np.parse_args(['validate', 'x.toml'])\nprint(cmds())\n"
+        "print('scipy.stats' in sys.modules, 'rich' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    before, after, heavy = out.stdout.splitlines()
+    assert before == "[]"
+    assert after == "['samplesim.commands.validate']"
+    assert heavy == "False False"

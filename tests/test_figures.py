@@ -341,6 +341,8 @@ def test_typical_replication_is_computed_and_reproducible(flagship):
         s = s[s["country"] == "ALL"].iloc[0]
         rows.append([float(s[m]) for m in typ.values])
     assert typ.replication == nearest_median(np.array(rows))
+    # read from the run records, the values are the summary table's
+    np.testing.assert_array_equal(list(typ.values.values()), rows[typ.replication])
     assert "of 6" in typ.describe() and "nearest the median" in typ.describe()
 
 

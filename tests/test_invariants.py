@@ -460,3 +460,15 @@ def test_rule_wait_cut_by_the_horizon_counts_only_the_elapsed_part():
     rt = res.rules.set_index("rule").loc["slow-licence"]
     assert (rt["applied"], rt["mean_delay_days"]) == (0, 0.0)
     check_all(sc, res)
+
+
+def test_tables_built_on_first_access_are_built_once_and_survive_pickling():
+    import pickle
+
+    res = samplesim.simulate(FLAGSHIP, seed=3)
+    copy = pickle.loads(pickle.dumps(res))  # before any lazy table was built
+    for name in ("events", "reviews", "inventory", "rules"):
+        first = getattr(res, name)
+        assert getattr(res, name) is first  # built once
+        pd.testing.assert_frame_equal(getattr(copy, name), first)
+    assert len(res.events) and len(res.reviews) and len(res.rules) and len(res.inventory)

@@ -33,20 +33,31 @@ __all__ = ["COMMANDS", "main"]
 
 log = logging.getLogger("samplesim.cli")
 
-#: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = (
-    "validate",
-    "run",
-    "compare",
-    "sweep",
-    "panels",
-    "check",
-    "calibrate",
-    "discover",
+#: Sub-command name -> its one-line help, in the order ``--help`` lists them. A static table so
+#: that ``samplesim --help`` imports no command: a command's module is imported only when it
+#: is chosen (:class:`_LazyCommands`). tests/test_cli.py checks it against the modules.
+COMMAND_HELP: dict[str, str] = {
+    "validate": "check a scenario file (and its variants) and report every problem found",
+    "run": "simulate a scenario and write summary.csv, proposals.parquet, events.parquet, plots",
+    "compare": "run variants and the baseline on the same replications; paired confidence "
+    "intervals",
+    "sweep": "sweep scenario parameters (grid, LHS, Sobol') with replications; Sobol' indices",
+    "panels": "run each replication before two independent panels (one stage redrawn); agreement",
+    "check": "run a scenario and place its [observed] facts among the runs (percentile, p-value)",
+    "calibrate": "fit scenario parameters to observed facts by ABC-SMC (pyabc); posterior, "
+    "checks, plots",
+    "discover": "after a sweep, find the parameter box where an outcome is below/above X (PRIM)",
+    "results": "load a run or experiment directory (even an interrupted one) and describe its "
     "results",
-    "plot",
-    "report",
-)
+    "plot": "re-draw the figures of a run or experiment output directory into DIR/plots/",
+    "report": "write a self-contained HTML report (figures embedded) of a run or experiment "
+    "directory",
+}
+
+#: Sub-command modules (``samplesim.commands.NAME``), in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = tuple(COMMAND_HELP)
+
+_VERBOSE_HELP = "say more on stderr (-v: what happens, -vv: debugging detail)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,13 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"samplesim {__version__}")
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="count",
-        default=0,
-        help="say more on stderr (-v: what happens, -vv: debugging detail)",
-    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=_VERBOSE_HELP)
     parser.add_argument(
         "-q",
         "--quiet",
@@ -82,32 +87,42 @@ def _parser() -> argparse.ArgumentParser:
         help='print the shell completion script and exit (e.g. eval "$(samplesim '
         '--print-completion bash)" in ~/.bashrc)',
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
-        try:
-            mod = importlib.import_module(f"samplesim.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"samplesim.commands.{name}":
-                continue  # not built yet
-            raise
-        examples = getattr(mod, "EXAMPLES", "")
-        p = sub.add_parser(
-            mod.NAME,
-            help=mod.HELP,
-            description=mod.HELP,
-            epilog=f"examples:\n{examples.rstrip()}" if examples else None,
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", action=_LazyCommands
+    )
+    for name, text in COMMAND_HELP.items():
+        sub.add_parser(
+            name,
+            help=text,
+            description=text,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        mod.add_arguments(p)
-        p.add_argument(  # also after the command: `samplesim run x.toml -v`
-            "-v",
-            "--verbose",
-            action="count",
-            default=argparse.SUPPRESS,
-            help="say more on stderr (-v: what happens, -vv: debugging detail)",
-        )
-        p.set_defaults(_run=mod.run)
     return parser
+
+
+def _fill(p: argparse.ArgumentParser, name: str) -> None:
+    """Give sub-parser ``p`` the options of command ``name`` (imports its module, once)."""
+    if getattr(p, "_samplesim_filled", False):
+        return
+    mod = importlib.import_module(f"samplesim.commands.{name}")
+    examples = getattr(mod, "EXAMPLES", "")
+    p.epilog = f"examples:\n{examples.rstrip()}" if examples else None
+    mod.add_arguments(p)
+    p.add_argument(  # also after the command: `samplesim run x.toml -v`
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=_VERBOSE_HELP
+    )
+    p.set_defaults(_run=mod.run)
+    p._samplesim_filled = True  # type: ignore[attr-defined]
+
+
+class _LazyCommands(argparse._SubParsersAction):
+    """Sub-commands whose options are added when the command is chosen on the command line."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        name = values[0] if values else None
+        if name in self._name_parser_map:
+            _fill(self._name_parser_map[name], name)
+        super().__call__(parser, namespace, values, option_string)
 
 
 class _PrintCompletion(argparse.Action):

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import stats as st
 
 from samplesim.metrics import METRICS
+from samplesim.quantiles import chi2_ppf, norm_ppf, t_ppf
 
 __all__ = ["KINDS", "garwood", "hull_interval", "interval_kind", "t_bounds", "wilson"]
 
@@ -42,7 +42,7 @@ def interval_kind(metric: str) -> Kind:
 
 
 def _z(confidence: float) -> float:
-    return float(st.norm.ppf(0.5 + confidence / 2))
+    return float(norm_ppf(0.5 + confidence / 2))
 
 
 def t_bounds(
@@ -51,7 +51,7 @@ def t_bounds(
     """Student-t bounds (NaN for n < 2; zero width for a constant sample)."""
     mean, std, n = (np.asarray(x, dtype=float) for x in (mean, std, n))
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = st.t.ppf(0.5 + confidence / 2, np.where(n > 1, n - 1, np.nan))
+        q = t_ppf(0.5 + confidence / 2, np.where(n > 1, n - 1, np.nan))
         hw = q * std / np.sqrt(n)
     hw = np.where((n > 1) & (std == 0), 0.0, hw)
     return mean - hw, mean + hw
@@ -63,8 +63,8 @@ def garwood(total: np.ndarray, n: np.ndarray, confidence: float) -> tuple[np.nda
     n = np.asarray(n, dtype=float)
     a = 1 - confidence
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(s > 0, st.chi2.ppf(a / 2, 2 * np.maximum(s, 1e-300)) / 2, 0.0) / n
-        hi = st.chi2.ppf(1 - a / 2, 2 * s + 2) / 2 / n
+        lo = np.where(s > 0, chi2_ppf(a / 2, 2 * np.maximum(s, 1e-300)) / 2, 0.0) / n
+        hi = chi2_ppf(1 - a / 2, 2 * s + 2) / 2 / n
     bad = ~(n > 0) | ~np.isfinite(s) | (s < 0)
     return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
 

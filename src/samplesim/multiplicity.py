@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
+
+from samplesim.quantiles import t_ppf, t_sf
 
 __all__ = ["bonferroni_halfwidth", "holm", "paired_p_values", "select_best"]
 
@@ -46,7 +47,7 @@ def paired_p_values(mean: np.ndarray, std: np.ndarray, n: np.ndarray) -> np.ndar
     mean, std, n = (np.asarray(x, dtype=float) for x in (mean, std, n))
     with np.errstate(invalid="ignore", divide="ignore"):
         t = mean / (std / np.sqrt(n))
-        p = 2 * st.t.sf(np.abs(t), n - 1)
+        p = 2 * t_sf(np.abs(t), n - 1)
     p = np.where(std == 0, np.where(mean == 0, 1.0, 0.0), p)
     return np.where(n > 1, p, np.nan)
 
@@ -55,7 +56,7 @@ def bonferroni_halfwidth(std: np.ndarray, n: np.ndarray, m: int, alpha: float = 
     """Half-widths of paired-t intervals at level ``1 - alpha / m`` (simultaneous over m)."""
     std, n = np.asarray(std, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = st.t.ppf(1 - alpha / (2 * max(m, 1)), np.where(n > 1, n - 1, np.nan))
+        q = t_ppf(1 - alpha / (2 * max(m, 1)), np.where(n > 1, n - 1, np.nan))
         return q * std / np.sqrt(n)
 
 
@@ -76,7 +77,7 @@ def select_best(
         raise ValueError("subset selection needs at least 2 systems and 2 replications")
     y = x.to_numpy(dtype=float) * (1.0 if larger_is_better else -1.0)
     mean = y.mean(axis=0)
-    q = st.t.ppf(1 - alpha / (k - 1), n - 1)
+    q = t_ppf(1 - alpha / (k - 1), n - 1)
     keep = np.ones(k, dtype=bool)
     for i in range(k):
         for j in range(k):

@@ -1,6 +1,8 @@
 """Outcome tables of one run: proposals, reviews, events, inventory, rules and the summary.
 
-Built once from the run's :class:`~samplesim.model.record.RunRecord` after the run. Column
+Built from the run's :class:`~samplesim.model.record.RunRecord` after the run: proposals and
+the summary at once, the events, reviews, inventory and rules tables on first access (a user
+reading ``.proposals`` and ``.summary`` never pays for the event log). Column
 meanings are documented in ``PROPOSAL_COLUMNS`` / ``REVIEW_COLUMNS`` / ``SUMMARY_COLUMNS``
 (and in the README); the summary's metrics are computed by :func:`samplesim.metrics.summarize`.
 """
@@ -79,10 +81,23 @@ SUMMARY_COLUMNS: dict[str, str] = {
 }
 
 
+class _Lazy:
+    """A table not built yet: ``builder(record, *args)`` on first access (picklable)."""
+
+    __slots__ = ("args", "builder", "record")
+
+    def __init__(self, builder: Any, record: RunRecord, *args: Any) -> None:
+        self.builder, self.record, self.args = builder, record, args
+
+    def __call__(self) -> pd.DataFrame:
+        return self.builder(self.record, *self.args)
+
+
 @attrs.frozen(repr=False)
 class SimulationResult:
     """One run's tables (pandas DataFrames) and what produced them.
 
+    ``events``, ``inventory``, ``rules`` and ``reviews`` are built on first access (once).
     ``repr()`` is a short summary; in Jupyter the result shows as a card
     (:mod:`samplesim.cards`)."""
 
@@ -92,13 +107,40 @@ class SimulationResult:
     replication: int
     start_date: dt.date
     proposals: pd.DataFrame
-    events: pd.DataFrame
+    _events: pd.DataFrame | _Lazy = attrs.field(alias="events")
     summary: pd.DataFrame
-    inventory: pd.DataFrame
-    rules: pd.DataFrame
+    _inventory: pd.DataFrame | _Lazy = attrs.field(alias="inventory")
+    _rules: pd.DataFrame | _Lazy = attrs.field(alias="rules")
     initial_grams: dict[str, float]
     n_events: int = 0
-    reviews: pd.DataFrame = attrs.field(factory=pd.DataFrame)
+    _reviews: pd.DataFrame | _Lazy = attrs.field(alias="reviews", factory=pd.DataFrame)
+
+    def _table(self, name: str) -> pd.DataFrame:
+        value = getattr(self, name)
+        if isinstance(value, _Lazy):
+            value = value()
+            object.__setattr__(self, name, value)  # the cache of a frozen instance
+        return value
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """One row per logged event, in time order."""
+        return self._table("_events")
+
+    @property
+    def inventory(self) -> pd.DataFrame:
+        """The inventory log: grams of each sample type over time."""
+        return self._table("_inventory")
+
+    @property
+    def rules(self) -> pd.DataFrame:
+        """One row per rule: how often it applied and what it decided."""
+        return self._table("_rules")
+
+    @property
+    def reviews(self) -> pd.DataFrame:
+        """One row per review started (``REVIEW_COLUMNS``)."""
+        return self._table("_reviews")
 
     def __repr__(self) -> str:
         from samplesim.cards import run_text
@@ -170,7 +212,7 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
 
 
 def _events(r: RunRecord, ids: list[str]) -> pd.DataFrame:
-    ev_i, ev_day, kind, name, detail, grams = zip(*r.events, strict=True) if r.events else ((),) * 6
+    ev_i, ev_day, kind, name, detail, grams = r.events.columns()
     idx = np.asarray(ev_i, dtype=np.int64)
     id_arr = np.asarray([*ids, None], dtype=object)  # row -1: a run-level event
     days = np.asarray(ev_day, dtype=float)
@@ -270,10 +312,11 @@ def summary_frame(record: RunRecord) -> pd.DataFrame:
 
 
 def build_result(record: RunRecord) -> SimulationResult:
-    """Turn a run's :class:`~samplesim.model.record.RunRecord` into its tables."""
+    """Turn a run's :class:`~samplesim.model.record.RunRecord` into its tables (the
+    proposals and summary now, the others on first access)."""
     sc = record.scenario
     props = _proposals(record)
-    ids = list(props["proposal_id"])
+    ids = props["proposal_id"].tolist()
     return SimulationResult(
         scenario=sc.name,
         variant=sc.variant,
@@ -281,11 +324,11 @@ def build_result(record: RunRecord) -> SimulationResult:
         replication=record.replication,
         start_date=sc.start_date,
         proposals=props,
-        events=_events(record, ids),
+        events=_Lazy(_events, record, ids),
         summary=summary_frame(record),
-        inventory=_inventory(record),
-        rules=_rules(record),
+        inventory=_Lazy(_inventory, record),
+        rules=_Lazy(_rules, record),
         initial_grams={s.name: s.grams for s in sc.inventory},
         n_events=record.n_events,
-        reviews=_reviews(record, ids),
+        reviews=_Lazy(_reviews, record, ids),
     )

@@ -67,6 +67,7 @@ class Streams:
         self.redraw = tuple(redraw)
         self.ids = stream_ids(self.redraw)
         self._entities: dict[tuple[str, ...], EntityStream] = {}
+        self._philox: np.random.Generator | None = None  # shared by this run's entities
 
     def get(self, stream: str, *sub: int) -> np.random.Generator:
         """The generator of ``stream`` (optionally a sub-stream keyed by integers)."""
@@ -79,7 +80,11 @@ class Streams:
         """The (cached) :class:`EntityStream` of the entity named ``names``."""
         got = self._entities.get(names)
         if got is None:
-            got = EntityStream(entity_key(self.seed, self.replication, *names), self.ids)
+            if self._philox is None:  # one Philox for every entity: a block sets its key
+                self._philox = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
+            got = EntityStream(
+                entity_key(self.seed, self.replication, *names), self.ids, self._philox
+            )
             self._entities[names] = got
         return got
 
@@ -102,16 +107,25 @@ class EntityStream:
     ``block(stream, attribute, extra)`` returns the entity's generator positioned at the
     start of the counter block ``(stream id << 32 | extra, attribute)``: each attribute has
     its own independent, prefix-stable sequence (the ``k``-th proposal's value does not
-    depend on how many proposals follow). One Philox per entity; a block costs a state reset.
-    The returned generator is valid until the next ``block`` call.
+    depend on how many proposals follow). A block costs a state reset (key and counter), so
+    the entities of one :class:`Streams` share one Philox ``generator`` (building one per
+    entity cost more than the draws). The returned generator is valid until the next
+    ``block`` call of any entity sharing it.
     """
 
     __slots__ = ("_bg", "_counter", "_gen", "_ids", "_state")
 
-    def __init__(self, key: np.ndarray, ids: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        key: np.ndarray,
+        ids: dict[str, int] | None = None,
+        generator: np.random.Generator | None = None,
+    ) -> None:
         self._ids = STREAMS if ids is None else ids
-        self._bg = np.random.Philox(key=key)
-        self._gen = np.random.Generator(self._bg)
+        if generator is None:
+            generator = np.random.Generator(np.random.Philox(key=key))
+        self._gen = generator
+        self._bg = generator.bit_generator
         self._counter = np.zeros(4, dtype=np.uint64)
         # Setting ``state`` copies these arrays into the generator: one template, reused.
         self._state = {

@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
 
 from samplesim.intervals import hull_interval, interval_kind
 from samplesim.multiplicity import bonferroni_halfwidth, holm, paired_p_values
+from samplesim.quantiles import t_ppf
 
 __all__ = [
     "CI",
@@ -47,7 +47,7 @@ class CI(NamedTuple):
 
 def _tcrit(df: np.ndarray | float, confidence: float) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return st.t.ppf(0.5 + confidence / 2, df)
+        return t_ppf(0.5 + confidence / 2, df)
 
 
 def _half_width(std: np.ndarray, n: np.ndarray, confidence: float) -> np.ndarray:

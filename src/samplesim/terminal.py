@@ -7,10 +7,11 @@ import logging
 import shutil
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when a table is printed: `samplesim --help` needs none
+    from rich.console import Console
+    from rich.table import Table
 
 __all__ = ["LOGGER", "console", "fitted_tables", "setup_logging", "terminal_width"]
 
@@ -32,6 +33,8 @@ def console(stderr: bool = False) -> Console:
     no bold, no markup styles, so nothing may carry meaning by style alone."""
     stream = sys.stderr if stderr else sys.stdout
     tty = bool(getattr(stream, "isatty", lambda: False)())
+    from rich.console import Console
+
     return Console(
         file=stream,
         width=terminal_width(),
@@ -45,6 +48,8 @@ def console(stderr: bool = False) -> Console:
 
 def _visible(cell: str) -> str:
     """A cell's text without its rich markup (``[green]yes[/]`` -> ``yes``)."""
+    from rich.text import Text
+
     return Text.from_markup(cell).plain
 
 
@@ -85,6 +90,8 @@ def fitted_tables(
             used = 1 + sum(need[:keys])
         chunks[-1].append(i)
         used += need[i]
+    from rich.table import Table
+
     tables = []
     for n, chunk in enumerate(chunks or [[]]):
         cols = [*range(keys), *chunk]

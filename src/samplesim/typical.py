@@ -14,7 +14,8 @@ import warnings
 import attrs
 import numpy as np
 
-from samplesim.metrics import METRICS
+from samplesim.metrics import METRICS, RunView
+from samplesim.model import run_world
 from samplesim.outcomes import SimulationResult
 from samplesim.scenario import Scenario
 from samplesim.simulation import simulate
@@ -58,10 +59,11 @@ class Typical:
         }
 
 
-def _whole_run(res: SimulationResult, metrics: tuple[str, ...]) -> list[float]:
-    s = res.summary
-    row = s[s["country"].astype(str) == "ALL"]
-    return [float(row[m].iloc[0]) if m in row and len(row) else np.nan for m in metrics]
+def _whole_run(scenario: Scenario, seed: int, r: int, metrics: tuple[str, ...]) -> list[float]:
+    """The whole-run (``ALL``, the last row) values of ``metrics`` in replication ``r``: the
+    summary table's numbers, from the run record without building any table."""
+    v = RunView(run_world(scenario, seed, r))
+    return [float(v[m][-1]) for m in metrics]
 
 
 def nearest_median(values: np.ndarray) -> int:
@@ -94,7 +96,7 @@ def typical_replication(
         raise ValueError(f"unknown metrics: {', '.join(unknown)}")
     if of < 1:
         raise ValueError("of must be at least 1")
-    rows = np.array([_whole_run(simulate(scenario, seed, r), metrics) for r in range(of)])
+    rows = np.array([_whole_run(scenario, seed, r, metrics) for r in range(of)])
     r = nearest_median(rows)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a metric missing in every run

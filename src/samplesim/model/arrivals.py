@@ -15,6 +15,7 @@ from collections.abc import Callable
 import attrs
 import numpy as np
 
+from samplesim.distributions import Fixed
 from samplesim.model.agencies import applies, types_by_call
 from samplesim.rng import Streams
 from samplesim.scenario.schema import Institution, Scenario
@@ -99,13 +100,21 @@ def draw_keyed(
 ) -> np.ndarray:
     """One attribute of every proposal (or only of ``rows``, a bool mask), each drawn from
     its own entity's block ``(stream, attribute, extra)``: ``sample(rng, m)`` gives the
-    values of an entity's ``m`` proposals in ordinal order (first axis)."""
+    values of an entity's ``m`` proposals in ordinal order (first axis).
+
+    A :class:`~samplesim.distributions.Fixed` distribution's ``sample`` draws nothing: its
+    value is filled in without any block (the values are the same, each block independent).
+    """
+    if isinstance(getattr(sample, "__self__", None), Fixed):
+        value = np.asarray(sample(None, len(p)))  # type: ignore[arg-type]
+        return value if rows is None else np.where(rows, value, 0.0)
     parts: list[tuple[np.ndarray, np.ndarray]] = []
+    entity = streams.entity
     for call, app, idx in p.groups:
         if rows is not None:
             idx = idx[rows[idx]]
         if len(idx):
-            rng = streams.entity(call, app).block(stream, attribute, extra)
+            rng = entity(call, app).block(stream, attribute, extra)
             parts.append((idx, np.asarray(sample(rng, len(idx)))))
     if not parts:
         return np.asarray(sample(np.random.default_rng(0), 0))[:0]
@@ -209,10 +218,12 @@ def _draw_attributes(
     rows = np.repeat(np.arange(n), k)
     requested[rows, chosen[take]] = np.repeat(total / np.maximum(k, 1), k)
     p.requested = requested
+    # A uniform draw in [0, 1) is never below 0 and always below 1: no draw needed then.
+    pd_ = pm.destructive_probability
     p.destructive = (
-        keyed(DESTRUCTIVE, lambda r, m: r.random(m)) < pm.destructive_probability
-        if n
-        else np.zeros(0, dtype=bool)
+        keyed(DESTRUCTIVE, lambda r, m: r.random(m)) < pd_
+        if n and 0 < pd_ < 1
+        else np.full(n, n > 0 and pd_ >= 1, dtype=bool)
     )
     n_coi = np.zeros(n, dtype=np.int64)
     if n:
@@ -241,6 +252,11 @@ def _draw_attributes(
             pos += c
 
     team_c, partner_c, team_f, team_i = [], [], [], []
+    seen: dict[frozenset[str], frozenset[str]] = {}
+
+    def shared(fs: frozenset[str]) -> frozenset[str]:
+        return seen.setdefault(fs, fs)
+
     for i in range(n):
         a = applicants[app_a[i]]
         countries = {a.country}
@@ -256,10 +272,11 @@ def _draw_attributes(
                 insts.add(inst)
             else:
                 partners.add(a.country)
-        team_c.append(frozenset(countries))
-        partner_c.append(frozenset(partners))
-        team_f.append(frozenset(funders))
-        team_i.append(frozenset(insts))
+        # Equal sets are shared (few distinct teams among many proposals): less memory.
+        team_c.append(shared(frozenset(countries)))
+        partner_c.append(shared(frozenset(partners)))
+        team_f.append(shared(frozenset(funders)))
+        team_i.append(shared(frozenset(insts)))
     p.team_countries, p.partner_countries = team_c, partner_c
     p.team_funders, p.team_institutions = team_f, team_i
     p.n_members = n_coi + 1

@@ -21,10 +21,35 @@ import numpy as np
 from samplesim.model.arrivals import Applicant
 from samplesim.scenario.schema import Scenario
 
-__all__ = ["EventRow", "InventoryRecord", "ReviewRecord", "RunRecord"]
+__all__ = ["EventLog", "EventRow", "InventoryRecord", "ReviewRecord", "RunRecord"]
 
 #: One event log row: (row, day, kind, name, detail, grams); row -1 for run-level events.
 EventRow = tuple[int, float, str, str, str, float]
+
+
+class EventLog:
+    """The event log as six columns (lists: row, day, kind, name, detail, grams), appended to
+    while the run goes on: a row costs no tuple. Iterating gives :data:`EventRow` tuples."""
+
+    __slots__ = ("day", "detail", "grams", "kind", "name", "row")
+
+    def __init__(self) -> None:
+        self.row: list[int] = []
+        self.day: list[float] = []
+        self.kind: list[str] = []
+        self.name: list[str] = []
+        self.detail: list[str] = []
+        self.grams: list[float] = []
+
+    def columns(self) -> tuple[list, list, list, list, list, list]:
+        """(row, day, kind, name, detail, grams)."""
+        return self.row, self.day, self.kind, self.name, self.detail, self.grams
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def __iter__(self):
+        return zip(*self.columns(), strict=True)
 
 
 @attrs.frozen(slots=True)
@@ -89,7 +114,7 @@ class RunRecord:
     awarded: np.ndarray
     granted: np.ndarray
     reviews: ReviewRecord
-    events: list[EventRow]
+    events: EventLog
     """The raw event log in the order events happened (equal days in causal order)."""
     inventory: InventoryRecord
     rule_stats: Mapping[str, tuple[int, int, int, int, float, int]]

@@ -2,7 +2,8 @@
 
 Per-proposal stage timestamps live in preallocated lists of floats (NaN until reached;
 plain lists because setting one item is several times cheaper than on a numpy array); state
-changes and rule decisions are appended to one event log as plain tuples. At the end of the
+changes and rule decisions are appended to one event log in columns (:class:`EventLog`). At
+the end of the
 run :class:`~samplesim.model.world.World` freezes the trace into a
 :class:`~samplesim.model.record.RunRecord` (numpy columns). Nothing here builds DataFrames.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from samplesim.model.record import EventLog, EventRow
 from samplesim.stages import STAGE_NAMES, TERMINAL_STATES
 
 __all__ = ["STAGES", "TERMINAL_STATES", "Trace"]
@@ -47,8 +49,10 @@ class Trace:
         self.rule_withdrew: dict[str, int] = {}
         # rule name -> (applied, passed, conditioned, blocked, delay sum, delays counted)
         self.rule_stats: dict[str, tuple[int, int, int, int, float, int]] = {}
-        # event log rows: (proposal index, day, kind, name, detail, grams)
-        self.events: list[tuple[int, float, str, str, str, float]] = []
+        # event log: (proposal index, day, kind, name, detail, grams) in columns
+        self.log = log = EventLog()
+        self._ev = (log.row.append, log.day.append, log.kind.append, log.name.append,
+                    log.detail.append, log.grams.append)  # fmt: skip
         # one entry per review started: proposal index, review index j, reviewer id, start and
         # end day (NaN while the review is under way)
         self.rv_i: list[int] = []
@@ -64,7 +68,8 @@ class Trace:
     def stamp(self, i: int, stage: str, day: float) -> None:
         """Record that proposal ``i`` reached ``stage`` at ``day`` and log the state change."""
         self.days[stage][i] = day
-        self.events.append((i, day, "stage", stage, "", 0.0))
+        a, b, c, d, e, f = self._ev
+        a(i), b(day), c("stage"), d(stage), e(""), f(0.0)
 
     def review_started(self, i: int, j: int, rid: int, day: float) -> int:
         """Record that review ``j`` of proposal ``i`` went to reviewer ``rid`` at ``day``;
@@ -80,7 +85,13 @@ class Trace:
         self, i: int, day: float, kind: str, name: str, detail: str = "", grams: float = 0.0
     ) -> None:
         """Append one row to the event log (``i = -1`` for run-level events)."""
-        self.events.append((i, day, kind, name, detail, grams))
+        a, b, c, d, e, f = self._ev
+        a(i), b(day), c(kind), d(name), e(detail), f(grams)
+
+    @property
+    def events(self) -> list[EventRow]:
+        """The event log as rows (a copy; the run appends to :attr:`log`)."""
+        return list(self.log)
 
     def rule_decision(self, name: str, outcome: str, delay: float) -> None:
         """Count one decision of rule ``name`` (for the rules table)."""

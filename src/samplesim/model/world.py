@@ -165,8 +165,9 @@ class World:
             return draw_keyed(p, s, stream, attribute, sample)
 
         scr = sc.screening
-        self.incomplete = keyed("screening", 0, lambda r, m: r.random(m)) < (
-            scr.incomplete_probability
+        q = scr.incomplete_probability  # a uniform in [0, 1) is never below 0: no draw then
+        self.incomplete = (
+            keyed("screening", 0, lambda r, m: r.random(m)) < q if q > 0 else np.zeros(n, bool)
         )
         screen_delay = keyed("screening", 1, scr.delay.sample)
         rv = sc.review
@@ -424,7 +425,7 @@ class World:
             awarded=tr.awarded,
             granted=tr.granted,
             reviews=reviews,
-            events=tr.events,
+            events=tr.log,
             inventory=inventory,
             rule_stats=tr.rule_stats,
             rule_shared=self.rulebook.resolutions(),

@@ -162,7 +162,9 @@ STYLE: dict[str, Any] = {
     "grid.linewidth": 0.6,
     "axes.axisbelow": True,
     "hatch.linewidth": 1.0,
-    "savefig.bbox": "tight",
+    # No "tight" crop: constrained layout already keeps every label inside the figure, and the
+    # crop costs a second full draw per file (benchmarks/bench_startup.py).
+    "savefig.bbox": None,
     # Names (scenario, institution, variant) are text: "$x^$" must not be parsed as math.
     "text.parse_math": False,
 }
@@ -315,8 +317,8 @@ def title_with(label: str, text: str) -> str:
 
 def t_quantile(n: np.ndarray | int) -> np.ndarray:
     """Two-sided 95 % Student-t quantile for ``n`` observations (NaN when n < 2)."""
-    from scipy import stats
+    from samplesim.quantiles import t_ppf
 
     n = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore"):
-        return np.where(n >= 2, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        return np.where(n >= 2, t_ppf(0.975, np.maximum(n - 1, 1)), np.nan)
