@@ -101,7 +101,7 @@ def test_overrides_argument_applies():
 # --- bad input: exact key paths --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("case", "mutate", "path", "words"), BAD_CASES, ids=lambda x: str(x))
+@pytest.mark.parametrize(("case", "mutate", "path", "words"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
 def test_bad_input_names_the_key_path(tmp_path, case, mutate, path, words):
     f = write_scenario(tmp_path / f"{case}.toml", bad_text(mutate))
     with pytest.raises(ScenarioError) as info:
