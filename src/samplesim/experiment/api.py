@@ -39,10 +39,10 @@ from samplesim.errors import UserError, check_seed
 from samplesim.experiment.best import best_selection, parse_best
 from samplesim.experiment.driver import finish, run_plan
 from samplesim.experiment.outcome_specs import parse_outcomes as _parse_outcomes
-from samplesim.experiment.plan import Plan, check_country, make_plan
+from samplesim.experiment.plan import check_country, make_plan
 from samplesim.experiment.resolve import resolve
+from samplesim.experiment.sweep_tables import morris_effects, sobol_indices
 from samplesim.scenario import Scenario
-from samplesim.sensitivity import sensitivity_table
 from samplesim.stats import comparison_table, replications_table
 from samplesim.stopping import DEFAULT_MIN_REPLICATIONS
 
@@ -298,50 +298,6 @@ class SensitivityWarning(UserWarning):
     """A Sobol' index that noise or a small design leaves undetermined."""
 
 
-def _sensitivity(
-    plan: Plan, runs: pd.DataFrame, chosen: list[tuple[str, str, str]], seed: int
-) -> tuple[pd.DataFrame, list[str]]:
-    """The sensitivity table from the per-point, per-replication outcome values."""
-    names = [p.path for p in plan.params]
-    frames, notes = [], []
-    for name, metric, country in chosen:
-        y = _outcome_matrix(plan, runs, metric, country)
-        table, w = sensitivity_table(name, names, y, seed=seed)
-        frames.append(table)
-        notes.extend(w)
-    return pd.concat(frames, ignore_index=True), notes
-
-
-def _morris(
-    plan: Plan, runs: pd.DataFrame, chosen: list[tuple[str, str, str]], seed: int, levels: int
-) -> tuple[pd.DataFrame, list[str]]:
-    """The Morris table from the per-point, per-replication outcome values."""
-    from samplesim.design import problem
-    from samplesim.morris import morris_matrix, morris_table
-
-    pb = problem(plan.params)
-    samples = len(plan.points) // (len(plan.params) + 2)
-    x = morris_matrix(pb["names"], pb["bounds"], samples, levels, seed)
-    frames, notes = [], []
-    for name, metric, country in chosen:
-        y = _outcome_matrix(plan, runs, metric, country)
-        table, w = morris_table(name, pb["names"], x, y, levels=levels, seed=seed)
-        frames.append(table)
-        notes.extend(w)
-    return pd.concat(frames, ignore_index=True), notes
-
-
-def _outcome_matrix(plan: Plan, runs: pd.DataFrame, metric: str, country: str) -> Any:
-    """The values of one outcome as an array ``(points, replications)``."""
-    sel = runs[
-        (runs["metric"] == metric)
-        & (runs["country"] == country)
-        & (runs["variant"] == plan.variants[0])
-    ]
-    y = sel.pivot_table(index="point", columns="replication", values="value", dropna=False)
-    return y.reindex(plan.points["point"]).to_numpy(dtype=float)
-
-
 def sweep(
     scenario: str | Path | Scenario | dict[str, Any],
     params: dict[str, tuple[float, float]] | list[str],
@@ -439,10 +395,10 @@ def sweep(
     sens = morris = None
     if design in ("sobol", "morris"):
         if design == "sobol":
-            sens, notes = _sensitivity(plan, runs, chosen, seed)
+            sens, notes = sobol_indices(plan, runs, chosen, seed)
         else:
             assert isinstance(levels, int)
-            morris, notes = _morris(plan, runs, chosen, seed, levels)
+            morris, notes = morris_effects(plan, runs, chosen, seed, levels)
         manifest["sensitivity_warnings"] = notes
         for note in notes:
             warnings.warn(note, SensitivityWarning, stacklevel=2)
