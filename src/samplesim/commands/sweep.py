@@ -23,10 +23,7 @@ from samplesim.scenario import load_raw
 from samplesim.terminal import console as terminal_console
 
 NAME = "sweep"
-HELP = (
-    "sweep scenario parameters (grid, LHS, Sobol', Morris) with replications; Sobol' indices "
-    "or Morris elementary effects"
-)
+HELP = "sweep parameters (grid, LHS, Sobol', Morris) with replications; Sobol' or Morris"
 #: Example invocations, shown at the end of ``--help``.
 EXAMPLES = """\
   samplesim sweep scenarios/change5-2023.toml --param review.reviewers=5:40 --samples 32
