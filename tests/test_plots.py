@@ -370,7 +370,22 @@ def _fig_plots(flagship_result):
         "replication_metrics": lambda **kw: plots.replication_metrics(one["replications"], **kw),
         "comparison_forest": lambda **kw: plots.comparison_forest(one["comparison"], **kw),
         "sensitivity_bars": lambda **kw: plots.sensitivity_bars(t["sensitivity"], **kw),
+        "morris_bars": lambda **kw: plots.morris_bars(_morris_table(), **kw),
     }
+
+
+def _morris_table() -> pd.DataFrame:
+    """A small Morris table: two outcomes, two parameters and the dummy."""
+    rows = []
+    for o in ("approved", "grams_granted"):
+        for p, mu, conf, dist in (
+            ("review.reviewers", 0.2, 0.3, False),
+            ("allocation.max_share", 2.0, 0.5, True),
+            ("(dummy)", 0.4, 0.1, None),
+        ):
+            rows.append({"outcome": o, "parameter": p, "mu": mu, "mu_star": mu,
+                         "mu_star_conf": conf, "sigma": conf, "distinguishable": dist})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _ax_plots(flagship_result):
@@ -395,6 +410,7 @@ FIG_PLOTS = [
     "replication_metrics",
     "comparison_forest",
     "sensitivity_bars",
+    "morris_bars",
 ]
 AX_PLOTS = ["timeline", "replication_trace", "sweep_response"]
 

@@ -246,7 +246,7 @@ def _experiment_rows(res: ExperimentResult) -> tuple[str, list[str], list[list[s
 
 
 def _experiment_tables(res: ExperimentResult) -> str:
-    names = ["runs", "summary", "comparison", "points", "sensitivity", "errors"]
+    names = ["runs", "summary", "comparison", "points", "sensitivity", "morris", "errors"]
     have = [(n, getattr(res, n)) for n in names if getattr(res, n) is not None]
     return ", ".join(f".{n} ({len(t):,} rows)" for n, t in have if n != "errors" or len(t))
 

@@ -41,7 +41,7 @@ COMMAND_HELP: dict[str, str] = {
     "run": "simulate a scenario and write summary.csv, proposals.parquet, events.parquet, plots",
     "compare": "run variants and the baseline on the same replications; paired confidence "
     "intervals",
-    "sweep": "sweep scenario parameters (grid, LHS, Sobol') with replications; Sobol' indices",
+    "sweep": "sweep parameters (grid, LHS, Sobol', Morris) with replications; Sobol' or Morris",
     "panels": "run each replication before two independent panels (one stage redrawn); agreement",
     "check": "run a scenario and place its [observed] facts among the runs (percentile, p-value)",
     "calibrate": "fit scenario parameters to observed facts by ABC-SMC (pyabc); posterior, "

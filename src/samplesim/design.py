@@ -11,7 +11,11 @@ addressed by name) with a range ``low:high``. Designs:
   second order) giving ``samples * (D + 2)`` points. SALib requires ``samples`` to be a power
   of two (the Sobol' sequence keeps its balance properties only then); we refuse anything
   else. Sobol' indices come from :mod:`samplesim.sensitivity` (noise-aware: replications,
-  noise-variance correction, bootstrap intervals, a dummy parameter).
+  noise-variance correction, bootstrap intervals, a dummy parameter);
+- ``morris``: Morris trajectories (``SALib.sample.morris``) for screening many parameters:
+  ``samples`` trajectories (at least 2) on a ``levels``-level grid (even, default 4) over the
+  parameters plus an inert dummy column, ``samples * (D + 2)`` points; needs at least two
+  parameters. Effects come from :mod:`samplesim.morris`.
 
 Integer-typed keys (those whose scenario value is an ``int``, e.g. ``review.reviewers``) are
 rounded to the nearest integer at every point (grid levels are then de-duplicated).
@@ -33,6 +37,7 @@ from samplesim.scenario.overrides import NAMED_LISTS
 
 __all__ = [
     "DESIGNS",
+    "MORRIS_LEVELS",
     "Param",
     "check_design_size",
     "make_points",
@@ -40,7 +45,9 @@ __all__ = [
     "problem",
 ]
 
-DESIGNS = ("grid", "lhs", "sobol")
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+#: Morris grid levels unless told otherwise.
+MORRIS_LEVELS = 4
 
 
 @attrs.frozen
@@ -171,6 +178,10 @@ def check_design_size(
         n = 1
         for k in per:
             n *= check_count(k, "levels", 2, MAX_LEVELS)
+    elif design == "morris":
+        _check_morris(params, samples, levels)
+        assert samples is not None
+        n = samples * (len(paths) + 2)
     else:
         if samples is None:
             return 0  # make_points says samples is required
@@ -182,6 +193,31 @@ def check_design_size(
             "levels" if design == "grid" else "samples",
         )
     return n
+
+
+def _check_morris(params: list[Param], samples: int | None, levels: dict[str, int] | int) -> None:
+    """UserError unless the Morris design can be made: two or more parameters, ``samples``
+    >= 2 trajectories, one even number of ``levels``."""
+    from samplesim.errors import check_count
+    from samplesim.limits import MAX_LEVELS, MAX_SAMPLES
+
+    if len(params) < 2:
+        raise UserError(
+            "params: the morris design screens two or more parameters (one given); "
+            "use lhs or grid for one",
+            "params",
+        )
+    if samples is None or check_count(samples, "samples", 1, MAX_SAMPLES) < 2:
+        raise UserError(
+            f"samples {samples}: the morris design needs N >= 2 trajectories "
+            "(its intervals bootstrap over them)",
+            "samples",
+        )
+    if isinstance(levels, dict):
+        raise UserError("levels: the morris design takes one number of levels (N)", "levels")
+    check_count(levels, "levels", 2, MAX_LEVELS)
+    if levels % 2:
+        raise UserError(f"levels {levels}: the morris design needs an even number", "levels")
 
 
 def make_points(
@@ -215,6 +251,13 @@ def make_points(
             from SALib.sample import latin
 
             matrix = latin.sample(problem(params), samples, seed=seed)
+        elif design == "morris":
+            from samplesim.morris import morris_matrix
+
+            _check_morris(params, samples, levels)
+            assert isinstance(levels, int)
+            pb = problem(params)
+            matrix = morris_matrix(pb["names"], pb["bounds"], samples, levels, seed)[:, :-1]
         else:
             from SALib.sample import sobol
 

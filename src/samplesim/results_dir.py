@@ -4,7 +4,7 @@ A *run* directory (``samplesim run``) holds ``proposals.parquet``, ``events.parq
 ``inventory.parquet``, ``reviews.parquet``, ``summary.csv``, ``rules.csv`` and
 ``manifest.json``; an *experiment* directory (``replicate`` / ``compare`` / ``sweep``) holds
 ``parts/part-<hash>.parquet`` while it runs and ``runs.parquet``, ``replications.csv``,
-``comparison.csv``, ``points.csv``, ``sensitivity.csv`` at the end (see
+``comparison.csv``, ``points.csv``, ``sensitivity.csv``, ``morris.csv`` at the end (see
 :mod:`samplesim.store` and docs/tables.md). This module also defines the ``runs`` long table's
 columns and canonical order, which the writers use too. It never writes anything.
 """
@@ -261,7 +261,7 @@ def load_experiment_tables(path: str | Path) -> dict[str, pd.DataFrame]:
     ``parts/*.parquet``)."""
     path = Path(path)
     out: dict[str, pd.DataFrame] = {}
-    for name in ("replications", "comparison", "points", "sensitivity"):
+    for name in ("replications", "comparison", "points", "sensitivity", "morris"):
         f = path / f"{name}.csv"
         if f.exists():
             out[name] = _read_csv(f)

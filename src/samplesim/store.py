@@ -8,8 +8,8 @@ Layout of an experiment directory::
                                stored in the Parquet schema metadata (one atomic file)
     parts/errors-<hash>.json   runs of a batch that raised (key, point, variant, replication,
                                error), if any
-    runs.parquet, replications.csv, comparison.csv, points.csv, sensitivity.csv, errors.csv
-                               the final tables (see docs/tables.md)
+    runs.parquet, replications.csv, comparison.csv, points.csv, sensitivity.csv,
+    morris.csv, errors.csv     the final tables (see docs/tables.md)
 
 Each file is written to a temporary name and moved into place with :func:`os.replace`, with
 umask-following modes. Symbolic links are never followed: an ``out`` or ``parts`` that is one

@@ -1,4 +1,5 @@
-"""``samplesim sweep SCENARIO --param PATH=LOW:HIGH ...``: grid, Latin hypercube or Sobol'."""
+"""``samplesim sweep SCENARIO --param PATH=LOW:HIGH ...``: grid, Latin hypercube, Sobol' or
+Morris."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rich.table import Table
 from samplesim.commands._bounds import check_common
 from samplesim.commands._execution import add_execution_arguments, execution_kwargs
 from samplesim.commands._figures import figure_hook
-from samplesim.design import DESIGNS, parse_param
+from samplesim.design import DESIGNS, MORRIS_LEVELS, parse_param
 from samplesim.errors import UserError
 from samplesim.experiment import sweep
 from samplesim.experiment.api import SensitivityWarning
@@ -22,12 +23,14 @@ from samplesim.scenario import load_raw
 from samplesim.terminal import console as terminal_console
 
 NAME = "sweep"
-HELP = "sweep scenario parameters (grid, LHS, Sobol') with replications; Sobol' indices"
+HELP = "sweep parameters (grid, LHS, Sobol', Morris) with replications; Sobol' or Morris"
 #: Example invocations, shown at the end of ``--help``.
 EXAMPLES = """\
   samplesim sweep scenarios/change5-2023.toml --param review.reviewers=5:40 --samples 32
   samplesim sweep scenarios/change5-2023.toml --design sobol --samples 16 \\
       --param review.reviewers=9:40 --param allocation.max_share=0.1:0.5 --out results/sweep
+  samplesim sweep scenarios/change5-2023.toml --design morris --samples 10 \
+      --param review.reviewers=9:40 --param allocation.max_share=0.1:0.5
 """
 
 
@@ -47,14 +50,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--samples",
         type=int,
         default=None,
-        help="N: lhs points; sobol base sample, a power of two (runs N*(D+2) points)",
+        help="N: lhs points; sobol base sample, a power of two (runs N*(D+2) points); "
+        "morris trajectories, N >= 2 (runs N*(D+2) points)",
     )
     p.add_argument(
         "--levels",
         action="append",
         default=[],
         metavar="N|PATH=N",
-        help="grid levels for all params (N) or one (PATH=N); default 5",
+        help="grid levels for all params (N) or one (PATH=N), default 5; morris grid levels "
+        "(one even N), default 4",
     )
     p.add_argument(
         "--replications",
@@ -74,9 +79,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_execution_arguments(p)
 
 
-def _levels(specs: list[str]) -> int | dict[str, int]:
+def _levels(specs: list[str], design: str) -> int | dict[str, int]:
     out: dict[str, int] = {}
-    default = 5
+    default = MORRIS_LEVELS if design == "morris" else 5
     for s in specs:
         path, eq, n = s.rpartition("=") if "=" in s else ("", "", s)
         try:
@@ -105,8 +110,26 @@ def _sweep(args: argparse.Namespace, params: list, design: str, levels: Any, kw:
     )
 
 
+def _morris_table(df: Any) -> Table:
+    """The Morris effects as a terminal table."""
+    t = Table(
+        title="Morris elementary effects (per full range; 95 % bootstrap; (dummy): noise floor)"
+    )
+    for c in ("outcome", "parameter", "mu", "mu_star", "mu_star 95 % CI", "sigma", "> dummy"):
+        t.add_column(c, justify="left" if c in ("outcome", "parameter") else "right")
+    for r in df.to_dict("records"):
+        dist = r["distinguishable"]
+        t.add_row(
+            r["outcome"], r["parameter"], f"{r['mu']:.3g}", f"{r['mu_star']:.3g}",
+            f"± {r['mu_star_conf']:.2g}", f"{r['sigma']:.3g}",
+            "" if dist is None or dist != dist else ("yes" if dist else "no"),
+        )  # fmt: skip
+    return t
+
+
 def run(args: argparse.Namespace) -> int:
-    """Sweep and write points.csv, runs.parquet, replications.csv, sensitivity.csv."""
+    """Sweep and write points.csv, runs.parquet, replications.csv and sensitivity.csv
+    (Sobol') or morris.csv (Morris)."""
     check_common(args)
     design = args.design or ("grid" if args.grid else "lhs")
     if args.grid and design != "grid":
@@ -117,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
     paths = [path for path, _, _ in params]
     if twice := sorted({p for p in paths if paths.count(p) > 1}):
         raise UserError(f"--param {', '.join(twice)} is given more than once")
-    levels = _levels(args.levels)
+    levels = _levels(args.levels, design)
     if isinstance(levels, dict):
         default = levels.pop("*")
         if unknown := [k for k in levels if k not in paths]:
@@ -135,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         for path, _, _ in params:
             n_points *= levels.get(path, 5) if isinstance(levels, dict) else levels
     else:
-        n_points = args.samples * (len(params) + 2 if design == "sobol" else 1)
+        n_points = args.samples * (len(params) + 2 if design in ("sobol", "morris") else 1)
     kw = execution_kwargs(args, n_points * args.replications)
     if kw["out"] is None:
         kw["out"] = default_out(raw.get("name", Path(args.scenario).stem), "sweep")
@@ -157,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
                     "" if dist is None or dist != dist else ("yes" if dist else "no"),
                 )  # fmt: skip
             console.print(t)
+        if res.morris is not None:
+            console.print(_morris_table(res.morris))
         console.print(f"{len(res.points)} points x {args.replications} replication(s)")
     for note in res.manifest.get("sensitivity_warnings", []):
         print(f"warning: {note}")

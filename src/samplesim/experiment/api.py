@@ -39,10 +39,10 @@ from samplesim.errors import UserError, check_seed
 from samplesim.experiment.best import best_selection, parse_best
 from samplesim.experiment.driver import finish, run_plan
 from samplesim.experiment.outcome_specs import parse_outcomes as _parse_outcomes
-from samplesim.experiment.plan import Plan, check_country, make_plan
+from samplesim.experiment.plan import check_country, make_plan
 from samplesim.experiment.resolve import resolve
+from samplesim.experiment.sweep_tables import morris_effects, sobol_indices
 from samplesim.scenario import Scenario
-from samplesim.sensitivity import sensitivity_table
 from samplesim.stats import comparison_table, replications_table
 from samplesim.stopping import DEFAULT_MIN_REPLICATIONS
 
@@ -63,6 +63,7 @@ class ExperimentResult:
         comparison: the ``comparison`` table (``compare`` only).
         points: the ``points`` table (``sweep`` only).
         sensitivity: the ``sensitivity`` table (Sobol' sweeps only).
+        morris: the ``morris`` table of elementary effects (Morris sweeps only).
         errors: runs that raised (key, point, variant, replication, seed, error).
         precision: for sequential stopping: metric, country, target, half_width, n, reached.
         manifest: the experiment manifest; out: the output directory (or None).
@@ -85,6 +86,7 @@ class ExperimentResult:
     wall: float = 0.0
     executor: str = ""
     selection: pd.DataFrame | None = None
+    morris: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         """At most 20 lines: what ran, key metrics with 95 % CIs, tables, files."""
@@ -296,33 +298,13 @@ class SensitivityWarning(UserWarning):
     """A Sobol' index that noise or a small design leaves undetermined."""
 
 
-def _sensitivity(
-    plan: Plan, runs: pd.DataFrame, chosen: list[tuple[str, str, str]], seed: int
-) -> tuple[pd.DataFrame, list[str]]:
-    """The sensitivity table from the per-point, per-replication outcome values."""
-    names = [p.path for p in plan.params]
-    frames, notes = [], []
-    for name, metric, country in chosen:
-        sel = runs[
-            (runs["metric"] == metric)
-            & (runs["country"] == country)
-            & (runs["variant"] == plan.variants[0])
-        ]
-        y = sel.pivot_table(index="point", columns="replication", values="value", dropna=False)
-        y = y.reindex(plan.points["point"]).to_numpy(dtype=float)
-        table, w = sensitivity_table(name, names, y, seed=seed)
-        frames.append(table)
-        notes.extend(w)
-    return pd.concat(frames, ignore_index=True), notes
-
-
 def sweep(
     scenario: str | Path | Scenario | dict[str, Any],
     params: dict[str, tuple[float, float]] | list[str],
     samples: int | None = None,
     design: str = "lhs",
     *,
-    levels: int | dict[str, int] = 5,
+    levels: int | dict[str, int] | None = None,
     replications: int = DEFAULT_SWEEP_REPLICATIONS,
     outcomes: list[str] | str | None = None,
     variant: str | None = None,
@@ -344,7 +326,9 @@ def sweep(
     Args:
         params: ``{"review.reviewers": (5, 40), ...}`` or ``["review.reviewers=5:40", ...]``.
         samples: N for ``lhs`` (N points) and ``sobol`` (N a power of two; N * (D + 2) points).
-        design: ``grid`` (``levels`` per parameter), ``lhs`` or ``sobol``.
+        design: ``grid`` (``levels`` per parameter, default 5), ``lhs``, ``sobol`` or
+            ``morris`` (``samples`` >= 2 trajectories of D + 2 points on an even number of
+            ``levels``, default 4; two or more parameters; see :mod:`samplesim.morris`).
         outcomes: ``metric[@COUNTRY]`` names for the sensitivity table (default approved,
             grams_granted, median_days_to_samples at ALL).
         variant: sweep around one of the scenario's variants instead of the baseline.
@@ -354,7 +338,9 @@ def sweep(
         and, for ``sobol``, ``.sensitivity`` (S1, ST with 95 % bootstrap bounds and half-widths
         per outcome and parameter, a ``(dummy)`` row giving the noise floor, whether each
         parameter is distinguishable from it, warnings; each warning is also emitted as a
-        :class:`SensitivityWarning` and kept in the manifest).
+        :class:`SensitivityWarning` and kept in the manifest); for ``morris``, ``.morris``
+        (mu, mu_star with its bootstrap half-width and lower bound, sigma, a ``(dummy)`` noise
+        floor and whether each parameter is distinguishable from it).
     """
     from samplesim.design import parse_param
 
@@ -387,6 +373,10 @@ def sweep(
     for _name, _metric, country in chosen:
         check_country(plan, country, "outcomes")
     plan.params = make_params(plan.raw, plan.source, specs, variant=plan.variants[0])
+    if levels is None:
+        from samplesim.design import MORRIS_LEVELS
+
+        levels = MORRIS_LEVELS if design == "morris" else 5
     check_design_size(plan.params, design, samples, levels)
     plan.points = make_points(plan.params, design, samples, levels, seed)
     plan.extra = {"design": design, "samples": samples, "levels": levels}
@@ -402,9 +392,13 @@ def sweep(
         quiet=quiet,
     )
     summary = replications_table(runs, by=("point", "variant", "country", "metric"))
-    sens = None
-    if design == "sobol":
-        sens, notes = _sensitivity(plan, runs, chosen, seed)
+    sens = morris = None
+    if design in ("sobol", "morris"):
+        if design == "sobol":
+            sens, notes = sobol_indices(plan, runs, chosen, seed)
+        else:
+            assert isinstance(levels, int)
+            morris, notes = morris_effects(plan, runs, chosen, seed, levels)
         manifest["sensitivity_warnings"] = notes
         for note in notes:
             warnings.warn(note, SensitivityWarning, stacklevel=2)
@@ -415,7 +409,7 @@ def sweep(
         runs,
         manifest,
         keys,
-        {"points": plan.points, "replications": summary, "sensitivity": sens},
+        {"points": plan.points, "replications": summary, "sensitivity": sens, "morris": morris},
         before_complete,
     )
     return ExperimentResult(
@@ -424,6 +418,7 @@ def sweep(
         summary,
         points=plan.points,
         sensitivity=sens,
+        morris=morris,
         errors=errors,
         manifest=manifest,
         out=store.out,

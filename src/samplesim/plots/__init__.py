@@ -27,6 +27,7 @@ from samplesim.plots.files import (
 from samplesim.plots.many import (
     DEFAULT_METRICS,
     comparison_forest,
+    morris_bars,
     replication_metrics,
     replication_trace,
     sensitivity_bars,
@@ -66,6 +67,7 @@ __all__ = [
     "load_experiment",
     "load_run",
     "metric_label",
+    "morris_bars",
     "read_manifest",
     "replication_metrics",
     "replication_trace",

@@ -1,5 +1,5 @@
 """Figures of experiments against a baseline and of sweeps: paired differences (forest),
-responses to a swept parameter, and Sobol sensitivity indices."""
+responses to a swept parameter, Sobol sensitivity indices and Morris elementary effects."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from samplesim.plots._panels import (
     variant_colors,
 )
 
-__all__ = ["comparison_forest", "sensitivity_bars", "sweep_response"]
+__all__ = ["comparison_forest", "morris_bars", "sensitivity_bars", "sweep_response"]
 
 
 @styled
@@ -309,4 +309,50 @@ def sensitivity_bars(
         ax.grid(axis="y", visible=False)
     axes[0].legend(loc="lower right", frameon=False)
     fig.suptitle("Sobol sensitivity indices (bars: 95 % confidence)")
+    return root(fig)
+
+
+@styled
+def morris_bars(
+    morris_df: pd.DataFrame,
+    outcomes: Sequence[str] | None = None,
+    *,
+    fig: FigureBase | None = None,
+    figsize: Size | None = None,
+) -> Figure:
+    """Morris ``mu_star`` per parameter with its 95 % interval and the dummy's noise floor.
+
+    One panel per outcome; parameters sorted by ``mu_star``; bars of parameters not
+    distinguishable from the floor are pale. Draws into ``fig`` when given.
+    """
+    df = morris_df
+    outs = list(dict.fromkeys(df["outcome"].astype(str))) if outcomes is None else list(outcomes)
+    n_par = max(1, df["parameter"].nunique() - 1)
+    ncols = min(2, len(outs))
+    nrows = math.ceil(len(outs) / ncols)
+    fig = target_figure(fig, figsize, (6.0 * ncols + 0.5, 1.4 + nrows * (1.0 + 0.45 * n_par)))
+    axes = grid(fig, len(outs), ncols)
+    for ax, o in zip(axes, outs, strict=True):
+        s = df[df["outcome"].astype(str) == o]
+        dummy = s[s["parameter"] == "(dummy)"]
+        s = s[s["parameter"] != "(dummy)"].sort_values("mu_star", kind="stable")
+        y = np.arange(len(s))
+        dist = s["distinguishable"].astype(str).str.lower() == "true"
+        ax.barh(
+            y,
+            s["mu_star"].fillna(0),
+            height=0.6,
+            color=[PALETTE[0] if d else "#b8c4d6" for d in dist],
+            xerr=s["mu_star_conf"].abs().fillna(0),
+            error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#333333"},
+        )
+        ax.set_yticks(y, [param_label(p).rsplit(" (", 1)[0] for p in s["parameter"].astype(str)])
+        if len(dummy) and np.isfinite(floor := float(dummy["mu_star"].iloc[0])):
+            ax.axvline(floor, color=PALETTE[1], ls="--", lw=1.2, label="noise floor (dummy)")
+            ax.legend(loc="lower right", frameon=False)
+        ax.axvline(0, color="#333333", lw=0.8)
+        ax.set_xlabel(f"mu* per full parameter range: {metric_label(o)}")
+        ax.set_title(metric_title(o))
+        ax.grid(axis="y", visible=False)
+    fig.suptitle("Morris elementary effects (bars: 95 % confidence; pale: not above the floor)")
     return root(fig)

@@ -19,6 +19,7 @@ from samplesim.paths import atomic_write, ensure_dir
 from samplesim.plots._common import RunTables, human, metric_title, run_tables, save_figure
 from samplesim.plots.many import (
     comparison_forest,
+    morris_bars,
     replication_metrics,
     replication_trace,
     sensitivity_bars,
@@ -187,6 +188,12 @@ def _experiment_figures(kind: str, t: dict[str, pd.DataFrame], m: dict[str, Any]
             "sensitivity.png",
             "Sobol first-order (S1) and total (ST) sensitivity indices with 95 % confidence.",
             sensitivity_bars(t["sensitivity"]),
+        )
+    if "morris" in t and len(t["morris"]):
+        yield (
+            "morris.png",
+            "Morris mu* per parameter with 95 % confidence and the dummy's noise floor.",
+            morris_bars(t["morris"]),
         )
 
 

@@ -10,12 +10,18 @@ them.
 from __future__ import annotations
 
 from samplesim.plots._panels import DEFAULT_METRICS, variant_colors
-from samplesim.plots.compare import comparison_forest, sensitivity_bars, sweep_response
+from samplesim.plots.compare import (
+    comparison_forest,
+    morris_bars,
+    sensitivity_bars,
+    sweep_response,
+)
 from samplesim.plots.replications import replication_metrics, replication_trace
 
 __all__ = [
     "DEFAULT_METRICS",
     "comparison_forest",
+    "morris_bars",
     "replication_metrics",
     "replication_trace",
     "sensitivity_bars",
