@@ -38,7 +38,10 @@ def test_validate_flagship_subprocess():
     assert "wolf-lifted" in proc.stdout  # the variants are listed (and were checked)
 
 
-@pytest.mark.parametrize(("case", "mutate", "path", "words"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+BAD_IDS = [c[0] for c in BAD_CASES]
+
+
+@pytest.mark.parametrize(("case", "mutate", "path", "words"), BAD_CASES, ids=BAD_IDS)
 def test_validate_bad_input(tmp_path, capsys, case, mutate, path, words):
     f = write_scenario(tmp_path / f"{case}.toml", bad_text(mutate))
     assert cli.main(["validate", str(f)]) == 2

@@ -101,7 +101,10 @@ def test_overrides_argument_applies():
 # --- bad input: exact key paths --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("case", "mutate", "path", "words"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+BAD_IDS = [c[0] for c in BAD_CASES]
+
+
+@pytest.mark.parametrize(("case", "mutate", "path", "words"), BAD_CASES, ids=BAD_IDS)
 def test_bad_input_names_the_key_path(tmp_path, case, mutate, path, words):
     f = write_scenario(tmp_path / f"{case}.toml", bad_text(mutate))
     with pytest.raises(ScenarioError) as info:
