@@ -105,8 +105,9 @@ class ReviewerPool:
             if self._rounds[id(w[0])][0] == rnd and self._stranded(w[1], w[2], rnd)
         ]  # fmt: skip
         for w in stranded:
-            self.waiting.remove(w)
-            self._rounds.pop(id(w[0]))[1]()
+            if id(w[0]) in self._rounds:  # not served or refused meanwhile (re-entrant call)
+                self.waiting.remove(w)
+                self._rounds.pop(id(w[0]))[1]()
 
     def _take(self, exclude: str, used: list[int], rnd: Hashable = None) -> int | None:
         # Spent slots are never returned: take from the fullest group, so that no country's
