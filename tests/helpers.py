@@ -512,6 +512,8 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         review["decline_probability"] = draw(st.sampled_from([0.0, 0.3, 0.8]))
         review["invitation_days"] = draw(st.sampled_from([0.0, 3.0, 10.5]))
         review["deadline_days"] = draw(st.sampled_from([5.0, 30.0, 400.0]))
+    if draw(st.integers(0, 3)) == 0:  # reviewer load limit per round (may leave reviews out)
+        review["max_reviews_per_round"] = draw(st.integers(1, 4))
 
     policy = draw(
         st.sampled_from(

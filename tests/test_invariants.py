@@ -334,6 +334,27 @@ def check_meetings(sc: Scenario, res: samplesim.SimulationResult) -> None:
         assert all(_is_meeting(call, x) for x in days), (call.name, sorted(set(days)))
 
 
+def check_round_limit(
+    sc: Scenario, res: samplesim.SimulationResult, limit: int, missing: pd.Series
+) -> None:
+    """No reviewer takes more than ``limit`` reviews of one batch call (one round); the
+    unassigned count is the reviews the reviewed proposals lack (no deadline: exactly)."""
+    rv, props = res.reviews, res.proposals.set_index("proposal_id")
+    call = props.loc[rv["proposal_id"], "call"].to_numpy()
+    batch = {c.name for c in sc.calls if c.decision.mode != "rolling"}
+    in_batch = rv[[c in batch for c in call]].assign(call=[c for c in call if c in batch])
+    if len(in_batch):
+        assert in_batch.groupby(["call", "reviewer_id"]).size().max() <= limit
+    unassigned = res.summary.set_index("country").loc["ALL", "unassigned_reviews"]
+    if sc.review.deadline_days is None:
+        assert unassigned == missing.sum()
+    else:  # a review not yet taken at the deadline is not asked for any more
+        assert unassigned <= missing.sum()
+    none = missing.index[missing == sc.review.reviews_per_proposal]
+    assert props.loc[none, "review_score"].isna().all()
+    assert props.loc[none, "state"].isin(["not_shortlisted", "pending"]).all()  # or undecided
+
+
 def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
     rv, props = res.reviews, res.proposals.set_index("proposal_id")
     # k distinct reviewers per proposal, none from the lead's country under conflict of interest
@@ -347,9 +368,18 @@ def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
     size = g.size().reindex(reviewed.index)
     last = g["end_day"].max().reindex(reviewed.index)
     k, deadline = sc.review.reviews_per_proposal, sc.review.deadline_days
-    if deadline is None:
+    limit = sc.review.max_reviews_per_round
+    if limit is not None:  # reviews nobody could take are unassigned, the others all counted
+        check_round_limit(sc, res, limit, k - size.fillna(0))
+    if limit is not None and deadline is None:
+        assert (size.fillna(0) <= k).all()
+        some = size.notna()
+        assert (last[some] <= reviewed["reviewed_day"][some] + 1e-9).all()
+    elif deadline is None:
         assert (size == k).all()
         np.testing.assert_allclose(last, reviewed["reviewed_day"])
+    elif limit is not None:
+        assert (size.fillna(0) <= k).all()
     else:  # all in; or the deadline with some in hand; or, with none by then, the first one
         assert (size <= k).all()
         first = g["end_day"].min().reindex(reviewed.index)

@@ -118,6 +118,7 @@ def five() -> RunRecord:
             "invitations": [3, 2, 1, 0, 0],
             "declines": [1, 0, 0, 0, 0],
             "late_reviews": [0, 1, 0, 0, 0],
+            "unassigned_reviews": [0, 1, 2, 0, 0],
         },
         reviewers=[0, 1, 1, 2],
     )
@@ -156,6 +157,7 @@ EXPECTED: dict[str, list[float]] = {
     "review_declines": [0, 0, 1, 1],
     "decline_rate": [NAN, 0, 0.2, 1 / 6],  # DE issued none
     "late_reviews": [0, 0, 1, 1],
+    "unassigned_reviews": [0, 2, 1, 3],
     "max_reviewer_load": [NAN, NAN, NAN, 2],  # reviewer 1 took two
 }
 

@@ -353,6 +353,9 @@ METRICS: Mapping[str, Metric] = dict(
         _m("late_reviews", "late reviews", "count",
            "reviews finished after the review deadline (not counted in the score)",
            compute=_per_row("late_reviews")),
+        _m("unassigned_reviews", "unassigned reviews", "count",
+           "reviews no eligible reviewer could take within review.max_reviews_per_round",
+           compute=_per_row("unassigned_reviews")),
         _m("max_reviewer_load", "largest reviewer load", "count",
            "most reviews taken by one reviewer", scope="all", compute=_max_reviewer_load),
     ]

@@ -32,6 +32,8 @@ __all__ = ["NO_MEETING", "WAITLISTED", "CallDesk", "Decisions"]
 
 #: Reason of a proposal left pending because its call has no decision meeting left.
 NO_MEETING = "no decision meeting left before the horizon"
+#: Reason of a proposal none of whose reviews could be assigned (per-round limit).
+NO_REVIEW = "no review: every eligible reviewer at review.max_reviews_per_round"
 
 #: The value of a decision event: proposal -> (terminal state, reason) for every proposal of
 #: the batch that ends at the decision; approved proposals are absent (they go on).
@@ -223,8 +225,10 @@ class CallDesk:
         score = tr.review_score
         sl = self.shortlist
         tie = self.tiebreak
-        batch = sorted(batch, key=lambda i: (-score[i], tie[i], i))
-        keep = len(batch)
+        # Proposals with no review (every review unassigned) have no score and come last.
+        unscored = {i for i in batch if np.isnan(score[i])}
+        batch = sorted(batch, key=lambda i: (i in unscored, -score[i], tie[i], i))
+        keep = len(batch) - len(unscored)
         if sl.top_k is not None:
             keep = min(keep, sl.top_k)
         if sl.top_fraction is not None:
@@ -280,6 +284,9 @@ class CallDesk:
                 tr.stamp(i, "decision", env.now)
                 why = self.reasons.get(i, "")
                 tr.event(i, env.now, "decision", "approved", why, float(tr.granted[i].sum()))
+            elif i in unscored:
+                tr.stamp(i, "decision", env.now)
+                decisions[i] = ("not_shortlisted", NO_REVIEW)
             elif i not in short_set:
                 tr.stamp(i, "decision", env.now)
                 decisions[i] = ("not_shortlisted", "review score below the shortlist cut")

@@ -134,6 +134,8 @@ class RunRecord:
     """Per row: review invitations declined."""
     late_reviews: np.ndarray | None = None
     """Per row: reviews finished after the review deadline (not in the score)."""
+    unassigned_reviews: np.ndarray | None = None
+    """Per row: reviews no reviewer could take within the per-round limit."""
     rule_shared: Mapping[str, tuple[tuple[str, str, float], ...]] = attrs.Factory(dict)
     """rule name -> the shared outcomes of a call- or run-scoped rule that applied:
     (call name or ``run``, with the destination for a licence with ``by_country``; outcome;

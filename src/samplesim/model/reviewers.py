@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
 from samplesim.model.reviewer_traits import review_se
+from samplesim.model.round_limit import RoundLimit, review_round
 
 if TYPE_CHECKING:
     from samplesim.model.world import World
 
 Grant = Callable[[int], None]
+Refuse = Callable[[], None]
 
 __all__ = ["ReviewerPool", "Reviews"]
 
@@ -44,52 +46,111 @@ class ReviewerPool:
         self.waiting: deque[tuple[Grant, str, list[int]]] = deque()
         self.reviews_done = [0] * len(countries)
         self.country_of = list(countries)
+        #: Reviews per reviewer and round (None: no limit, the requests give no round).
+        self.limit: RoundLimit | None = None
+        # With a limit: each waiting request's round and refusal callback, by id of its grant.
+        self._rounds: dict[int, tuple[Hashable, Refuse]] = {}
 
-    def request(self, exclude: str, used: list[int], grant: Grant) -> None:
+    def request(
+        self,
+        exclude: str,
+        used: list[int],
+        grant: Grant,
+        rnd: Hashable = None,
+        refuse: Refuse | None = None,
+    ) -> None:
         """Call ``grant(reviewer_id)`` with a reviewer not from ``exclude`` (if COI applies)
         and not in ``used``, now if one is free, else when one is released (first come,
         first served among the requests it may serve). The granted id is appended to ``used``
-        before ``grant`` is called; pass the same list for every review of a proposal."""
+        before ``grant`` is called; pass the same list for every review of a proposal.
+
+        With a per-round limit, ``rnd`` names the request's round and ``refuse()`` is called
+        instead of ``grant`` when every eligible reviewer has reached the limit in it."""
         # Releases serve waiters first and a waiter's eligibility only shrinks (``used``
         # grows), so no waiter can use a free slot: taking one now never jumps the queue.
-        rid = self._take(exclude, used)
+        rid = self._take(exclude, used, rnd)
         if rid is not None:
-            used.append(rid)
-            grant(rid)
+            self._grant(grant, used, rid, rnd)
+        elif self.limit is not None and refuse is not None:
+            if self._stranded(exclude, used, rnd):
+                refuse()
+            else:
+                self._rounds[id(grant)] = (rnd, refuse)
+                self.waiting.append((grant, exclude, used))
         else:
             self.waiting.append((grant, exclude, used))
 
-    def _take(self, exclude: str, used: list[int]) -> int | None:
+    def _grant(self, grant: Grant, used: list[int], rid: int, rnd: Hashable) -> None:
+        used.append(rid)
+        if self.limit is not None:
+            self.limit.take(rnd, rid)
+            grant(rid)
+            self._refuse_stranded(rnd)
+        else:
+            grant(rid)
+
+    def _stranded(self, exclude: str, used: list[int], rnd: Hashable) -> bool:
+        """Whether no eligible reviewer (busy or free) is under the limit in round ``rnd``."""
+        assert self.limit is not None
+        full = self.limit.full
+        return not any(
+            not (self.coi and c and c == exclude) and rid not in used and not full(rnd, rid)
+            for rid, c in enumerate(self.country_of)
+        )
+
+    def _refuse_stranded(self, rnd: Hashable) -> None:
+        """Refuse the waiting requests of round ``rnd`` that no reviewer can serve any more."""
+        stranded = [
+            w for w in self.waiting
+            if self._rounds[id(w[0])][0] == rnd and self._stranded(w[1], w[2], rnd)
+        ]  # fmt: skip
+        for w in stranded:
+            if id(w[0]) in self._rounds:  # not served or refused meanwhile (re-entrant call)
+                self.waiting.remove(w)
+                self._rounds.pop(id(w[0]))[1]()
+
+    def _take(self, exclude: str, used: list[int], rnd: Hashable = None) -> int | None:
         # Spent slots are never returned: take from the fullest group, so that no country's
         # reviewers run out early while others are left over.
         order = self.order if self.reuse else sorted(self.order, key=lambda g: -len(self.groups[g]))
+        lim = self.limit
         for g in order:
             free = self.groups[g]
             if free and not (self.coi and g and g == exclude):
-                if free[0] not in used:
+                if lim is None and free[0] not in used:
                     return free.popleft()
                 for k, rid in enumerate(free):
-                    if rid not in used:
+                    if rid not in used and (lim is None or not lim.full(rnd, rid)):
                         del free[k]
                         return rid
         return None
 
-    def release(self, rid: int, reviewed: bool = True) -> None:
+    def release(self, rid: int, reviewed: bool = True, rnd: Hashable = None) -> None:
         """Return reviewer ``rid``'s slot (after a review, or a declined invitation when not
-        ``reviewed``); the first waiter it may serve gets it."""
+        ``reviewed``, which ``rnd``'s count gives back); the first waiter it may serve gets
+        it."""
         self.reviews_done[rid] += reviewed
+        lim = self.limit
+        if lim is not None and not reviewed:
+            lim.give_back(rnd, rid)
         if reviewed and not self.reuse:  # the slot is spent
             return
         country = self.country_of[rid]
         conflicts = self.coi and country
         for k, (grant, exclude, used) in enumerate(self.waiting):
             if rid not in used and not (conflicts and exclude == country):
+                if lim is not None:
+                    wrnd = self._rounds[id(grant)][0]
+                    if lim.full(wrnd, rid):
+                        continue
+                    del self._rounds[id(grant)]
+                else:
+                    wrnd = None
                 if k:
                     del self.waiting[k]
                 else:
                     self.waiting.popleft()
-                used.append(rid)
-                grant(rid)
+                self._grant(grant, used, rid, wrnd)
                 return
         self.groups[country].append(rid)
 
@@ -104,11 +165,17 @@ class Reviews:
     invitation is re-issued ``review.invitation_days`` later. Deadline: ``review.deadline_days``
     after the reviews started the panel proceeds with the finished reviews (at least one); the
     others finish late (their reviewers stay busy) and do not count.
+
+    Per-round limit: a review no eligible reviewer can take within
+    ``review.max_reviews_per_round`` is unassigned (counted) and the panel goes ahead with
+    the others; a proposal left with no review at all has no review score (NaN) and is not
+    shortlisted (:mod:`samplesim.model.decisions`).
     """
 
     __slots__ = (
         "closed", "done", "durations", "env", "exclude", "finished", "first", "i", "invited",
-        "left", "overdue", "pool", "start", "started", "trace", "used", "wait", "world",
+        "left", "overdue", "pool", "round", "start", "started", "trace", "used", "wait",
+        "world",
     )  # fmt: skip
 
     def __init__(self, w: World, i: int, exclude: str) -> None:
@@ -132,6 +199,8 @@ class Reviews:
         self.finished: list[int] = []  # slots whose review is in
         self.closed = False  # the panel went ahead (all in, or the deadline)
         self.overdue = False  # the deadline passed with no review in: go with the first
+        desk = w.desks[w.props.call[i]]
+        self.round = review_round(desk, env.now) if self.pool.limit is not None else None
         for j in range(k):
             self._invite(j)
         deadline = w.sc.review.deadline_days
@@ -139,13 +208,28 @@ class Reviews:
             env.timeout(deadline).callbacks.append(self._deadline)
 
     def _invite(self, j: int) -> None:
-        self.pool.request(self.exclude, self.used, lambda rid, j=j: self._granted(rid, j))
+        grant = lambda rid, j=j: self._granted(rid, j)  # noqa: E731
+        if self.pool.limit is None:
+            self.pool.request(self.exclude, self.used, grant)
+        else:
+            self.pool.request(self.exclude, self.used, grant, self.round, self._unassigned)
+
+    def _unassigned(self) -> None:
+        """No eligible reviewer is left under the per-round limit: this review is not done."""
+        if self.closed:
+            return
+        self.trace.unassigned_reviews[self.i] += 1
+        self.left -= 1
+        if self.left == 0:
+            self._close()
+        elif self.overdue and self.finished:
+            self._close_soon()
 
     def _granted(self, rid: int, j: int) -> None:
         env, w, i = self.env, self.world, self.i
         if self.closed:  # the panel went ahead without this review: nobody is invited
             self.used.remove(rid)
-            self.pool.release(rid, reviewed=False)
+            self.pool.release(rid, reviewed=False, rnd=self.round)
             return
         attempt = self.invited[j]
         self.invited[j] += 1
@@ -153,7 +237,7 @@ class Reviews:
         if w.declines is not None and w.declines[i, j, attempt]:  # declined: re-invite later
             self.trace.declines[i] += 1
             self.used.remove(rid)
-            self.pool.release(rid, reviewed=False)
+            self.pool.release(rid, reviewed=False, rnd=self.round)
             env.timeout(w.sc.review.invitation_days).callbacks.append(lambda _e: self._reinvite(j))
             return
         now = env.now
@@ -207,12 +291,14 @@ class Reviews:
         w, i, tr = self.world, self.i, self.trace
         k = len(self.durations)
         tr.review_wait[i] = self.wait / (k if self.started == k else max(self.started, 1))
-        if len(self.finished) < k:  # the deadline: only the finished reviews count
+        if not self.finished:  # every review unassigned (per-round limit): no score
+            w.review_mean[i] = w.review_se[i] = math.nan
+        elif len(self.finished) < k:  # deadline or unassigned: the finished reviews count
             row = w.review_scores[i, sorted(self.finished)]
             w.review_mean[i] = float(row.mean())
             w.review_se[i] = review_se(row[None, :], w.sc.review.reliability)[0]
         elif w.traits is not None:
             w.review_mean[i] = float(w.review_scores[i].mean())
             w.review_se[i] = review_se(w.review_scores[i : i + 1], w.sc.review.reliability)[0]
-        tr.days["review_start"][i] = self.first
+        tr.days["review_start"][i] = self.first if self.first < math.inf else math.nan
         self.done.succeed()

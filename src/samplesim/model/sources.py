@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from samplesim.model.arrivals import ProposalTable
 from samplesim.model.constants import constants
 from samplesim.model.reviewers import ReviewerPool
+from samplesim.model.round_limit import RoundLimit
 from samplesim.scenario.schema import Review, Scenario
 
 __all__ = ["reviewer_source", "source_reliability"]
@@ -29,10 +30,15 @@ def reviewer_source(
     rv = sc.review
     if rv.source == "pool":
         countries = list(constants(sc).reviewer_countries)
-        return ReviewerPool(countries, rv.load, rv.conflict_of_interest), None
-    pool = ReviewerPool(
-        list(country_of), rv.reviews_per_applicant, rv.conflict_of_interest, reuse=False
-    )
+        pool = ReviewerPool(countries, rv.load, rv.conflict_of_interest)
+    else:
+        pool = ReviewerPool(
+            list(country_of), rv.reviews_per_applicant, rv.conflict_of_interest, reuse=False
+        )
+    if rv.max_reviews_per_round is not None:
+        pool.limit = RoundLimit(rv.max_reviews_per_round)
+    if rv.source == "pool":
+        return pool, None
     same: dict[int, list[int]] = {}
     for i, a in enumerate(p.applicant.tolist()):
         same.setdefault(a, []).append(i)

@@ -64,6 +64,8 @@ class Trace:
         self.invitations = np.zeros(n, dtype=np.int64)
         self.declines = np.zeros(n, dtype=np.int64)
         self.late_reviews = np.zeros(n, dtype=np.int64)
+        #: Reviews no reviewer could take within ``review.max_reviews_per_round``.
+        self.unassigned_reviews = np.zeros(n, dtype=np.int64)
 
     def stamp(self, i: int, stage: str, day: float) -> None:
         """Record that proposal ``i`` reached ``stage`` at ``day`` and log the state change."""

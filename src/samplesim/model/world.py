@@ -438,4 +438,5 @@ class World:
             invitations=tr.invitations,
             declines=tr.declines,
             late_reviews=tr.late_reviews,
+            unassigned_reviews=tr.unassigned_reviews,
         )

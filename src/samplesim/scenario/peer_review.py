@@ -34,6 +34,9 @@ def check_peer_review(ck: _Checker, sc: Scenario) -> None:
         ck.fail("review.invitation_days", f"must be between 0 and 365 (got {rv.invitation_days})")
     if rv.deadline_days is not None and not 0 < rv.deadline_days <= 3650:
         ck.fail("review.deadline_days", f"must be in (0, 3650] (got {rv.deadline_days})")
+    mr = rv.max_reviews_per_round
+    if mr is not None and not 1 <= mr <= 100_000:
+        ck.fail("review.max_reviews_per_round", f"must be a positive integer (got {mr})")
     if rv.reviews_per_applicant < 1:
         ck.fail(
             "review.reviews_per_applicant", f"must be at least 1 (got {rv.reviews_per_applicant})"

@@ -242,6 +242,7 @@ class Review:
     decline_probability: float = 0.0
     invitation_days: float = 7.0
     deadline_days: float | None = None
+    max_reviews_per_round: int | None = None
     source: Literal["pool", "distributed"] = "pool"
     reviews_per_applicant: int = 3
     distributed_reliability: float | None = None
