@@ -203,7 +203,10 @@ def _small_with(tmp_path: Path, observed: dict[str, Any]) -> Path:
     return write_scenario(tmp_path / "s.toml", raw)
 
 
-def test_check_command_writes_its_outputs_and_exits_0_when_a_fact_is_outside(tmp_path, capsys):
+def test_check_command_writes_its_outputs_and_exits_0_when_a_fact_is_outside(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "200")  # the verdict line unwrapped, whatever the terminal
     f = _small_with(
         tmp_path,
         {
