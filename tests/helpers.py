@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -575,3 +576,13 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
 
 def clone(raw: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(raw)
+
+
+def chromium_path() -> str | None:
+    """The headless Chromium (or Chrome) on PATH, for the report rendering tests; None
+    when there is none."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None

@@ -9,13 +9,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import subprocess
 
 import pytest
 
 import samplesim
-from helpers import FLAGSHIP
+from helpers import FLAGSHIP, chromium_path
 from samplesim.cli import main
 from samplesim.output import write_run
 from samplesim.report import write_report
@@ -110,16 +109,8 @@ _CHECK = """<script>
 </script>"""
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 @pytest.mark.skipif(
-    _chromium() is None,
+    chromium_path() is None,
     reason="headless Chromium not installed (apt-get install -y chromium)",
 )
 @pytest.mark.parametrize("kind", ["run", "comparison"])
@@ -131,7 +122,7 @@ def test_report_renders_in_chromium(reports, kind, tmp_path):
         report.read_text(encoding="utf-8").replace("<head>", "<head>" + _CHECK, 1), encoding="utf-8"
     )
     cmd = [
-        _chromium(),
+        chromium_path(),
         "--headless",
         "--no-sandbox",
         "--disable-gpu",

@@ -10,14 +10,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 import samplesim
-from helpers import FLAGSHIP
+from helpers import FLAGSHIP, chromium_path
 from samplesim.cli import main
 from samplesim.report import write_report
 
@@ -42,16 +41,8 @@ window.addEventListener('load', function(){
 </script>"""
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 needs_chromium = pytest.mark.skipif(
-    _chromium() is None, reason="headless Chromium not installed (apt-get install -y chromium)"
+    chromium_path() is None, reason="headless Chromium not installed (apt-get install -y chromium)"
 )
 
 
@@ -59,7 +50,7 @@ def _layout(page_html: str, tmp_path: Path) -> dict:
     page = tmp_path / "page.html"
     page.write_text(page_html.replace("<head>", "<head>" + _PROBE, 1), encoding="utf-8")
     cmd = [
-        _chromium(),
+        chromium_path(),
         "--headless",
         "--no-sandbox",
         "--disable-gpu",

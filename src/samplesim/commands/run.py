@@ -146,9 +146,7 @@ def run(args: argparse.Namespace) -> int:
     exact = args.seed is not None or args.replication is not None
     if args.seed is None:
         args.seed = 1
-    check_common(args)
-    if args.seed < 0:
-        raise UserError("--seed must be a non-negative integer")
+    check_common(args)  # --seed in [0, 2**63), --replications, ...
     if args.replication is not None and args.replication < 0:
         raise UserError("--replication must be a non-negative integer")
     if args.replications != 1 or args.precision:
