@@ -1,4 +1,4 @@
-"""Outcome tables of one run: proposals, reviews, events, inventory, rules and the summary.
+"""Outcome tables of one run: proposals, reviews, events, inventory, rules, calls, summary.
 
 Built from the run's :class:`~samplesim.model.record.RunRecord` after the run: proposals and
 the summary at once, the events, reviews, inventory and rules tables on first access (a user
@@ -16,8 +16,10 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from samplesim.call_table import calls_frame
 from samplesim.metrics import COUNT_METRICS, METRICS, summarize
 from samplesim.model.record import RunRecord
+from samplesim.scenario.units import scenario_unit
 from samplesim.stages import STAGE_NAMES, TERMINAL_STATES
 
 __all__ = [
@@ -114,6 +116,9 @@ class SimulationResult:
     initial_grams: dict[str, float]
     n_events: int = 0
     _reviews: pd.DataFrame | _Lazy = attrs.field(alias="reviews", factory=pd.DataFrame)
+    _calls: pd.DataFrame | _Lazy = attrs.field(alias="calls", factory=pd.DataFrame)
+    #: The inventory's unit (``[[inventory]] unit``): what ``grams_*`` columns count.
+    unit: str = "g"
 
     def _table(self, name: str) -> pd.DataFrame:
         value = getattr(self, name)
@@ -141,6 +146,11 @@ class SimulationResult:
     def reviews(self) -> pd.DataFrame:
         """One row per review started (``REVIEW_COLUMNS``)."""
         return self._table("_reviews")
+
+    @property
+    def calls(self) -> pd.DataFrame:
+        """One row per call (:data:`samplesim.call_table.CALL_COLUMNS`)."""
+        return self._table("_calls")
 
     def __repr__(self) -> str:
         from samplesim.cards import run_text
@@ -331,4 +341,6 @@ def build_result(record: RunRecord) -> SimulationResult:
         initial_grams={s.name: s.grams for s in sc.inventory},
         n_events=record.n_events,
         reviews=_Lazy(_reviews, record, ids),
+        calls=_Lazy(calls_frame, record),
+        unit=scenario_unit(sc),
     )

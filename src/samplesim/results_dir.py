@@ -1,7 +1,7 @@
 """Reading samplesim output directories: the one module that knows their layout.
 
 A *run* directory (``samplesim run``) holds ``proposals.parquet``, ``events.parquet``,
-``inventory.parquet``, ``reviews.parquet``, ``summary.csv``, ``rules.csv`` and
+``inventory.parquet``, ``reviews.parquet``, ``summary.csv``, ``rules.csv``, ``calls.csv`` and
 ``manifest.json``; an *experiment* directory (``replicate`` / ``compare`` / ``sweep``) holds
 ``parts/part-<hash>.parquet`` while it runs and ``runs.parquet``, ``replications.csv``,
 ``comparison.csv``, ``points.csv``, ``sensitivity.csv``, ``morris.csv`` at the end (see
@@ -223,8 +223,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def load_run_tables(path: str | Path) -> dict[str, Any]:
     """The tables of a single-run directory: ``proposals``, ``events``, ``inventory``,
-    ``reviews`` (empty when absent), ``summary`` and ``rules`` (None when absent) and
-    ``manifest`` ({} when absent)."""
+    ``reviews`` (empty when absent), ``summary``, ``rules`` and ``calls`` (None when absent),
+    ``unit`` (the inventory's unit, from ``calls.csv``; ``g`` without it) and ``manifest``
+    ({} when absent)."""
     path = Path(path)
     missing = [f for f in RUN_FILES if not (path / f).exists()]
     if missing:
@@ -245,6 +246,10 @@ def load_run_tables(path: str | Path) -> dict[str, Any]:
     rules = _read_csv(path / "rules.csv") if (path / "rules.csv").exists() else None
     rv = path / "reviews.parquet"  # absent from outputs of older versions
     reviews = _read_parquet(rv) if rv.exists() else pd.DataFrame()
+    calls = _read_csv(path / "calls.csv") if (path / "calls.csv").exists() else None
+    if calls is not None and "deadline_date" in calls:
+        calls["deadline_date"] = pd.to_datetime(calls["deadline_date"]).astype("datetime64[s]")
+    unit = str(calls["unit"].iloc[0]) if calls is not None and len(calls) else "g"
     return {
         "manifest": manifest,
         "proposals": proposals,
@@ -253,6 +258,8 @@ def load_run_tables(path: str | Path) -> dict[str, Any]:
         "summary": summary,
         "rules": rules,
         "reviews": reviews,
+        "calls": calls,
+        "unit": unit,
     }
 
 

@@ -241,6 +241,8 @@ class RunTables:
     initial_grams: dict[str, float] | None = None
     label: str = ""
     horizon_days: float | None = None
+    calls: pd.DataFrame | None = None
+    unit: str = "g"
 
 
 def _derive_start(proposals: pd.DataFrame, events: pd.DataFrame | None) -> dt.date | None:
@@ -297,6 +299,8 @@ def run_tables(obj: Any) -> RunTables:
         initial_grams=initial,
         label=label,
         horizon_days=float(horizon) if horizon is not None else None,
+        calls=get("calls"),
+        unit=str(get("unit") or "g"),
     )
 
 

@@ -49,6 +49,7 @@ _CAPTIONS = {
     "timing.png": "Days from submission to the decision and to samples in hand.",
     "timeline.png": "Each proposal's stages on the calendar; hatched: rule-induced delays.",
     "inventory.png": "Inventory to the horizon: remaining, reserved, on loan, consumed grams.",
+    "calls.png": "Proposals reaching each workflow stage, one panel per call.",
 }
 
 
@@ -84,6 +85,8 @@ def load_run(path: str | Path) -> SimulationResult:
         rules=rules if rules is not None else pd.DataFrame(),
         initial_grams=dict(rt.initial_grams or {}),
         reviews=reviews,
+        calls=t["calls"] if t["calls"] is not None else pd.DataFrame(),
+        unit=t["unit"],
     )
 
 

@@ -27,6 +27,7 @@ from samplesim.plots._common import (
     target_figure,
     title_with,
 )
+from samplesim.plots.call_funnel import call_funnel
 from samplesim.plots.run_funnel import FUNNEL_STAGES, funnel
 from samplesim.plots.run_inventory import allocation, inventory_over_time
 from samplesim.plots.run_timeline import timeline
@@ -180,6 +181,7 @@ RUN_FIGURES = {
     "timing.png": timing,
     "timeline.png": timeline,
     "inventory.png": inventory_over_time,
+    "calls.png": call_funnel,
 }
 
 

@@ -18,6 +18,7 @@ from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
 from samplesim.scenario.schema import Rule, Scenario
+from samplesim.scenario.units import check_units
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
 
@@ -286,7 +287,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.countries("logistics.shipping_by_country", [country], countries)
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
     check_agencies(ck, sc)
-    return ck.problems + check_observed(sc)
+    return ck.problems + check_observed(sc) + check_units(sc)
 
 
 def _check_window_and_deterrence(ck: _Checker, p: str, r: Rule) -> None:

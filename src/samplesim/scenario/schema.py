@@ -60,6 +60,9 @@ class SampleType:
     #: samples are not (the default).
     export_controlled: bool = False
     agency: str | None = None
+    #: What the stock is counted in (:data:`samplesim.scenario.units.UNITS`); the
+    #: ``grams``/``_g`` keys and columns are amounts in this unit.
+    unit: str = "g"
 
 
 @attrs.frozen
