@@ -63,9 +63,7 @@ def calls_frame(record: RunRecord) -> pd.DataFrame:
                 "approved": n_app,
                 "acceptance_rate": n_app / n_sub if n_sub else float("nan"),
                 "grams_granted": float(granted[mine].sum()),
-                "median_days_deadline_to_decision": _median(
-                    days["decision"][app] - call.close_day
-                ),
+                "median_days_deadline_to_decision": _median(days["decision"][app] - call.close_day),
                 "median_days_deadline_to_samples": _median(days["samples"][app] - call.close_day),
                 "applicant_countries": len(applicants),
                 "awardee_countries": len(awardees),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from samplesim.metric_groups import CARD, EXPERIMENT_TABLE
-from samplesim.metrics import ALL, METRICS
+from samplesim.metrics import ALL, METRICS, in_unit
 
 if TYPE_CHECKING:
     from samplesim.experiment.api import ExperimentResult
@@ -48,9 +48,9 @@ def _signed(x: float, digits: int) -> str:
     return "–" if math.isnan(x) else f"{x:+,.{digits}f}"
 
 
-def _label(metric: str) -> str:
-    m = METRICS[metric]
-    return m.label if m.unit in ("count", "fraction") else f"{m.label} ({m.unit})"
+def _label(metric: str, unit: str = "g") -> str:
+    label, shown = in_unit(metric, unit)
+    return label if shown in ("count", "fraction") else f"{label} ({shown})"
 
 
 def _clip(lines: list[str], more: str) -> str:
@@ -119,7 +119,7 @@ def _run_rows(res: SimulationResult) -> list[tuple[str, str]]:
     out = []
     for m in CARD:
         if m in s.columns and len(row):
-            out.append((_label(m), _num(float(row[m].iloc[0]), METRICS[m].decimals)))
+            out.append((_label(m, res.unit), _num(float(row[m].iloc[0]), METRICS[m].decimals)))
     return out
 
 
@@ -132,7 +132,7 @@ def _run_facts(res: SimulationResult) -> list[str]:
     ]
 
 
-_RUN_TABLES = ("proposals", "summary", "events", "reviews", "inventory", "rules")
+_RUN_TABLES = ("proposals", "summary", "events", "reviews", "inventory", "rules", "calls")
 
 
 def _run_tables(res: SimulationResult) -> str:

@@ -34,6 +34,7 @@ __all__ = [
     "METRIC_NAMES",
     "Metric",
     "RunView",
+    "in_unit",
     "long_rows",
     "metric_label",
     "summarize",
@@ -388,11 +389,22 @@ HEADLINE: tuple[str, ...] = (
 )
 
 
-def metric_label(name: str) -> str:
-    """A readable axis label with its unit (``metric@CC`` keeps the country)."""
+def in_unit(name: str, unit: str = "g") -> tuple[str, str]:
+    """(label, unit) of metric ``name`` when the inventory is counted in ``unit``: an amount
+    metric (unit ``g``) says ``unit`` and, past masses, names it ("shifts granted")."""
+    m = METRICS[name]
+    if m.unit != "g" or unit == "g":
+        return m.label, m.unit
+    noun = "grams" if unit in ("mg", "kg") else unit
+    return m.label.replace("grams", noun), unit
+
+
+def metric_label(name: str, unit: str = "g") -> str:
+    """A readable axis label with its unit (``metric@CC`` keeps the country); amounts in the
+    inventory's ``unit``."""
     base, _, cc = str(name).partition("@")
     m = METRICS.get(base)
-    label = m.axis_label if m else f"{base} (value)"
+    label = "{} ({})".format(*in_unit(base, unit)) if m else f"{base} (value)"
     return f"{label} [{cc}]" if cc else label
 
 

@@ -14,6 +14,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pandas as pd
 
 from samplesim.errors import UserError
 from samplesim.metric_groups import REPORT_COUNTRY_COLUMNS, REPORT_EXPERIMENT, REPORT_RUN
-from samplesim.metrics import METRICS
+from samplesim.metrics import METRICS, in_unit
 from samplesim.output import write_text
 from samplesim.paths import make_out_dir
 
@@ -116,10 +117,15 @@ def _table(df: pd.DataFrame, left: Iterable[str] = (), fmt: dict[str, str] | Non
     )
 
 
+#: The inventory's unit of the report being built (amount labels say it).
+_UNIT: ContextVar[str] = ContextVar("report_unit", default="g")
+
+
 def _label(metric: str) -> str:
-    """A metric's human label with its unit ("median time to decision (days)")."""
+    """A metric's human label with its unit ("median time to decision (days)"); amounts in
+    the unit of the directory's inventory."""
     m = METRICS.get(str(metric))
-    return m.axis_label if m else str(metric).replace("_", " ")
+    return "{} ({})".format(*in_unit(m.name, _UNIT.get())) if m else str(metric).replace("_", " ")
 
 
 def _human_columns(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -220,10 +226,24 @@ def _run_tables(res: Any) -> str:
         out.append("<h3>By lead country</h3>")
         wide, fmt = _human_columns(s[cols])
         out.append(_table(wide, left=["country"], fmt=fmt))
+    out.append(_calls_table(getattr(res, "calls", None)))
     if res.rules is not None and len(res.rules):
         out.append("<h3>Rules</h3>")
         out.append(_table(res.rules, left=["rule", "gate", "effect"]))
     return "".join(out)
+
+
+def _calls_table(calls: pd.DataFrame | None) -> str:
+    """The run's per-call table (absent from outputs of older versions: nothing)."""
+    if calls is None or not len(calls):
+        return ""
+    df = calls.drop(columns=[c for c in ("unit",) if c in calls.columns]).copy()
+    df["deadline_date"] = pd.to_datetime(df["deadline_date"]).dt.date.astype(str)
+    label, unit = in_unit("grams_granted", _UNIT.get())
+    df = df.rename(columns={"grams_granted": f"{label} ({unit})"})
+    fmt = {f"{label} ({unit})": "grams_granted", "acceptance_rate": "approval_rate"}
+    left = ["call", "deadline_date", "applicant_country_list", "awardee_country_list"]
+    return "<h3>By call</h3>" + _table(df, left=left, fmt=fmt)
 
 
 def _ci(mean: float, lo: float, hi: float, metric: str) -> str:
@@ -370,17 +390,21 @@ def _manifest_section(m: dict[str, Any]) -> str:
 
 def build_report(path: str | Path, dpi: int = 110) -> str:
     """The HTML text of the report of the output directory ``path``."""
-    from samplesim.plots.files import (
-        detect_kind,
-        dir_figures,
-        load_experiment,
-        load_run,
-        read_manifest,
-    )
+    from samplesim.plots.files import detect_kind, read_manifest
 
     path = Path(path)
     kind = detect_kind(path)
     m = read_manifest(path)
+    token = _UNIT.set(str(m.get("unit") or "g"))
+    try:
+        return _build(path, kind, m, dpi)
+    finally:
+        _UNIT.reset(token)
+
+
+def _build(path: Path, kind: str, m: dict[str, Any], dpi: int) -> str:
+    from samplesim.plots.files import dir_figures, load_experiment, load_run
+
     if kind == "run":
         tables = _anecdote(m) + _run_tables(load_run(path))
     else:

@@ -21,6 +21,7 @@ from samplesim.outcomes import LIST_COLUMNS, SimulationResult
 from samplesim.paths import write_json
 from samplesim.results_dir import MANIFEST_MARKER, MANIFEST_VERSION
 from samplesim.scenario import Scenario
+from samplesim.scenario.units import DEFAULT_UNIT, scenario_unit
 
 __all__ = ["make_manifest", "package_versions", "proposals_table", "write_run"]
 
@@ -60,6 +61,7 @@ def make_manifest(sc: Scenario, **extra: Any) -> dict[str, Any]:
         "scenario_file": sc.source,
         "scenario_digest": sc.digest,
         "variant": sc.variant,
+        **({"unit": unit} if (unit := scenario_unit(sc)) != DEFAULT_UNIT else {}),
         **extra,
         "versions": package_versions(),
         "command": ["samplesim", *sys.argv[1:]] if sys.argv and sys.argv[0] else [],

@@ -10,6 +10,7 @@ from samplesim.metric_groups import RUN_TABLE
 from samplesim.metrics import METRICS
 from samplesim.outcomes import SimulationResult
 from samplesim.scenario import Scenario
+from samplesim.scenario.units import DEFAULT_UNIT
 from samplesim.terminal import console as terminal_console
 from samplesim.terminal import fitted_tables
 
@@ -27,7 +28,12 @@ def print_run_summary(res: SimulationResult, sc: Scenario, console: Console | No
     console = console or terminal_console()
     s = res.summary.set_index("country")
     title = f"{sc.name} ({sc.variant}), seed {res.seed}: outcome by lead country"
-    cols = [(k, label, METRICS[k].decimals) for k, label in RUN_TABLE.items()]
+    unit = getattr(res, "unit", DEFAULT_UNIT)
+    cols = [
+        (k, label if METRICS[k].unit != "g" or unit == DEFAULT_UNIT else f"{unit}",
+         METRICS[k].decimals)
+        for k, label in RUN_TABLE.items()
+    ]  # fmt: skip
     rows = []
     for country, row in s.iterrows():
         if row["submitted"] == 0 and row["deterred"] == 0:
@@ -40,7 +46,7 @@ def print_run_summary(res: SimulationResult, sc: Scenario, console: Console | No
     a = s.loc["ALL"]
     used = res.summary.set_index("country").loc["ALL", "inventory_used_fraction"]
     console.print(
-        f"inventory used: {_fmt(100 * used, 1)} % of {sum(res.initial_grams.values()):g} g; "
+        f"inventory used: {_fmt(100 * used, 1)} % of {sum(res.initial_grams.values()):g} {unit}; "
         f"merit efficiency: {_fmt(a['merit_efficiency'], 2)}; "
         f"fairness (Jain) across countries: {_fmt(a['fairness_index'], 2)}"
     )

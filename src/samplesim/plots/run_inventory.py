@@ -24,6 +24,7 @@ from samplesim.plots._common import (
     target_figure,
     title_with,
 )
+from samplesim.scenario.units import amount_label, amount_noun
 
 __all__ = ["allocation", "inventory_over_time"]
 
@@ -107,10 +108,14 @@ def allocation(
         lab.set_color(ccol[c])
         lab.set_fontweight("bold")
     ax.set_xlabel("lead country")
-    ax.set_ylabel("grams granted (g)")
+    u = rt.unit
+    ax.set_ylabel(amount_label(u))
     ymax = max(float(np.nanmax(req)) if len(req) else 0, float(bottom.max()) if len(x) else 0)
     ax.set_ylim(0, max(ymax, 1e-3) * 1.15)
-    ax.set_title(f"Grams granted by country and sample type (total {bottom.sum():.2f} g)")
+    ax.set_title(
+        f"{amount_noun(u).capitalize()} granted by country and sample type "
+        f"(total {bottom.sum():.2f} {u})"
+    )
     ax.legend(title="granted by sample type", loc="upper left", frameon=False)
     ax.grid(axis="x", visible=False)
 
@@ -152,7 +157,7 @@ def allocation(
         ax2.set_yticks(
             y,
             [
-                f"{human(r[0])}\n{r[2]:.2f} g, {r[3] / r[2]:.0%} granted" if r[2] else human(r[0])
+                f"{human(r[0])}\n{r[2]:.2f} {u}, {r[3] / r[2]:.0%} granted" if r[2] else human(r[0])
                 for r in rows
             ],
         )
@@ -211,10 +216,12 @@ def inventory_over_time(
         ax.step(x, base, where="post", color="#444444", lw=0.8)
         last = g.iloc[-1]
         end = ", ".join(
-            f"{lab} {float(last[col]):.2f} g" for col, lab, _ in states if float(last[col]) > _EPS
+            f"{lab} {float(last[col]):.2f} {rt.unit}"
+            for col, lab, _ in states
+            if float(last[col]) > _EPS
         )
-        ax.set_title(f"{human(t)} ({base[0]:.2f} g); at the horizon: {end}")
-        ax.set_ylabel("grams (g)")
+        ax.set_title(f"{human(t)} ({base[0]:.2f} {rt.unit}); at the horizon: {end}")
+        ax.set_ylabel(f"{amount_noun(rt.unit)} ({rt.unit})")
         ax.set_xlabel("calendar date")
         ax.set_ylim(0, base.max() * 1.05 if base.max() > 0 else 1)
         ax.set_xlim(x[0], x[-1])

@@ -12,7 +12,7 @@ from typing import Any
 
 from samplesim.scenario.errors import Problem
 
-__all__ = ["DEFAULT_UNIT", "UNITS", "amount_label", "check_units", "scenario_unit"]
+__all__ = ["DEFAULT_UNIT", "UNITS", "amount_label", "amount_noun", "check_units", "scenario_unit"]
 
 #: The units a resource may be counted in.
 UNITS: tuple[str, ...] = ("g", "mg", "kg", "items", "shifts", "hours", "days", "nights")
@@ -26,11 +26,15 @@ def scenario_unit(sc: Any) -> str:
     return getattr(inventory[0], "unit", DEFAULT_UNIT) if inventory else DEFAULT_UNIT
 
 
+def amount_noun(unit: str) -> str:
+    """What an amount in ``unit`` is called: ``grams`` for masses, else the unit itself."""
+    return "grams" if unit in ("g", "mg", "kg") else unit
+
+
 def amount_label(unit: str, what: str = "granted") -> str:
     """An axis or column label for an amount: ``grams granted (g)`` for grams, ``shifts
     granted (shifts)`` otherwise."""
-    noun = "grams" if unit in ("g", "mg", "kg") else unit
-    return f"{noun} {what} ({unit})"
+    return f"{amount_noun(unit)} {what} ({unit})"
 
 
 def check_units(sc: Any) -> list[Problem]:
