@@ -215,12 +215,18 @@ def inventory_over_time(
             base = base + v
         ax.step(x, base, where="post", color="#444444", lw=0.8)
         last = g.iloc[-1]
+        # Grams say "g" after each amount; a longer unit, said once on its own line, would
+        # otherwise run into the neighbouring title.
+        u, grams = rt.unit, rt.unit == "g"
         end = ", ".join(
-            f"{lab} {float(last[col]):.2f} {rt.unit}"
+            f"{lab} {float(last[col]):.2f}" + (" g" if grams else "")
             for col, lab, _ in states
             if float(last[col]) > _EPS
         )
-        ax.set_title(f"{human(t)} ({base[0]:.2f} {rt.unit}); at the horizon: {end}")
+        head = f"{human(t)} ({base[0]:.2f} {u})"
+        ax.set_title(
+            f"{head}; at the horizon: {end}" if grams else f"{head}\nat the horizon ({u}): {end}"
+        )
         ax.set_ylabel(f"{amount_noun(rt.unit)} ({rt.unit})")
         ax.set_xlabel("calendar date")
         ax.set_ylim(0, base.max() * 1.05 if base.max() > 0 else 1)
