@@ -277,6 +277,9 @@ PLAIN_MESSAGE_CASES: list[tuple[str, Any, str, str]] = [
         "inventory[0].grams",
         "expected a number, got a string ('heavy')",
     ),
+    ("unknown-unit", _set(["inventory", 1, "unit"], "furlongs"), "inventory[1].unit", "one of"),
+    ("mixed-units", _set(["inventory", 1, "unit"], "shifts"), "inventory[1].unit", "one unit"),
+    ("number-for-unit", _set(["inventory", 0, "unit"], 5), "inventory[0].unit", "string"),
 ]
 
 
@@ -366,6 +369,10 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         )
         if draw(st.booleans()):
             inventory[-1]["export_controlled"] = True
+    # One unit for the whole inventory (the validator refuses a mix), sometimes named.
+    unit = draw(st.sampled_from([None, "g", "shifts", "items"]))
+    for item in inventory if unit else ():
+        item["unit"] = unit
     n_inst = draw(st.integers(1, 5))
     countries = draw(st.lists(st.sampled_from(COUNTRIES), min_size=n_inst, max_size=n_inst))
     institutions = []

@@ -408,6 +408,31 @@ def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:
     check_summary(res)
     check_meetings(sc, res)
     check_reviews(sc, res)
+    check_calls(sc, res)
+
+
+def check_calls(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    """The per-call table adds up to the summary and agrees with the proposals table."""
+    calls, props = res.calls, res.proposals
+    assert list(calls["call"]) == [c.name for c in sc.calls]
+    all_row = res.summary.set_index("country").loc["ALL"]
+    for col in ("submitted", "approved", "grams_granted"):
+        assert calls[col].sum() == pytest.approx(all_row[col], abs=TOL), col
+    assert (calls["approved"] <= calls["submitted"]).all()
+    assert (calls["awardee_countries"] <= calls["applicant_countries"]).all()
+    rate = calls["acceptance_rate"]
+    assert rate[calls["submitted"] > 0].between(0, 1).all()
+    assert rate[calls["submitted"] == 0].isna().all()
+    close = {c.name: c.close_day for c in sc.calls}
+    approved = props[props["grams_awarded"] > 0]
+    for _, row in calls.iterrows():
+        mine = approved[approved["call"] == row["call"]]
+        want = (mine["decision_day"] - close[row["call"]]).median()
+        got = row["median_days_deadline_to_decision"]
+        assert (np.isnan(want) and np.isnan(got)) or got == pytest.approx(want, abs=TOL)
+        awardees = sorted(set(mine["country"]))
+        assert row["awardee_countries"] == len(awardees)
+        assert str(row["awardee_country_list"] or "") == ";".join(awardees)
 
 
 # Drawing an example runs the real validator; its cost is not a problem of the strategy.

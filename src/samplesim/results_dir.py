@@ -247,8 +247,12 @@ def load_run_tables(path: str | Path) -> dict[str, Any]:
     rv = path / "reviews.parquet"  # absent from outputs of older versions
     reviews = _read_parquet(rv) if rv.exists() else pd.DataFrame()
     calls = _read_csv(path / "calls.csv") if (path / "calls.csv").exists() else None
-    if calls is not None and "deadline_date" in calls:
-        calls["deadline_date"] = pd.to_datetime(calls["deadline_date"]).astype("datetime64[s]")
+    if calls is not None:  # back to the types of result.calls
+        if "deadline_date" in calls:
+            calls["deadline_date"] = pd.to_datetime(calls["deadline_date"]).astype("datetime64[s]")
+        for col in ("applicant_country_list", "awardee_country_list"):
+            if col in calls:
+                calls[col] = calls[col].fillna("").astype(str)
     unit = str(calls["unit"].iloc[0]) if calls is not None and len(calls) else "g"
     return {
         "manifest": manifest,
