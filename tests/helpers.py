@@ -212,6 +212,9 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
         "review.reliability_outside_expertise",
         "(0, 1]",
     ),
+    ("unknown-unit", _set(["inventory", 1, "unit"], "furlongs"), "inventory[1].unit", "one of"),
+    ("mixed-units", _set(["inventory", 1, "unit"], "shifts"), "inventory[1].unit", "one unit"),
+    ("number-for-unit", _set(["inventory", 0, "unit"], 5), "inventory[0].unit", "string"),
 ]
 
 
@@ -277,9 +280,6 @@ PLAIN_MESSAGE_CASES: list[tuple[str, Any, str, str]] = [
         "inventory[0].grams",
         "expected a number, got a string ('heavy')",
     ),
-    ("unknown-unit", _set(["inventory", 1, "unit"], "furlongs"), "inventory[1].unit", "one of"),
-    ("mixed-units", _set(["inventory", 1, "unit"], "shifts"), "inventory[1].unit", "one unit"),
-    ("number-for-unit", _set(["inventory", 0, "unit"], 5), "inventory[0].unit", "string"),
 ]
 
 

@@ -182,6 +182,7 @@ def test_save_run_plots(flagship_result, tmp_path):
         "timing.png",
         "timeline.png",
         "inventory.png",
+        "calls.png",
     ]
     for p in paths:
         _png_ok(p)
