@@ -40,6 +40,7 @@ __all__ = [
     "load_run_tables",
     "manifest_problem",
     "part_keys",
+    "read_call_parts",
     "read_manifest",
     "read_manifest_or_none",
     "read_parts",
@@ -317,6 +318,12 @@ def read_parts(parts_dir: Path, keys: set[str] | None = None) -> pd.DataFrame:
     if not frames:
         return empty_runs()
     return sort_runs(pd.concat(frames, ignore_index=True))
+
+
+def read_call_parts(parts_dir: Path) -> pd.DataFrame | None:
+    """The per-call rows of every ``calls-*.parquet`` in ``parts_dir`` (None: none)."""
+    frames = [_read_parquet(p) for p in sorted(parts_dir.glob("calls-*.parquet"))]
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def load_results(path: str | Path) -> ResultsFrame:

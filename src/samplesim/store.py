@@ -48,6 +48,7 @@ from samplesim.results_dir import (
     load_results,
     manifest_problem,
     part_keys,
+    read_call_parts,
     read_manifest_or_none,
     read_parts,
     read_parts_file,
@@ -95,6 +96,7 @@ class MemoryStore:
         self.parts: list[pd.DataFrame] = []
         self.errors: list[dict[str, Any]] = []
         self.keys: set[str] = set()
+        self.call_parts: list[pd.DataFrame] = []
 
     def done_keys(self) -> set[str]:
         return set(self.keys)
@@ -102,10 +104,22 @@ class MemoryStore:
     def close(self) -> None:
         """Nothing to release (see :meth:`ResultStore.close`)."""
 
-    def add(self, df: pd.DataFrame, keys: list[str], errors: list[dict[str, Any]]) -> None:
+    def add(
+        self,
+        df: pd.DataFrame,
+        keys: list[str],
+        errors: list[dict[str, Any]],
+        calls: pd.DataFrame | None = None,
+    ) -> None:
         self.parts.append(df)
         self.keys.update(keys)
         self.errors.extend(errors)
+        if calls is not None and len(calls):
+            self.call_parts.append(calls)
+
+    def calls(self) -> pd.DataFrame | None:
+        """The per-call rows of the finished runs (None: none kept)."""
+        return pd.concat(self.call_parts, ignore_index=True) if self.call_parts else None
 
     def runs(self, keys: set[str] | None = None) -> pd.DataFrame:
         return sort_runs(pd.concat(self.parts, ignore_index=True)) if self.parts else empty_runs()
@@ -238,7 +252,13 @@ class ResultStore(MemoryStore):
     def done_keys(self) -> set[str]:
         return set(self._done)
 
-    def add(self, df: pd.DataFrame, keys: list[str], errors: list[dict[str, Any]]) -> None:
+    def add(
+        self,
+        df: pd.DataFrame,
+        keys: list[str],
+        errors: list[dict[str, Any]],
+        calls: pd.DataFrame | None = None,
+    ) -> None:
         batch = sorted([*keys, *(e["key"] for e in errors)])
         digest = hashlib.sha1("\n".join(batch).encode()).hexdigest()[:16]
         if errors:
@@ -255,6 +275,11 @@ class ResultStore(MemoryStore):
             meta = dict(table.schema.metadata or {})
             meta[_KEYS_META] = json.dumps(sorted(keys)).encode()
             table = table.replace_schema_metadata(meta)
+            if calls is not None and len(calls):  # before the part: its runs count as done
+                _atomic_write_bytes(
+                    self.parts_dir / f"calls-{digest}.parquet",
+                    lambda tmp: calls.to_parquet(tmp, index=False),
+                )
             _atomic_write_bytes(
                 self.parts_dir / f"part-{digest}.parquet", lambda tmp: pq.write_table(table, tmp)
             )
@@ -263,6 +288,11 @@ class ResultStore(MemoryStore):
     def runs(self, keys: set[str] | None = None) -> pd.DataFrame:
         """Every finished part (only runs in ``keys`` when given), sorted."""
         return read_parts(self.parts_dir, keys)
+
+    def calls(self) -> pd.DataFrame | None:
+        """The per-call rows of every finished part that has them (parts written by older
+        versions have none; None when no part has them)."""
+        return read_call_parts(self.parts_dir)
 
     def error_table(self) -> pd.DataFrame:
         errors: list[dict[str, Any]] = []

@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from samplesim.call_metrics import pack
 from samplesim.metrics import summarize
 from samplesim.model import run_world
 from samplesim.scenario import Scenario, build_scenario, set_path
@@ -110,8 +111,9 @@ def _scenario(task: Task, run: RunSpec) -> Scenario:
 def run_batch(
     task: Task,
 ) -> tuple[list[tuple[RunSpec, list[str], dict[str, np.ndarray]]], list[str], list[dict]]:
-    """Run a batch: per finished run (spec, row labels, metric arrays), the keys of the runs
-    that finished and one record per run that raised (the batch carries on)."""
+    """Run a batch: per finished run (spec, row labels, metric arrays with the per-call values
+    under ``call:`` keys, :func:`samplesim.call_metrics.pack`), the keys of the runs that
+    finished and one record per run that raised (the batch carries on)."""
     done: list[tuple[RunSpec, list[str], dict[str, np.ndarray]]] = []
     keys: list[str] = []
     errors: list[dict[str, Any]] = []
@@ -125,7 +127,8 @@ def run_batch(
             if prep_error is not None:
                 raise RuntimeError(f"plugins failed to load in the worker:\n{prep_error}")
             record = run_world(_scenario(task, run), task.seed, run.replication)
-            done.append((run, *summarize(record)))
+            labels, values = summarize(record)
+            done.append((run, labels, {**values, **pack(record)}))
             keys.append(run.key)
         except Exception as exc:  # a failed run is recorded, not fatal
             errors.append(

@@ -37,6 +37,7 @@ import pandas as pd
 from samplesim.design import check_design_size, make_params, make_points
 from samplesim.errors import UserError, check_seed
 from samplesim.experiment.best import best_selection, parse_best
+from samplesim.experiment.call_tables import experiment_calls
 from samplesim.experiment.driver import finish, run_plan
 from samplesim.experiment.outcome_specs import parse_outcomes as _parse_outcomes
 from samplesim.experiment.plan import check_country, make_plan
@@ -70,6 +71,8 @@ class ExperimentResult:
         executed: runs executed by this call (resumed runs excluded); wall: seconds.
         executor: where the runs executed (``serial``, ``processes ×2``, ``dask ×4``).
         selection: ``compare(best=...)`` only: which variants may be best (subset selection).
+        calls: the per-call table (variant, call, metric: n, mean, 95 % interval; per point
+            for sweeps).
     """
 
     kind: str
@@ -87,6 +90,7 @@ class ExperimentResult:
     executor: str = ""
     selection: pd.DataFrame | None = None
     morris: pd.DataFrame | None = None
+    calls: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         """At most 20 lines: what ran, key metrics with 95 % CIs, tables, files."""
@@ -170,14 +174,22 @@ def replicate(
         quiet=quiet,
     )
     summary = replications_table(runs)
+    calls = experiment_calls(store, runs, ("variant", "call", "metric"))
     manifest["precision_result"] = prec
     errors = finish(
-        "replications", store, runs, manifest, keys, {"replications": summary}, before_complete
+        "replications",
+        store,
+        runs,
+        manifest,
+        keys,
+        {"replications": summary, "calls": calls},
+        before_complete,
     )
     return ExperimentResult(
         "replications",
         runs,
         summary,
+        calls=calls,
         errors=errors,
         precision=prec,
         manifest=manifest,
@@ -270,19 +282,21 @@ def compare(
     summary = replications_table(runs)
     comp = comparison_table(runs)
     selection = best_selection(runs, goal, ["baseline", *variants])
+    calls = experiment_calls(store, runs, ("variant", "call", "metric"))
     errors = finish(
         "comparison",
         store,
         runs,
         manifest,
         keys,
-        {"replications": summary, "comparison": comp, "selection": selection},
+        {"replications": summary, "comparison": comp, "selection": selection, "calls": calls},
         before_complete,
     )
     return ExperimentResult(
         "comparison",
         runs,
         summary,
+        calls=calls,
         comparison=comp,
         selection=selection,
         errors=errors,
@@ -403,19 +417,22 @@ def sweep(
         for note in notes:
             warnings.warn(note, SensitivityWarning, stacklevel=2)
     manifest["outcomes"] = [c[0] for c in chosen]
+    calls = experiment_calls(store, runs, ("point", "variant", "call", "metric"))
+    tables = {"points": plan.points, "replications": summary, "sensitivity": sens}
     errors = finish(
         "sweep",
         store,
         runs,
         manifest,
         keys,
-        {"points": plan.points, "replications": summary, "sensitivity": sens, "morris": morris},
+        {**tables, "morris": morris, "calls": calls},
         before_complete,
     )
     return ExperimentResult(
         "sweep",
         runs,
         summary,
+        calls=calls,
         points=plan.points,
         sensitivity=sens,
         morris=morris,

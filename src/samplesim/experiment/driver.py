@@ -20,6 +20,7 @@ import pandas as pd
 
 from samplesim.errors import ExperimentError, UserError, check_count
 from samplesim.executors import make_executor
+from samplesim.experiment.call_tables import call_rows
 from samplesim.experiment.plan import Plan, check_country, make_manifest_of, parse_precision
 from samplesim.experiment.task import frame
 from samplesim.intervals import interval_kind
@@ -58,7 +59,7 @@ def execute(
     tasks = [plan.task(todo[i : i + size], shipped) for i in range(0, len(todo), size)]
     progress.add_total(len(todo))
     for done, keys, errors in executor.map_unordered(run_batch, tasks):
-        store.add(frame(done, plan.seed), keys, errors)
+        store.add(frame(done, plan.seed), keys, errors, call_rows(done, plan.seed))
         progress.advance(len(keys) + len(errors))
         progress.set_executor(executor.label)
     return len(todo)
