@@ -200,6 +200,7 @@ def _experiment_rows(res: ExperimentResult) -> tuple[str, list[str], list[list[s
     if res.summary.empty or not need <= set(res.summary.columns):
         return "no finished run to summarize", [], []
     metrics = [m for m in CARD if m in set(res.summary["metric"])]
+    unit = str(res.manifest.get("unit") or "g")
     s = res.summary[res.summary["country"] == ALL]
     if res.kind == "sweep":
         header = ["at ALL", "lowest point mean", "highest point mean"]
@@ -207,7 +208,7 @@ def _experiment_rows(res: ExperimentResult) -> tuple[str, list[str], list[list[s
         for m in metrics:
             v = s[s["metric"] == m]["mean"]
             d = EXPERIMENT_TABLE.get(m, METRICS[m].decimals)
-            rows.append([_label(m), _num(v.min(), d), _num(v.max(), d)])
+            rows.append([_label(m, unit), _num(v.min(), d), _num(v.max(), d)])
         return "mean over replications, lowest and highest over the points", header, rows
     comp_need = {"variant", "country", "metric", "diff_mean", "ci_low", "ci_high"}
     if (
@@ -222,7 +223,7 @@ def _experiment_rows(res: ExperimentResult) -> tuple[str, list[str], list[list[s
         rows = []
         for m in metrics:
             d = EXPERIMENT_TABLE.get(m, METRICS[m].decimals)
-            row = [_label(m)]
+            row = [_label(m, unit)]
             row.append(f"{_num(base.loc[m, 'mean'], d)} {_interval(base.loc[m], d)}"
                        if m in base.index else "–")  # fmt: skip
             for v in variants:
@@ -236,7 +237,7 @@ def _experiment_rows(res: ExperimentResult) -> tuple[str, list[str], list[list[s
     rows = []
     for m in metrics:
         d = EXPERIMENT_TABLE.get(m, METRICS[m].decimals)
-        row = [_label(m)]
+        row = [_label(m, unit)]
         for v in variants:
             r = s[(s["variant"] == v) & (s["metric"] == m)]
             cell = "–" if r.empty else f"{_num(r['mean'].iloc[0], d)} {_interval(r.iloc[0], d)}"
@@ -246,9 +247,22 @@ def _experiment_rows(res: ExperimentResult) -> tuple[str, list[str], list[list[s
 
 
 def _experiment_tables(res: ExperimentResult) -> str:
-    names = ["runs", "summary", "comparison", "points", "sensitivity", "morris", "errors"]
+    names = ["runs", "summary", "comparison", "points", "sensitivity", "morris", "calls", "errors"]
     have = [(n, getattr(res, n)) for n in names if getattr(res, n) is not None]
     return ", ".join(f".{n} ({len(t):,} rows)" for n, t in have if n != "errors" or len(t))
+
+
+def _calls_note(res: ExperimentResult, most: int = 8) -> list[str]:
+    """Approved per call, mean [95 % CI] (first point, first variant), up to ``most`` calls."""
+    c = getattr(res, "calls", None)
+    if c is None or not len(c):
+        return []
+    c = c[(c["metric"] == "approved") & (c["variant"] == c["variant"].iloc[0])]
+    if "point" in c:
+        c = c[c["point"] == c["point"].min()]
+    cells = [f"{r['call']} {_num(r['mean'], 2)} {_interval(r, 2)}" for _, r in c.iterrows()]
+    more = f" … {len(cells) - most} more: see .calls" if len(cells) > most else ""
+    return [f"approved by call ({c['variant'].iloc[0]}): " + " · ".join(cells[:most]) + more]
 
 
 def _files(out: Path | None) -> str:
@@ -269,6 +283,7 @@ def experiment_html(res: ExperimentResult) -> str:
     name = res.manifest.get("scenario", "?")
     notes = [html.escape(what), html.escape("tables: " + _experiment_tables(res))]
     notes += [html.escape(_files(res.out)), *map(html.escape, _errors(res))]
+    notes += [html.escape(n) for n in _calls_note(res)]
     title = f"samplesim {res.kind} — {name}"
     table = _table(header, rows) if rows else ""
     return _card(title, _experiment_facts(res), table, notes)

@@ -25,6 +25,7 @@ from samplesim.metric_groups import REPORT_COUNTRY_COLUMNS, REPORT_EXPERIMENT, R
 from samplesim.metrics import METRICS, in_unit
 from samplesim.output import write_text
 from samplesim.paths import make_out_dir
+from samplesim.report_calls import experiment_calls_html, run_calls_html
 
 __all__ = ["build_report", "figure_to_data_uri", "write_report"]
 
@@ -226,24 +227,11 @@ def _run_tables(res: Any) -> str:
         out.append("<h3>By lead country</h3>")
         wide, fmt = _human_columns(s[cols])
         out.append(_table(wide, left=["country"], fmt=fmt))
-    out.append(_calls_table(getattr(res, "calls", None)))
+    out.append(run_calls_html(getattr(res, "calls", None), _UNIT.get(), _table))
     if res.rules is not None and len(res.rules):
         out.append("<h3>Rules</h3>")
         out.append(_table(res.rules, left=["rule", "gate", "effect"]))
     return "".join(out)
-
-
-def _calls_table(calls: pd.DataFrame | None) -> str:
-    """The run's per-call table (absent from outputs of older versions: nothing)."""
-    if calls is None or not len(calls):
-        return ""
-    df = calls.drop(columns=[c for c in ("unit",) if c in calls.columns]).copy()
-    df["deadline_date"] = pd.to_datetime(df["deadline_date"]).dt.date.astype(str)
-    label, unit = in_unit("grams_granted", _UNIT.get())
-    df = df.rename(columns={"grams_granted": f"{label} ({unit})"})
-    fmt = {f"{label} ({unit})": "grams_granted", "acceptance_rate": "approval_rate"}
-    left = ["call", "deadline_date", "applicant_country_list", "awardee_country_list"]
-    return "<h3>By call</h3>" + _table(df, left=left, fmt=fmt)
 
 
 def _ci(mean: float, lo: float, hi: float, metric: str) -> str:
@@ -319,7 +307,8 @@ def _experiment_tables(kind: str, t: dict[str, pd.DataFrame]) -> str:
             for o in sens["outcome"].astype(str)
         ]
         out.append(_table(sens, left=["outcome", "parameter"]))
-    if len(out) == 1:
+    out.append(experiment_calls_html(t.get("calls"), _UNIT.get(), _table, _ci))
+    if len(out) == 1 or not "".join(out[1:]):
         out.append("<p>No summary tables in this directory.</p>")
     return "".join(out)
 

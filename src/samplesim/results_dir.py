@@ -273,7 +273,7 @@ def load_experiment_tables(path: str | Path) -> dict[str, pd.DataFrame]:
     ``parts/*.parquet``)."""
     path = Path(path)
     out: dict[str, pd.DataFrame] = {}
-    for name in ("replications", "comparison", "points", "sensitivity", "morris"):
+    for name in ("replications", "comparison", "points", "sensitivity", "morris", "calls"):
         f = path / f"{name}.csv"
         if f.exists():
             out[name] = _read_csv(f)
