@@ -13,6 +13,7 @@ import pandas as pd
 from rich.console import Console
 
 from samplesim.metric_groups import EXPERIMENT_COUNTRY_TABLE, EXPERIMENT_TABLE
+from samplesim.metrics import METRICS
 from samplesim.store import load_results
 from samplesim.terminal import console as terminal_console
 from samplesim.terminal import fitted_tables
@@ -39,8 +40,17 @@ def _console() -> Console:
     return terminal_console()
 
 
-def print_replications(summary: pd.DataFrame, title: str, console: Console | None = None) -> None:
-    """Key metrics at ALL plus approved / grams per country: mean ± 95 % half-width."""
+def _named(metric: str, unit: str) -> str:
+    """A metric's name, with the inventory's unit after an amount in a unit other than g."""
+    m = METRICS.get(metric)
+    return f"{metric} ({unit})" if unit != "g" and m is not None and m.unit == "g" else metric
+
+
+def print_replications(
+    summary: pd.DataFrame, title: str, console: Console | None = None, unit: str = "g"
+) -> None:
+    """Key metrics at ALL plus approved / grams per country: mean ± 95 % half-width (amounts
+    in ``unit``, the inventory's)."""
     console = console or _console()
     s = summary.set_index(["country", "metric"])
     n = int(summary["n"].max()) if len(summary) else 0
@@ -53,7 +63,7 @@ def print_replications(summary: pd.DataFrame, title: str, console: Console | Non
         rows.append(
             (
                 [
-                    m,
+                    _named(m, unit),
                     f"{_f(r['mean'], d)} ± {_f(r['half_width'], d + 1)}",
                     f"[{_f(r['ci_low'], d)}, {_f(r['ci_high'], d)}]",
                 ],
@@ -80,7 +90,7 @@ def print_replications(summary: pd.DataFrame, title: str, console: Console | Non
                 f"{_f(wide.loc[c, ('mean', m)], d)} ± {_f(wide.loc[c, ('half_width', m)], d)}"
             )
         rows.append((cells, None))
-    headers = ["country", *EXPERIMENT_COUNTRY_TABLE]
+    headers = ["country", *(_named(m, unit) for m in EXPERIMENT_COUNTRY_TABLE)]
     for t in fitted_tables("by lead country", headers, rows, console.width):
         console.print(t)
 

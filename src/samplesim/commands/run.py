@@ -126,7 +126,9 @@ def _run_replications(args: argparse.Namespace) -> int:
         **kw,
     )
     if not args.quiet:
-        print_replications(res.summary, res.manifest["scenario"])
+        print_replications(
+            res.summary, res.manifest["scenario"], unit=str(res.manifest.get("unit") or "g")
+        )
     if res.precision:
         p = res.precision
         verdict = "reached" if p["reached"] else f"NOT reached (cap {p['cap']} replications)"
