@@ -90,8 +90,13 @@ def test_killed_run_resumes_to_the_same_table(tmp_path):
 def test_parts_are_written_atomically(tmp_path):
     out = tmp_path / "exp"
     samplesim.replicate(SMALL, 4, out=out, batch_size=2)
-    names = os.listdir(out / "parts")
-    assert all(n.startswith("part-") and n.endswith(".parquet") for n in names) and len(names) == 2
+    names = sorted(os.listdir(out / "parts"))
+    # Per batch: its runs and its per-call rows, under the same digest; no temporary file left.
+    assert all(n.startswith(("part-", "calls-")) and n.endswith(".parquet") for n in names)
+    parts = [n for n in names if n.startswith("part-")]
+    assert len(parts) == 2 and [n for n in names if n.startswith("calls-")] == [
+        "calls-" + n.removeprefix("part-") for n in parts
+    ]
     assert not [n for n in os.listdir(out) if n.startswith(".")]
 
 
