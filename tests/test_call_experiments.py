@@ -113,3 +113,20 @@ def test_same_seed_same_calls_csv_and_resume_keeps_them(tmp_path):
     assert more.executed == 2
     assert int(more.calls["n"].max()) == 6
     pd.testing.assert_frame_equal(a.calls, b.calls)
+
+
+def test_experiment_figures_and_tables_say_the_unit(tmp_path):
+    from samplesim import plots
+    from samplesim.plots._common import PLOT_UNIT
+    from samplesim.report import build_report
+
+    out = tmp_path / "rep"
+    res = samplesim.replicate(SHIFTS, replications=2, seed=1, out=out, quiet=True)
+    assert res.manifest["unit"] == "shifts"
+    figs = {name: fig for name, _, fig in plots.dir_figures(out)}
+    labels = [ax.get_xlabel() for ax in figs["replications.png"].axes]
+    assert "shifts granted (shifts)" in labels and not any("grams" in x for x in labels)
+    assert PLOT_UNIT.get() == "g"  # set for the directory's figures only
+    html = build_report(out)
+    assert "By call (mean over replications" in html and "shifts granted (shifts)" in html
+    assert "shifts granted (shifts)" in repr(res)

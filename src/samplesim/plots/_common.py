@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import zlib
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -22,7 +23,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.ticker import FuncFormatter
 
-from samplesim.metrics import METRICS, metric_label
+from samplesim.metrics import METRICS, in_unit
+from samplesim.metrics import metric_label as _metric_label
 
 __all__ = [
     "ALL_COLOR",
@@ -113,12 +115,22 @@ def sort_countries(countries: Iterable[str]) -> list[str]:
 METRIC_LABELS: dict[str, str] = {n: m.axis_label for n, m in METRICS.items()}
 
 
+#: The inventory's unit of the directory whose figures are being drawn (amount labels say it).
+PLOT_UNIT: ContextVar[str] = ContextVar("plot_unit", default="g")
+
+
+def metric_label(name: str) -> str:
+    """A readable axis label with its unit (``metric@CC`` keeps the country); amounts in
+    :data:`PLOT_UNIT`."""
+    return _metric_label(name, PLOT_UNIT.get())
+
+
 def metric_title(name: str) -> str:
     """A metric's human label without unit, for titles and legends (``metric@CC`` keeps the
     country): "median time to decision", never the snake_case name."""
     base, _, cc = str(name).partition("@")
     m = METRICS.get(base)
-    label = m.label if m else base.replace("_", " ")
+    label = in_unit(base, PLOT_UNIT.get())[0] if m else base.replace("_", " ")
     return f"{label} [{cc}]" if cc else label
 
 

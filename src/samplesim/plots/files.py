@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Iterator
@@ -16,7 +17,14 @@ from matplotlib.figure import Figure
 
 from samplesim.outcomes import SimulationResult
 from samplesim.paths import atomic_write, ensure_dir
-from samplesim.plots._common import RunTables, human, metric_title, run_tables, save_figure
+from samplesim.plots._common import (
+    PLOT_UNIT,
+    RunTables,
+    human,
+    metric_title,
+    run_tables,
+    save_figure,
+)
 from samplesim.plots.many import (
     comparison_forest,
     morris_bars,
@@ -204,10 +212,16 @@ def dir_figures(path: str | Path) -> Iterator[FigureItem]:
     """Every applicable figure of an output directory, as (file name, caption, figure)."""
     path = Path(path)
     kind = detect_kind(path)
-    if kind == "run":
-        yield from _run_figures(load_run(path), read_manifest(path))
-    else:
-        yield from _experiment_figures(kind, load_experiment(path), read_manifest(path))
+    m = read_manifest(path)
+    token = PLOT_UNIT.set(str(m.get("unit") or "g"))
+    try:
+        if kind == "run":
+            yield from _run_figures(load_run(path), m)
+        else:
+            yield from _experiment_figures(kind, load_experiment(path), m)
+    finally:
+        with contextlib.suppress(ValueError):  # finalised in another context: nothing set
+            PLOT_UNIT.reset(token)
 
 
 def save_dir_plots(path: str | Path, out_dir: str | Path | None = None, dpi: int = 130):
