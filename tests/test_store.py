@@ -92,10 +92,10 @@ def test_parts_are_written_atomically(tmp_path):
     samplesim.replicate(SMALL, 4, out=out, batch_size=2)
     names = sorted(os.listdir(out / "parts"))
     # Per batch: its runs and its per-call rows, under the same digest; no temporary file left.
-    assert all(n.startswith(("part-", "calls-")) and n.endswith(".parquet") for n in names)
+    assert all(n.startswith(("part-", "percall-")) and n.endswith(".parquet") for n in names)
     parts = [n for n in names if n.startswith("part-")]
-    assert len(parts) == 2 and [n for n in names if n.startswith("calls-")] == [
-        "calls-" + n.removeprefix("part-") for n in parts
+    assert len(parts) == 2 and [n for n in names if n.startswith("percall-")] == [
+        "percall-" + n.removeprefix("part-") for n in parts
     ]
     assert not [n for n in os.listdir(out) if n.startswith(".")]
 

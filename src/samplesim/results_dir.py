@@ -321,8 +321,8 @@ def read_parts(parts_dir: Path, keys: set[str] | None = None) -> pd.DataFrame:
 
 
 def read_call_parts(parts_dir: Path) -> pd.DataFrame | None:
-    """The per-call rows of every ``calls-*.parquet`` in ``parts_dir`` (None: none)."""
-    frames = [_read_parquet(p) for p in sorted(parts_dir.glob("calls-*.parquet"))]
+    """The per-call rows of every ``percall-*.parquet`` in ``parts_dir`` (None: none)."""
+    frames = [_read_parquet(p) for p in sorted(parts_dir.glob("percall-*.parquet"))]
     return pd.concat(frames, ignore_index=True) if frames else None
 
 

@@ -277,7 +277,7 @@ class ResultStore(MemoryStore):
             table = table.replace_schema_metadata(meta)
             if calls is not None and len(calls):  # before the part: its runs count as done
                 _atomic_write_bytes(
-                    self.parts_dir / f"calls-{digest}.parquet",
+                    self.parts_dir / f"percall-{digest}.parquet",
                     lambda tmp: calls.to_parquet(tmp, index=False),
                 )
             _atomic_write_bytes(
