@@ -13,6 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from samplesim.distributions import Distribution, Fixed
+from samplesim.scenario.intake import ProposalCounts
 from samplesim.stages import GATES
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "ObservedJoint",
     "Panel",
     "Partner",
+    "ProposalCounts",
     "ProposalModel",
     "Review",
     "Rule",
@@ -60,6 +62,10 @@ class SampleType:
     #: samples are not (the default).
     export_controlled: bool = False
     agency: str | None = None
+    #: Requested as whole items of this mass (thin sections, particles); None: any mass.
+    item_grams: float | None = None
+    #: Requests are rounded up to multiples of this mass; None: not rounded.
+    quantum_g: float | None = None
 
 
 @attrs.frozen
@@ -98,6 +104,8 @@ class Call:
     decision: Decision = attrs.Factory(Decision)
     agency: str | None = None
     reallocation: Reallocation | None = None
+    #: Fixed or empirical proposal counts (``[calls.proposal_counts]``); None: Poisson.
+    proposal_counts: ProposalCounts | None = None
 
 
 @attrs.frozen
@@ -129,11 +137,14 @@ class ProposalModel:
 
     grams_requested: Distribution = _fixed(0.3)
     sample_type_weights: dict[str, float] = attrs.Factory(dict)
-    types_per_proposal: int = 1
+    #: A whole number, or a distribution (integer draws >= 1, clipped to the types on offer).
+    types_per_proposal: int | Distribution = 1
     destructive_probability: float = 0.5
     co_investigators: Distribution = _fixed(2)
     foreign_partner_probability: float = 0.3
     deadline_rush: float = 0.0
+    #: Items requested per item type (``inventory[].item_grams``); None: one item.
+    items_requested: Distribution | None = None
 
 
 @attrs.frozen
