@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from samplesim import limits as L
+from samplesim.scenario.agencies import agency_of
 from samplesim.scenario.schema import Call, Scenario
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def check_intake(ck: _Checker, sc: Scenario) -> None:
             ck.fail(p, "needs by_country or by_institution")
         for key, table, known, what in (
             ("by_country", pc.by_country, countries, "country of an institution"),
-            ("by_institution", pc.by_institution, names, "institution"),
+            ("by_institution", pc.by_institution, names, "known institution"),
         ):
             for name, value in table.items():
                 kp = f"{p}.{key}.{name}"
@@ -62,14 +63,17 @@ def check_intake(ck: _Checker, sc: Scenario) -> None:
                         break
         for name in pc.by_country:
             members = [
-                inst for inst in sc.institutions
-                if inst.country == name and inst.name not in pc.by_institution
-            ]  # fmt: skip
+                inst
+                for inst in sc.institutions
+                if inst.country == name
+                and inst.name not in pc.by_institution
+                and (not inst.applies_to or agency_of(sc, c) in inst.applies_to)
+            ]
             if name in countries and sum(m.propensity for m in members) <= 0:
                 ck.fail(
                     f"{p}.by_country.{name}",
-                    "no institution of this country (not listed in by_institution) has a "
-                    "propensity above 0 to share the count",
+                    "no institution of this country that applies to the call (and is not "
+                    "listed in by_institution) has a propensity above 0 to share the count",
                 )
 
     for i, s in enumerate(sc.inventory):
