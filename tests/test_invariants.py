@@ -334,6 +334,19 @@ def check_meetings(sc: Scenario, res: samplesim.SimulationResult) -> None:
         assert all(_is_meeting(call, x) for x in days), (call.name, sorted(set(days)))
 
 
+def check_request_deadlines(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    """No proposal is decided at a meeting less than ``request_deadline_days`` after it was
+    submitted (``calls[i].decision.request_deadline_days``)."""
+    props = res.proposals
+    for call in sc.calls:
+        gap = call.decision.request_deadline_days
+        if gap is None:
+            continue
+        mine = props[(props["call"] == call.name) & props["decision_day"].notna()]
+        early = mine["decision_day"] - mine["submitted_day"] < gap - 1e-9
+        assert not early.any(), mine.loc[early, ["proposal_id", "submitted_day", "decision_day"]]
+
+
 def check_round_limit(
     sc: Scenario, res: samplesim.SimulationResult, limit: int, missing: pd.Series
 ) -> None:
@@ -408,6 +421,7 @@ def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:
     check_summary(res)
     check_meetings(sc, res)
     check_reviews(sc, res)
+    check_request_deadlines(sc, res)
 
 
 # Drawing an example runs the real validator; its cost is not a problem of the strategy.

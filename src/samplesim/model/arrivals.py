@@ -25,6 +25,7 @@ from samplesim.model.keyed import (
     POOL,
     draw_keyed,
 )
+from samplesim.model.meetings import rush_times
 from samplesim.model.requests import draw_requests, keyed_by_model, proposal_model
 from samplesim.rng import Streams
 from samplesim.scenario.schema import Call, Institution, ProposalModel, Scenario
@@ -85,13 +86,14 @@ class ProposalTable:
         return len(self.submit)
 
 
-def _arrival_times(
-    rng: np.random.Generator, n: int, open_day: float, close_day: float, rush: float
-) -> np.ndarray:
+def _arrival_times(rng: np.random.Generator, n: int, call: Call, rush: float) -> np.ndarray:
     # A Poisson process conditioned on its count is uniform in the window; ``rush`` > 0
-    # tilts submissions towards the deadline (Beta(1 + rush, 1)).
+    # tilts submissions towards the deadline (Beta(1 + rush, 1)), or towards each
+    # meeting's request deadline (``decision.rush = "meetings"``: see model/meetings.py).
+    if rush > 0 and call.decision.rush == "meetings":
+        return rush_times(rng.random(n), call, rush)
     u = rng.random(n) if rush == 0 else rng.beta(1.0 + rush, 1.0, n)
-    return open_day + (close_day - open_day) * u
+    return call.open_day + (call.close_day - call.open_day) * u
 
 
 def _arrivals(
@@ -114,9 +116,7 @@ def _arrivals(
                 m = int(streams.entity(call.name, app.name).block("arrivals", 0).poisson(lam[a]))
             es = streams.entity(call.name, app.name)
             if m:
-                days = _arrival_times(
-                    es.block("arrivals", 1), m, call.open_day, call.close_day, rush
-                )
+                days = _arrival_times(es.block("arrivals", 1), m, call, rush)
                 out.append((ci, a, days))
     return out
 

@@ -138,6 +138,7 @@ class World:
                 review_se=self.review_se,
                 tiebreak=self.tiebreak,
                 discussion=self.discussion,
+                submit=p.submit,
             )
             for ci, c in enumerate(sc.calls)
         ]

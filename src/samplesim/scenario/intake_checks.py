@@ -76,6 +76,8 @@ def check_intake(ck: _Checker, sc: Scenario) -> None:
                     "listed in by_institution) has a propensity above 0 to share the count",
                 )
 
+    for i, c in enumerate(sc.calls):
+        _check_meeting_deadlines(ck, f"calls[{i}].decision", c)
     for i, s in enumerate(sc.inventory):
         ck.positive(f"inventory[{i}].item_grams", s.item_grams)
         ck.positive(f"inventory[{i}].quantum_g", s.quantum_g)
@@ -97,3 +99,22 @@ def check_intake(ck: _Checker, sc: Scenario) -> None:
     tp = pm.types_per_proposal
     if not isinstance(tp, int) and tp.minimum < 0:
         ck.fail("proposals.types_per_proposal", f"must not be negative (reaches {tp.minimum:g})")
+
+
+def _check_meeting_deadlines(ck: _Checker, p: str, call: Call) -> None:
+    d = call.decision
+    meetings = bool(d.meeting_days or d.meeting_every_days)
+    gap = d.request_deadline_days
+    if gap is not None:
+        if not 0 <= gap <= 3650:  # also refuses NaN
+            ck.fail(f"{p}.request_deadline_days", f"must be between 0 and 3650 (got {gap})")
+        elif not meetings:
+            ck.fail(
+                f"{p}.request_deadline_days",
+                "is only used with decision meetings (meeting_days or meeting_every_days)",
+            )
+    if d.rush == "meetings" and not meetings:
+        ck.fail(
+            f"{p}.rush",
+            '"meetings" needs decision meetings (meeting_days or meeting_every_days)',
+        )

@@ -86,6 +86,12 @@ class Decision:
     meeting_days: list[float] = attrs.Factory(list)
     meeting_every_days: float | None = None
     first_meeting_day: float | None = None
+    #: A proposal is considered at a meeting only if submitted at least this many days
+    #: before it (later ones wait for the next meeting); None: no such deadline.
+    request_deadline_days: float | None = None
+    #: Where ``proposals.deadline_rush`` tilts submissions: towards ``close_day`` ("call")
+    #: or towards each meeting's request deadline ("meetings").
+    rush: Literal["call", "meetings"] = "call"
 
 
 @attrs.frozen
