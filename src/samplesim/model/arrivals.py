@@ -17,6 +17,7 @@ import numpy as np
 
 from samplesim.model.agencies import applies
 from samplesim.model.counts import listed_counts
+from samplesim.model.intent import intent_days, resolve_intents
 from samplesim.model.keyed import (
     CO_INVESTIGATORS,
     DESTRUCTIVE,
@@ -81,6 +82,10 @@ class ProposalTable:
     ordinal: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
     #: per entity with proposals: (call name, institution name, rows in ordinal order)
     groups: list[tuple[str, str, np.ndarray]] = attrs.field(factory=list)
+    #: day of the row's notice of intent (NaN: none; ``calls[i].intent``)
+    intent: np.ndarray = attrs.field(factory=lambda: np.zeros(0))
+    #: "" (a full proposal), or how an intent ended: "no_full_proposal", "not_invited"
+    fate: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=object))
 
     def __len__(self) -> int:
         return len(self.submit)
@@ -115,7 +120,9 @@ def _arrivals(
             else:
                 m = int(streams.entity(call.name, app.name).block("arrivals", 0).poisson(lam[a]))
             es = streams.entity(call.name, app.name)
-            if m:
+            if m and call.intent is not None:  # the arrivals are notices of intent
+                out.append((ci, a, intent_days(es.block("arrivals", 1), m, call, rush)))
+            elif m:
                 days = _arrival_times(es.block("arrivals", 1), m, call, rush)
                 out.append((ci, a, days))
     return out
@@ -140,10 +147,11 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     """Draw every proposal of the run: counts, times, merit, requests and teams, each from
     the stream of the proposal's entity (call, institution) at its ordinal."""
     ents = _arrivals(sc, applicants, streams)
+    resolved = resolve_intents(sc, ents, [a.name for a in applicants], streams)
     sizes = [len(d) for *_, d in ents]
     call_g = np.repeat(np.array([c for c, *_ in ents], dtype=np.int64), sizes)
     app_g = np.repeat(np.array([a for _, a, _ in ents], dtype=np.int64), sizes)
-    sub_g = np.concatenate([d for *_, d in ents]) if ents else np.zeros(0)
+    sub_g = np.concatenate([r[0] for r in resolved]) if ents else np.zeros(0)
     order = np.lexsort((app_g, sub_g))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
@@ -168,6 +176,8 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
         n_members=np.zeros(0, dtype=np.int64),
         ordinal=ordinal,
         groups=groups,
+        intent=(np.concatenate([r[1] for r in resolved]) if ents else np.zeros(0))[order],
+        fate=(np.concatenate([r[2] for r in resolved]) if ents else np.zeros(0, object))[order],
     )
     _draw_attributes(sc, applicants, streams, table)
     return table

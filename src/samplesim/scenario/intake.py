@@ -9,9 +9,11 @@ and of the request keys (``inventory[].item_grams``, ``quantum_g``,
 
 from __future__ import annotations
 
+from typing import Literal
+
 import attrs
 
-__all__ = ["Count", "ProposalCounts"]
+__all__ = ["Count", "Intent", "ProposalCounts"]
 
 #: A proposal count: a fixed whole number, or a list of them (drawn uniformly per run).
 Count = int | list[int]
@@ -31,3 +33,23 @@ class ProposalCounts:
     by_country: dict[str, Count] = attrs.Factory(dict)
     by_institution: dict[str, Count] = attrs.Factory(dict)
     only_listed: bool = False
+
+
+@attrs.frozen
+class Intent:
+    """A notice of intent (or outline) before the full proposal (``calls[i].intent``).
+
+    Intents arrive between ``open_day`` and ``deadline_day`` (the call's propensities and
+    counts then count intents). ``review = "outline"``: each outline gets a noisy score of
+    merit (``outline_reliability``) and the top ``invite_fraction`` are invited. An invited
+    intent (every intent with ``review = "none"``) is followed by a full proposal with
+    ``proceed_probability``, submitted between ``deadline_day + outline_days`` and
+    ``close_day``.
+    """
+
+    deadline_day: float
+    proceed_probability: float = 1.0
+    review: Literal["none", "outline"] = "none"
+    outline_reliability: float = 0.3
+    invite_fraction: float = 1.0
+    outline_days: float = 0.0

@@ -78,6 +78,7 @@ def check_intake(ck: _Checker, sc: Scenario) -> None:
 
     for i, c in enumerate(sc.calls):
         _check_meeting_deadlines(ck, f"calls[{i}].decision", c)
+        _check_intent(ck, f"calls[{i}].intent", c)
     for i, s in enumerate(sc.inventory):
         ck.positive(f"inventory[{i}].item_grams", s.item_grams)
         ck.positive(f"inventory[{i}].quantum_g", s.quantum_g)
@@ -118,3 +119,26 @@ def _check_meeting_deadlines(ck: _Checker, p: str, call: Call) -> None:
             f"{p}.rush",
             '"meetings" needs decision meetings (meeting_days or meeting_every_days)',
         )
+
+
+def _check_intent(ck: _Checker, p: str, call: Call) -> None:
+    it = call.intent
+    if it is None:
+        return
+    if not call.open_day <= it.deadline_day < call.close_day:
+        ck.fail(
+            f"{p}.deadline_day",
+            f"must be in [open_day, close_day) = [{call.open_day:g}, {call.close_day:g}) "
+            f"(got {it.deadline_day:g})",
+        )
+    elif not 0 <= it.outline_days < call.close_day - it.deadline_day:
+        ck.fail(
+            f"{p}.outline_days",
+            f"must be at least 0 and end before close_day: under "
+            f"{call.close_day - it.deadline_day:g} days (got {it.outline_days:g})",
+        )
+    ck.prob(f"{p}.proceed_probability", it.proceed_probability)
+    if not 0 < it.outline_reliability <= 1:
+        ck.fail(f"{p}.outline_reliability", f"must be in (0, 1] (got {it.outline_reliability})")
+    if not 0 < it.invite_fraction <= 1:
+        ck.fail(f"{p}.invite_fraction", f"must be in (0, 1] (got {it.invite_fraction})")

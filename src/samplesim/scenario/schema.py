@@ -13,7 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from samplesim.distributions import Distribution, Fixed
-from samplesim.scenario.intake import ProposalCounts
+from samplesim.scenario.intake import Intent, ProposalCounts
 from samplesim.stages import GATES
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "Decision",
     "GradeScale",
     "Institution",
+    "Intent",
     "Logistics",
     "Lottery",
     "ObservedFact",
@@ -112,6 +113,8 @@ class Call:
     reallocation: Reallocation | None = None
     #: Fixed or empirical proposal counts (``[calls.proposal_counts]``); None: Poisson.
     proposal_counts: ProposalCounts | None = None
+    #: A notice of intent (or outline) stage before full proposals (``[calls.intent]``).
+    intent: Intent | None = None
 
 
 @attrs.frozen
