@@ -115,10 +115,11 @@ def _soft(sc: Scenario) -> list[Problem]:
     n = expected_proposals(sc)
     if _over(n, L.MAX_PROPOSALS):
         gib = estimated_bytes(sc) / 2**30
-        j = max(range(len(sc.calls)), key=lambda k: sc.calls[k].demand)
+        j = max(range(len(sc.calls)), key=lambda k: expected_in_call(sc, sc.calls[k]))
+        key = "proposal_counts" if sc.calls[j].proposal_counts is not None else "demand"
         out.append(
             Problem(
-                f"calls[{j}].demand",
+                f"calls[{j}].{key}",
                 f"with institutions' propensity x count, about {n:.3g} expected proposals "
                 f"per run (~{gib:.3g} GiB), over the limit of {L.MAX_PROPOSALS}{hint}",
             )
