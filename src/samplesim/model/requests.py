@@ -52,13 +52,13 @@ def _by_model(sc: Scenario, p: ProposalTable) -> list[tuple[ProposalModel, np.nd
     models = [proposal_model(sc, c) for c in sc.calls]
     distinct: list[ProposalModel] = []
     for m in models:
-        if not any(m is d for d in distinct):
+        if not any(m == d for d in distinct):  # equal models draw as one
             distinct.append(m)
     if len(distinct) == 1:
         return [(distinct[0], None)]
     out = []
     for d in distinct:
-        calls = [ci for ci, m in enumerate(models) if m is d]
+        calls = [ci for ci, m in enumerate(models) if m == d]
         out.append((d, np.isin(p.call, calls)))
     return out
 
