@@ -84,15 +84,16 @@ def test_rush_meetings_clusters_submissions_before_every_request_deadline():
         raw = _rolling(gap=10, rush=rush)
         raw["proposals"]["deadline_rush"] = 4.0
         call = build_scenario(raw).calls[0]
-        sub = np.concatenate([World(build_scenario(copy.deepcopy(raw)), s, 0).props.submit
-                              for s in range(4)])  # fmt: skip
+        sc = build_scenario(copy.deepcopy(raw))
+        sub = np.concatenate([World(sc, s, 0).props.submit for s in range(30)])  # ~1200
         cuts = np.array([0.0, *request_deadlines(call), 300.0])
         k = np.clip(np.searchsorted(cuts, sub, side="right") - 1, 0, len(cuts) - 2)
         return float(np.mean(sub >= cuts[k + 1] - 0.2 * (cuts[k + 1] - cuts[k])))
 
-    # Beta(5, 1): P(last fifth of a piece) = 1 - 0.8**5 = 0.67 (uniform: 0.2)
-    assert share_late("meetings") > 0.55
-    assert share_late("call") < 0.45  # one rush at close_day only
+    # Beta(5, 1): P(last fifth of a piece) = 1 - 0.8**5 = 0.67 (uniform: 0.2); the standard
+    # error of a share of ~1200 is about 0.014
+    assert 0.61 < share_late("meetings") < 0.73
+    assert share_late("call") < 0.4  # one rush at close_day only
 
 
 def test_same_seed_same_outputs_with_deadlines_and_rush():
