@@ -578,7 +578,50 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             "loan_days": draw(positive_dist(1.0, 400.0)),
         },
     }
+    if draw(st.integers(0, 2)) == 0:
+        _add_intake(draw, raw)
     return raw
+
+
+def _add_intake(draw: Any, raw: dict[str, Any]) -> None:
+    """Sometimes set the intake keys: notices of intent, proposal counts, request
+    deadlines and rush before meetings, items and quanta, types per proposal as a
+    distribution (drawn last, so the other keys' examples stay as they were)."""
+    countries = sorted({i["country"] for i in raw["institutions"]})
+    for call in raw["calls"]:
+        lo, hi = call["open_day"], call["close_day"]
+        if draw(st.booleans()):
+            deadline = lo + float(draw(st.integers(0, int(hi - lo) - 2)))
+            intent: dict[str, Any] = {
+                "deadline_day": deadline,
+                "outline_days": float(draw(st.integers(0, int(hi - deadline) - 1))),
+                "proceed_probability": draw(st.sampled_from([0.3, 0.8, 1.0])),
+            }
+            if draw(st.booleans()):
+                intent["review"] = "outline"
+                intent["invite_fraction"] = draw(st.sampled_from([0.2, 0.5, 1.0]))
+                intent["outline_reliability"] = draw(st.sampled_from([0.1, 0.3, 1.0]))
+            call["intent"] = intent
+        if draw(st.booleans()):
+            value = draw(st.one_of(st.integers(0, 4), st.lists(st.integers(0, 4), min_size=1,
+                                                                 max_size=3)))  # fmt: skip
+            call["proposal_counts"] = {
+                "by_country": {draw(st.sampled_from(countries)): value},
+                "only_listed": draw(st.booleans()),
+            }
+        decision = call.get("decision")
+        if decision and draw(st.booleans()):
+            decision["request_deadline_days"] = float(draw(st.integers(0, 30)))
+            decision["rush"] = draw(st.sampled_from(["call", "meetings"]))
+    inv = raw["inventory"]
+    if draw(st.booleans()):
+        inv[0]["item_grams"] = _r(inv[0]["grams"] * draw(st.sampled_from([0.01, 0.1, 0.5])))
+        raw["proposals"]["items_requested"] = draw(positive_dist(0.5, 4.0))
+    if len(inv) > 1 and draw(st.booleans()):
+        inv[1]["quantum_g"] = _r(inv[1]["grams"] * draw(st.sampled_from([0.01, 0.1, 0.5])))
+    if draw(st.booleans()):
+        raw["proposals"]["types_per_proposal"] = {"dist": "uniform", "low": 0.5,
+                                                  "high": len(inv) + 0.5}  # fmt: skip
 
 
 def clone(raw: dict[str, Any]) -> dict[str, Any]:

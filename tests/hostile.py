@@ -153,6 +153,9 @@ SIZE_MUTATIONS: list[tuple[list[Any], list[Any], str]] = [
     (["inventory", 0, "min_portion_g"], [1e-9], "inventory[0].min_portion_g"),
     (["calls", 0, "max_grams_per_proposal"], [1e18], "calls[0].max_grams_per_proposal"),
     (["proposals", "grams_requested"], [1e18], "proposals.grams_requested"),
+    (["calls", 0, "proposal_counts"], [{"by_country": {"US": 10**9}},
+     {"by_institution": {"Uni A": [1, 10**12]}}, {"by_country": {"US": 200_000, "FR": 200_000}}],
+     "calls[0].proposal_counts"),
 ]  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from samplesim.scenario.schema import Call
 TOL = 1e-9
 NO_GRAMS = [
     "blocked", "withdrawn", "ineligible", "incomplete", "not_shortlisted", "declined", "deterred",
+    "no_full_proposal", "not_invited",
 ]  # fmt: skip
 
 
@@ -117,8 +118,10 @@ def check_states(res: samplesim.SimulationResult) -> None:
 def check_times(sc: Scenario, res: samplesim.SimulationResult) -> None:
     props, ev = res.proposals, _events(res)
     days = props[[f"{s}_day" for s in STAGES]].to_numpy()
-    # Every row was submitted but those a deterrence rule prevented.
-    assert (props["submitted_day"].notna() == (props["state"].astype(str) != "deterred")).all()
+    # Every row was submitted but those a deterrence rule prevented and notices of intent
+    # not followed by a full proposal.
+    never = props["state"].astype(str).isin(["deterred", *INTENT_ENDS])
+    assert (props["submitted_day"].notna() == ~never).all()
     for row in days:
         seen = row[~np.isnan(row)]
         assert np.all(np.diff(seen) >= 0), row
@@ -296,7 +299,8 @@ def check_summary(res: samplesim.SimulationResult) -> None:
     state = props["state"].astype(str)
     assert all_row["submitted"] == props["submitted_day"].notna().sum()
     assert all_row["deterred"] == (state == "deterred").sum()
-    assert all_row["submitted"] + all_row["deterred"] == len(props)
+    intents_ended = state.isin(INTENT_ENDS).sum()  # notices of intent only
+    assert all_row["submitted"] + all_row["deterred"] + intents_ended == len(props)
     assert all_row["grams_granted"] == pytest.approx(props["grams_granted"].sum())
     per = summ.drop(index="ALL")
     for col in ("submitted", "deterred", "blocked", "approved", "delivered", "pending"):
@@ -332,6 +336,48 @@ def check_meetings(sc: Scenario, res: samplesim.SimulationResult) -> None:
             continue
         days = props.loc[props["call"] == call.name, "decision_day"].dropna()
         assert all(_is_meeting(call, x) for x in days), (call.name, sorted(set(days)))
+
+
+#: Terminal states of a notice of intent without a full proposal.
+INTENT_ENDS = ("no_full_proposal", "not_invited")
+
+
+def check_intents(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    """Intents arrive between open_day and the intent deadline; full proposals follow only
+    after the invitations are known; an intent that ended has no later stage and no grams."""
+    props = res.proposals
+    state = props["state"].astype(str)
+    for call in sc.calls:
+        mine = props[props["call"] == call.name]
+        it = call.intent
+        if it is None:
+            assert mine["intent_day"].isna().all()
+            assert not state[mine.index].isin(INTENT_ENDS).any()
+            continue
+        assert mine["intent_day"].notna().all()
+        assert mine["intent_day"].between(call.open_day, it.deadline_day).all()
+        sub = mine["submitted_day"].dropna()
+        assert (sub >= it.deadline_day + it.outline_days - 1e-9).all()
+        ended = mine[state[mine.index].isin(INTENT_ENDS)]
+        later = [f"{s}_day" for s in STAGES if s != "intent"]
+        assert ended[later].isna().all().all() and (ended["grams_awarded"] == 0).all()
+        if it.review == "none":
+            assert not (state[mine.index] == "not_invited").any()
+        if it.proceed_probability >= 1:
+            assert not (state[mine.index] == "no_full_proposal").any()
+
+
+def check_request_deadlines(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    """No proposal is decided at a meeting less than ``request_deadline_days`` after it was
+    submitted (``calls[i].decision.request_deadline_days``)."""
+    props = res.proposals
+    for call in sc.calls:
+        gap = call.decision.request_deadline_days
+        if gap is None:
+            continue
+        mine = props[(props["call"] == call.name) & props["decision_day"].notna()]
+        early = mine["decision_day"] - mine["submitted_day"] < gap - 1e-9
+        assert not early.any(), mine.loc[early, ["proposal_id", "submitted_day", "decision_day"]]
 
 
 def check_round_limit(
@@ -409,6 +455,8 @@ def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:
     check_meetings(sc, res)
     check_reviews(sc, res)
     check_calls(sc, res)
+    check_request_deadlines(sc, res)
+    check_intents(sc, res)
 
 
 def check_calls(sc: Scenario, res: samplesim.SimulationResult) -> None:

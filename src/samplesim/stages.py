@@ -57,11 +57,15 @@ TERMINAL_STATES: Mapping[str, str] = {
     "delivered": "samples in hand (the loan may since have been returned)",
     "pending": "still in the workflow when the run's horizon was reached",
     "deterred": "never applied: an application-gate rule deterred it (no stage reached)",
+    "no_full_proposal": "sent a notice of intent but no full proposal",
+    "not_invited": "sent a notice of intent (outline) but was not invited to a full proposal",
 }
 
 #: The stages in workflow order.
 STAGES: tuple[Stage, ...] = (
-    Stage("submitted", "", "the proposal arrived", ("pending", "deterred")),
+    Stage("intent", "", "a notice of intent (outline) arrived (calls with [calls.intent])",
+          ("no_full_proposal", "not_invited")),
+    Stage("submitted", "intent & outline", "the (full) proposal arrived", ("pending", "deterred")),
     Stage("screened", "screening", "completeness and eligibility checked",
           ("incomplete", "ineligible")),
     Stage("cleared", "screening", "passed screening and the screening-gate rules",
@@ -105,6 +109,7 @@ class FunnelStep:
 
 #: The funnel's steps, in order.
 FUNNEL: tuple[FunnelStep, ...] = (
+    FunnelStep("intents", "intent"),  # shown only when some proposal has an intent
     FunnelStep("submitted", "submitted"),
     FunnelStep("screened", "screened"),
     FunnelStep("legally cleared", "cleared"),

@@ -15,10 +15,21 @@ from collections.abc import Callable
 import attrs
 import numpy as np
 
-from samplesim.distributions import Fixed
-from samplesim.model.agencies import applies, types_by_call
+from samplesim.model.agencies import applies
+from samplesim.model.counts import listed_counts
+from samplesim.model.intent import intent_days, resolve_intents
+from samplesim.model.keyed import (
+    CO_INVESTIGATORS,
+    DESTRUCTIVE,
+    FOREIGN,
+    MERIT,
+    POOL,
+    draw_keyed,
+)
+from samplesim.model.meetings import rush_times
+from samplesim.model.requests import draw_requests, keyed_by_model, proposal_model
 from samplesim.rng import Streams
-from samplesim.scenario.schema import Institution, Scenario
+from samplesim.scenario.schema import Call, Institution, ProposalModel, Scenario
 
 __all__ = [
     "Applicant",
@@ -71,58 +82,23 @@ class ProposalTable:
     ordinal: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
     #: per entity with proposals: (call name, institution name, rows in ordinal order)
     groups: list[tuple[str, str, np.ndarray]] = attrs.field(factory=list)
+    #: day of the row's notice of intent (NaN: none; ``calls[i].intent``)
+    intent: np.ndarray = attrs.field(factory=lambda: np.zeros(0))
+    #: "" (a full proposal), or how an intent ended: "no_full_proposal", "not_invited"
+    fate: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=object))
 
     def __len__(self) -> int:
         return len(self.submit)
 
 
-def _arrival_times(
-    rng: np.random.Generator, n: int, open_day: float, close_day: float, rush: float
-) -> np.ndarray:
+def _arrival_times(rng: np.random.Generator, n: int, call: Call, rush: float) -> np.ndarray:
     # A Poisson process conditioned on its count is uniform in the window; ``rush`` > 0
-    # tilts submissions towards the deadline (Beta(1 + rush, 1)).
+    # tilts submissions towards the deadline (Beta(1 + rush, 1)), or towards each
+    # meeting's request deadline (``decision.rush = "meetings"``: see model/meetings.py).
+    if rush > 0 and call.decision.rush == "meetings":
+        return rush_times(rng.random(n), call, rush)
     u = rng.random(n) if rush == 0 else rng.beta(1.0 + rush, 1.0, n)
-    return open_day + (close_day - open_day) * u
-
-
-#: Attribute numbers of the ``proposals`` stream's blocks (append; never renumber).
-MERIT, GRAMS, TYPES, DESTRUCTIVE, CO_INVESTIGATORS, FOREIGN, POOL = range(7)
-
-
-def draw_keyed(
-    p: ProposalTable,
-    streams: Streams,
-    stream: str,
-    attribute: int,
-    sample: Callable[[np.random.Generator, int], np.ndarray],
-    extra: int = 0,
-    rows: np.ndarray | None = None,
-) -> np.ndarray:
-    """One attribute of every proposal (or only of ``rows``, a bool mask), each drawn from
-    its own entity's block ``(stream, attribute, extra)``: ``sample(rng, m)`` gives the
-    values of an entity's ``m`` proposals in ordinal order (first axis).
-
-    A :class:`~samplesim.distributions.Fixed` distribution's ``sample`` draws nothing: its
-    value is filled in without any block (the values are the same, each block independent).
-    """
-    if isinstance(getattr(sample, "__self__", None), Fixed):
-        value = np.asarray(sample(None, len(p)))  # type: ignore[arg-type]
-        return value if rows is None else np.where(rows, value, 0.0)
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
-    entity = streams.entity
-    for call, app, idx in p.groups:
-        if rows is not None:
-            idx = idx[rows[idx]]
-        if len(idx):
-            rng = entity(call, app).block(stream, attribute, extra)
-            parts.append((idx, np.asarray(sample(rng, len(idx)))))
-    if not parts:
-        return np.asarray(sample(np.random.default_rng(0), 0))[:0]
-    first = parts[0][1]
-    out = np.zeros((len(p), *first.shape[1:]), dtype=first.dtype)
-    for idx, vals in parts:
-        out[idx] = vals
-    return out
+    return call.open_day + (call.close_day - call.open_day) * u
 
 
 def _arrivals(
@@ -131,31 +107,51 @@ def _arrivals(
     """(call index, applicant index, submission days in ordinal order) per entity with
     proposals; each count and its days come from the entity's own ``arrivals`` blocks."""
     rate = np.array([a.propensity for a in applicants])
-    rush = sc.proposals.deadline_rush
     out = []
     for ci, call in enumerate(sc.calls):
+        rush = proposal_model(sc, call).deadline_rush
         lam = np.broadcast_to(rate * call.demand * applies(sc, call, len(applicants)), rate.shape)
+        fixed = _listed(sc, call, applicants, streams)
         for a, app in enumerate(applicants):
-            if lam[a] <= 0:
+            if fixed is not None and fixed[1][a]:
+                m = int(fixed[0][a])
+            elif lam[a] <= 0:
                 continue
+            else:
+                m = int(streams.entity(call.name, app.name).block("arrivals", 0).poisson(lam[a]))
             es = streams.entity(call.name, app.name)
-            m = int(es.block("arrivals", 0).poisson(lam[a]))
-            if m:
-                days = _arrival_times(
-                    es.block("arrivals", 1), m, call.open_day, call.close_day, rush
-                )
+            if m and call.intent is not None:  # the arrivals are notices of intent
+                out.append((ci, a, intent_days(es.block("arrivals", 1), m, call, rush)))
+            elif m:
+                days = _arrival_times(es.block("arrivals", 1), m, call, rush)
                 out.append((ci, a, days))
     return out
+
+
+def _listed(
+    sc: Scenario, call: Call, applicants: list[Applicant], streams: Streams
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The call's listed proposal counts (:mod:`samplesim.model.counts`), or None."""
+    if call.proposal_counts is None:
+        return None
+    names = [i.name for i in sc.institutions for _ in range(i.count)]
+    weights = np.broadcast_to(
+        np.array([a.propensity for a in applicants]) * applies(sc, call, len(applicants)),
+        (len(applicants),),
+    )
+    countries = [a.country for a in applicants]
+    return listed_counts(call, names, countries, np.asarray(weights, dtype=float), streams)
 
 
 def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) -> ProposalTable:
     """Draw every proposal of the run: counts, times, merit, requests and teams, each from
     the stream of the proposal's entity (call, institution) at its ordinal."""
     ents = _arrivals(sc, applicants, streams)
+    resolved = resolve_intents(sc, ents, [a.name for a in applicants], streams)
     sizes = [len(d) for *_, d in ents]
     call_g = np.repeat(np.array([c for c, *_ in ents], dtype=np.int64), sizes)
     app_g = np.repeat(np.array([a for _, a, _ in ents], dtype=np.int64), sizes)
-    sub_g = np.concatenate([d for *_, d in ents]) if ents else np.zeros(0)
+    sub_g = np.concatenate([r[0] for r in resolved]) if ents else np.zeros(0)
     order = np.lexsort((app_g, sub_g))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
@@ -180,6 +176,8 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
         n_members=np.zeros(0, dtype=np.int64),
         ordinal=ordinal,
         groups=groups,
+        intent=(np.concatenate([r[1] for r in resolved]) if ents else np.zeros(0))[order],
+        fate=(np.concatenate([r[2] for r in resolved]) if ents else np.zeros(0, object))[order],
     )
     _draw_attributes(sc, applicants, streams, table)
     return table
@@ -189,45 +187,32 @@ def _draw_attributes(
     sc: Scenario, applicants: list[Applicant], streams: Streams, p: ProposalTable
 ) -> None:
     """Merit first, then requests and teams, each attribute from its own entity block."""
-    pm, n, call_a, app_a = sc.proposals, len(p), p.call, p.applicant
+    n, call_a, app_a = len(p), p.call, p.applicant
 
     def keyed(attribute: int, sample: Callable[[np.random.Generator, int], np.ndarray]):
         return draw_keyed(p, streams, "proposals", attribute, sample)
 
     p.merit = keyed(MERIT, lambda r, m: r.standard_normal(m)) if n else np.zeros(0)
-    total = keyed(GRAMS, pm.grams_requested.sample) if n else np.zeros(0)
-    caps = np.array(
-        [c.max_grams_per_proposal if c.max_grams_per_proposal else np.inf for c in sc.calls]
-    )
-    total = np.minimum(total, caps[call_a]) if n else total
-    types = sc.sample_types
-    weights = np.array([pm.sample_type_weights.get(t, 0.0) for t in types], dtype=float)
-    if not pm.sample_type_weights:
-        weights = np.ones(len(types))
-    weights = weights / weights.sum()
-    # A proposal requests only sample types of its call's agency (all of them with one).
-    weights = np.where(types_by_call(sc)[call_a], weights, 0.0)
-    k = np.minimum(pm.types_per_proposal, (weights > 0).sum(axis=1))
-    keys = keyed(TYPES, lambda r, m: r.random((m, len(types)))) if n else np.zeros((0, len(types)))
-    # Weighted sampling without replacement (Efraimidis–Spirakis keys).
-    with np.errstate(divide="ignore"):
-        scores = np.where(weights > 0, np.log(keys) / np.where(weights > 0, weights, 1), -np.inf)
-    chosen = np.argsort(-scores, axis=1)[:, : int(k.max(initial=0))]
-    take = np.arange(chosen.shape[1]) < k[:, None]
-    requested = np.zeros((n, len(types)))
-    rows = np.repeat(np.arange(n), k)
-    requested[rows, chosen[take]] = np.repeat(total / np.maximum(k, 1), k)
-    p.requested = requested
-    # A uniform draw in [0, 1) is never below 0 and always below 1: no draw needed then.
-    pd_ = pm.destructive_probability
+    p.requested = draw_requests(sc, p, streams)
+
+    def destructive(pm: ProposalModel) -> Callable[[np.random.Generator, int], np.ndarray]:
+        # A uniform draw in [0, 1) is never below 0 and always below 1: no draw needed then.
+        pd_ = pm.destructive_probability
+        if 0 < pd_ < 1:
+            return lambda r, m: r.random(m)
+        return lambda _r, m: np.full(m, 0.0 if pd_ >= 1 else 1.0)
+
+    pds = np.array([proposal_model(sc, c).destructive_probability for c in sc.calls])
     p.destructive = (
-        keyed(DESTRUCTIVE, lambda r, m: r.random(m)) < pd_
-        if n and 0 < pd_ < 1
-        else np.full(n, n > 0 and pd_ >= 1, dtype=bool)
+        keyed_by_model(sc, p, streams, DESTRUCTIVE, destructive) < pds[call_a]
+        if n
+        else np.zeros(0, dtype=bool)
     )
     n_coi = np.zeros(n, dtype=np.int64)
     if n:
-        coi = keyed(CO_INVESTIGATORS, pm.co_investigators.sample)
+        coi = keyed_by_model(
+            sc, p, streams, CO_INVESTIGATORS, lambda pm: pm.co_investigators.sample
+        )
         n_coi = np.maximum(np.rint(coi), 0).astype(np.int64)
     # The pool of foreign co-investigator affiliations: partners, then other applicants.
     pool = [(q.institution, q.country, tuple(q.funders), q.weight) for q in sc.partners]
@@ -239,11 +224,12 @@ def _draw_attributes(
     # order (a proposal's depend only on the entity's earlier proposals).
     foreign: list[list[bool]] = [[]] * n
     picks: list[list[int]] = [[]] * n
+    fpp = {c.name: proposal_model(sc, c).foreign_partner_probability for c in sc.calls}
     for call, app, idx in p.groups:
         m = n_coi[idx].tolist()
         total = sum(m)
         es = streams.entity(call, app)
-        f = (es.block("proposals", FOREIGN).random(total) < pm.foreign_partner_probability).tolist()
+        f = (es.block("proposals", FOREIGN).random(total) < fpp[call]).tolist()
         u = es.block("proposals", POOL).random(total)
         k = np.minimum(np.searchsorted(pw, u, side="right"), len(pool) - 1).tolist()
         pos = 0

@@ -23,6 +23,7 @@ import numpy as np
 import simpy
 
 from samplesim.model.inventory import Inventory
+from samplesim.model.meetings import considered, meeting_schedule
 from samplesim.model.trace import Trace
 from samplesim.model.waitlist import WaitingList
 from samplesim.policies import Candidate, Policy, check_grants
@@ -90,7 +91,12 @@ class CallDesk:
         review_se: Sequence[float] | None = None,
         tiebreak: Sequence[float] | None = None,
         discussion: Sequence[float] | None = None,
+        submit: Sequence[float] | None = None,
     ) -> None:
+        #: Submission days (for ``decision.request_deadline_days``; None: not needed).
+        self.submit = submit if call.decision.request_deadline_days is not None else None
+        #: Each proposal's decision event when ``submit`` is set (else the shared one).
+        self.own: dict[int, simpy.Event] = {}
         #: The discussion's shift of each discussed proposal's review mean (panel only).
         self.discussion = discussion
         #: The allocation bar as the scenario writes it (the world sets it on a grade scale).
@@ -150,6 +156,8 @@ class CallDesk:
         """
         self.settled += 1
         ev = self.event
+        if self.submit is not None:  # its own event: it may wait past the next meeting
+            ev = self.own[i] = self.env.event()
         if self.closed:
             self._no_meeting(i, self.env.now)
             return ev
@@ -180,19 +188,7 @@ class CallDesk:
     # -- schedules --------------------------------------------------------------------
     def _meeting_days(self) -> list[float]:
         """The call's meeting days before the horizon (a meeting on the horizon is not held)."""
-        d, horizon = self.call.decision, self.horizon
-        days = [m for m in d.meeting_days if m < horizon]
-        if d.meeting_every_days:
-            if d.meeting_days:
-                t = d.meeting_days[-1] + d.meeting_every_days
-            elif d.first_meeting_day is not None:
-                t = d.first_meeting_day
-            else:
-                t = self.call.close_day
-            while t < horizon:
-                days.append(t)
-                t += d.meeting_every_days
-        return days
+        return meeting_schedule(self.call, self.horizon)
 
     def _rolling(self) -> Iterator[simpy.Event]:
         env = self.env
@@ -200,16 +196,25 @@ class CallDesk:
             if m > env.now:
                 yield env.timeout(m - env.now)
             if self.ready:
-                batch, self.ready = self.ready, []
-                ev, self.event = self.event, env.event()
-                self.deciding += 1
-                env.process(self._decide(batch, ev, whole_call=False))
+                batch, later = self._take(m)
+                if batch:  # the others wait for the next meeting (request deadline)
+                    self.ready = later
+                    ev, self.event = self.event, env.event()
+                    self.deciding += 1
+                    env.process(self._decide(batch, ev, whole_call=False))
             if self.settled == self.n_expected and not self.ready:
                 return
         self.closed = True
         for i in self.ready:
             self._no_meeting(i, env.now)
         self.ready = []
+
+    def _take(self, meeting: float) -> tuple[list[int], list[int]]:
+        """(the ready proposals considered at ``meeting``, those that wait for the next)."""
+        if self.submit is None or self.call.decision.request_deadline_days is None:
+            return self.ready, []
+        now = [i for i in self.ready if considered(self.submit[i], meeting, self.call)]
+        return now, [i for i in self.ready if not considered(self.submit[i], meeting, self.call)]
 
     # -- one decision -----------------------------------------------------------------
     def _decide(
@@ -264,6 +269,9 @@ class CallDesk:
                 tr.final_score[i] = score[i]
 
         t = env.now + float(self.allocation.approval_delay.sample(self.decision_rng, 1)[0])
+        gap = self.call.decision.request_deadline_days
+        if gap is not None and self.submit is not None and self.has_meetings:
+            t = max(t, max(self.submit[i] for i in batch) + gap)
         if self.has_meetings:
             k = bisect_left(self.meetings, t)
             if k == len(self.meetings):
@@ -300,6 +308,9 @@ class CallDesk:
         if self.waitlist is not None:
             self.waitlist.add(waiting, len(granted))
         done.succeed(decisions)
+        for i in batch:
+            if i in self.own:
+                self.own.pop(i).succeed(decisions)
 
     def decline_reason(self, i: int) -> str:
         """Why shortlisted proposal ``i`` was not granted samples."""

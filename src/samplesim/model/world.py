@@ -24,6 +24,7 @@ from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
 from samplesim.model.grades import grade_map, on_scale, reported
+from samplesim.model.intent import intent_step, schedule
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
@@ -110,7 +111,8 @@ class World:
         # proposal -> (rule, gate, start day) of the rule wait it is in now
         self.waiting: dict[int, tuple[str, str, float]] = {}
         # Deterred applications never reach a call's desk.
-        counts = np.bincount(p.call[~self.rulebook.deterred], minlength=len(sc.calls))
+        went_on = ~self.rulebook.deterred & (p.fate == "")  # intents not followed up: no desk
+        counts = np.bincount(p.call[went_on], minlength=len(sc.calls))
         al = sc.allocation
         policy = POLICIES[al.policy]
         self.asked = p.requested.copy()  # what the desks allocate against (conditions cut it)
@@ -138,6 +140,7 @@ class World:
                 review_se=self.review_se,
                 tiebreak=self.tiebreak,
                 discussion=self.discussion,
+                submit=p.submit,
             )
             for ci, c in enumerate(sc.calls)
         ]
@@ -227,12 +230,14 @@ class World:
 
     # -- the proposal's path ------------------------------------------------------------
     def _arrivals(self) -> Iterator[simpy.Event]:
-        env, sub = self.env, self.props.submit.tolist()
+        env, p = self.env, self.props
         application, deterred = self.rulebook.application, self.rulebook.deterred
-        for i in range(self.n):
-            t = sub[i]
+        for t, kind, i in schedule(p.submit, p.intent):
             if t > env.now:
                 yield env.timeout(t - env.now)
+            if kind == 0 or p.fate[i]:  # a notice of intent, or how it ended (model/intent.py)
+                intent_step(self.trace, i, kind, env.now, p.fate[i])
+                continue
             for r, dec in application[i]:
                 self._record_rule(i, "application", self.sc.rules[r], dec)
             if deterred[i]:  # never applied: no stage, no process (the last rule deterred it)

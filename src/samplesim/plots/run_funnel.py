@@ -27,8 +27,16 @@ from samplesim.stages import FUNNEL, FunnelStep
 
 __all__ = ["FUNNEL_STAGES", "funnel"]
 
-#: The funnel's bar labels, in order (from :data:`samplesim.stages.FUNNEL`).
+#: The funnel's bar labels, in order (from :data:`samplesim.stages.FUNNEL`; "intents" is
+#: drawn only when some proposal sent a notice of intent).
 FUNNEL_STAGES: tuple[str, ...] = tuple(s.label for s in FUNNEL)
+
+
+def funnel_steps(p: pd.DataFrame) -> list[FunnelStep]:
+    """The funnel's steps for proposals table ``p``: the intent step only when some
+    proposal sent a notice of intent."""
+    has = "intent_day" in p.columns and bool(p["intent_day"].notna().any())
+    return [s for s in FUNNEL if s.stage != "intent" or has]
 
 
 def _reached(p: pd.DataFrame, step: FunnelStep) -> np.ndarray:
@@ -76,13 +84,15 @@ def funnel(
     colors = country_colors(countries)
     fig = target_figure(fig, figsize, (11, 4.6))
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.15, 1])
+    steps = funnel_steps(p)
     counts = (
-        pd.DataFrame({s.label: pd.Series(_reached(p, s), index=p.index) for s in FUNNEL})
+        pd.DataFrame({s.label: pd.Series(_reached(p, s), index=p.index) for s in steps})
         .groupby(p["country"].astype(str).to_numpy())
         .sum()
     )
     counts = counts.reindex(countries, fill_value=0)
-    x = np.arange(len(FUNNEL_STAGES))
+    x = np.arange(len(steps))
+    sub = [s.stage for s in steps].index("submitted")
     bottom = np.zeros(len(x))
     for c in countries:
         v = counts.loc[c].to_numpy(dtype=float)
@@ -93,10 +103,10 @@ def funnel(
     tops = bottom.copy()
     if n_deterred:
         ax.bar(
-            x[0], n_deterred, bottom=bottom[0], width=0.7, color="none", edgecolor="#777777",
+            x[sub], n_deterred, bottom=bottom[sub], width=0.7, color="none", edgecolor="#777777",
             hatch="///", lw=0.6, label=f"deterred by rules ({n_deterred}): would have applied",
         )  # fmt: skip
-        tops[0] += n_deterred
+        tops[sub] += n_deterred
         ax.legend(loc="upper right", frameon=False, fontsize=8)
     for xi, tot, top in zip(x, bottom, tops, strict=True):
         ax.annotate(
@@ -108,7 +118,7 @@ def funnel(
             va="bottom",
             fontsize=8,
         )
-    ax.set_xticks(x, [s.replace(" ", "\n", 1) for s in FUNNEL_STAGES])
+    ax.set_xticks(x, [s.label.replace(" ", "\n", 1) for s in steps])
     ax.set_ylabel("proposals (count)")
     ax.set_xlabel("workflow stage reached")
     ax.set_ylim(0, max(1.0, tops.max()) * (1.25 if n_deterred else 1.1))

@@ -36,7 +36,7 @@ _PHASE_OF = {s.name: s.phase for s in STAGES[1:]}
 _PHASE_COLORS = dict(
     zip(
         PHASES,
-        ("#bdbdbd", "#9ecae1", "#bcbddc", "#f0e6cc", "#fdae6b", "#a1d99b", "#31a354"),
+        ("#fbb4c4", "#bdbdbd", "#9ecae1", "#bcbddc", "#f0e6cc", "#fdae6b", "#a1d99b", "#31a354"),
         strict=True,
     )
 )
@@ -52,6 +52,8 @@ _MARKERS = {
     "ineligible": ("x", "#555555", "screened out"),
     "pending": (">", "#555555", "pending at horizon"),
     "deterred": ("s", "#999999", "deterred by a rule"),  # never drawn: no stage, no row
+    "no_full_proposal": ("x", "#c51b7d", "intent, no full proposal"),
+    "not_invited": ("|", "#c51b7d", "outline not invited"),
 }
 #: (marker, colour, legend label) of where a proposal ended, per terminal state.
 _END_MARKERS = {
@@ -111,7 +113,8 @@ def timeline(
     rt = run_tables(result)
     p = rt.proposals
     p = p[p["state"].astype(str) != "deterred"]  # never applied: nothing to draw
-    p = p.sort_values(["submitted_day", "proposal_id"], kind="stable")
+    first = p[f"{_FIRST}_day"].fillna(p["submitted_day"])  # an intent, else the submission
+    p = p.assign(_first=first).sort_values(["_first", "proposal_id"], kind="stable")
     p, note = _select_rows(p, max_rows)
     if rt.start_date is None:
         raise ValueError("timeline needs the run's start date (a SimulationResult or events)")
@@ -136,14 +139,16 @@ def timeline(
     used_ends: dict[str, tuple[str, str]] = {}
     for i in range(n):
         row = days[i]
-        prev = row[0]
-        if not np.isfinite(prev):
+        reached = np.flatnonzero(np.isfinite(row))
+        if not len(reached):
             continue
+        # The first stage reached starts the bar (an intent, else the submission).
+        last_stage_idx = int(reached[0])
+        prev = row[last_stage_idx]
         segs: list[tuple[float, float, str]] = []
-        last_stage_idx = 0
         for j, s in enumerate(_STAGES, start=1):
             d = row[j]
-            if np.isfinite(d):
+            if j > reached[0] and np.isfinite(d):
                 if d > prev:
                     segs.append((prev, d, _PHASE_OF[s]))
                 prev = max(prev, d)

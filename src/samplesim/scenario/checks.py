@@ -15,6 +15,7 @@ import attrs
 from samplesim.distributions import Distribution
 from samplesim.scenario.agencies import check_agencies
 from samplesim.scenario.errors import Problem
+from samplesim.scenario.intake_checks import check_intake
 from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
 from samplesim.scenario.schema import Rule, Scenario
@@ -183,7 +184,8 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.nonneg(f"proposals.sample_type_weights.{t}", w)
     if pm.sample_type_weights and sum(pm.sample_type_weights.values()) <= 0:
         ck.fail("proposals.sample_type_weights", "must have a positive sum")
-    if not 1 <= pm.types_per_proposal <= max(1, len(types)):
+    tp = pm.types_per_proposal
+    if isinstance(tp, int) and not 1 <= tp <= max(1, len(types)):
         ck.fail(
             "proposals.types_per_proposal",
             f"must be between 1 and the number of sample types ({len(types)})",
@@ -287,6 +289,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.countries("logistics.shipping_by_country", [country], countries)
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
     check_agencies(ck, sc)
+    check_intake(ck, sc)
     return ck.problems + check_observed(sc) + check_units(sc)
 
 

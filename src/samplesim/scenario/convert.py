@@ -152,6 +152,22 @@ def _any(value: Any, _t: Any) -> Any:
     return value
 
 
+def _count(value: Any, _t: Any) -> int | list[int]:
+    """A whole number, or a non-empty list of them (``calls[i].proposal_counts``)."""
+    if isinstance(value, list | tuple):
+        if not value:
+            raise ValueError("must be a whole number or a non-empty list of whole numbers")
+        return [_integer(v, int) for v in value]
+    return _integer(value, int)
+
+
+def _int_or_distribution(value: Any, _t: Any) -> int | Distribution:
+    """A whole number as it is; anything else a distribution (``types_per_proposal``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return parse_distribution(value)
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     conv.register_structure_hook(float, _number)
@@ -161,9 +177,15 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(dt.date, _date)
     conv.register_structure_hook(Distribution, _distribution)
     conv.register_structure_hook(Any, _any)
+    conv.register_structure_hook_func(lambda t: t == int | list[int], _count)
+    conv.register_structure_hook_func(lambda t: t == int | Distribution, _int_or_distribution)
     conv.register_structure_hook_func(_is_literal, _literal)
     conv.register_structure_hook_factory(_is_container, _checked_container)
     conv.register_unstructure_hook(Distribution, lambda d: d.to_dict())
+    conv.register_unstructure_hook_func(
+        lambda t: t == int | Distribution,
+        lambda v: v.to_dict() if isinstance(v, Distribution) else v,
+    )
     conv.register_unstructure_hook_factory(
         _has_renames,
         lambda t: make_dict_unstructure_fn(

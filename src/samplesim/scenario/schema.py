@@ -13,6 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from samplesim.distributions import Distribution, Fixed
+from samplesim.scenario.intake import Intent, ProposalCounts
 from samplesim.stages import GATES
 
 __all__ = [
@@ -22,12 +23,14 @@ __all__ = [
     "Decision",
     "GradeScale",
     "Institution",
+    "Intent",
     "Logistics",
     "Lottery",
     "ObservedFact",
     "ObservedJoint",
     "Panel",
     "Partner",
+    "ProposalCounts",
     "ProposalModel",
     "Review",
     "Rule",
@@ -63,6 +66,10 @@ class SampleType:
     #: What the stock is counted in (:data:`samplesim.scenario.units.UNITS`); the
     #: ``grams``/``_g`` keys and columns are amounts in this unit.
     unit: str = "g"
+    #: Requested as whole items of this mass (thin sections, particles); None: any mass.
+    item_grams: float | None = None
+    #: Requests are rounded up to multiples of this mass; None: not rounded.
+    quantum_g: float | None = None
 
 
 @attrs.frozen
@@ -83,6 +90,12 @@ class Decision:
     meeting_days: list[float] = attrs.Factory(list)
     meeting_every_days: float | None = None
     first_meeting_day: float | None = None
+    #: A proposal is considered at a meeting only if submitted at least this many days
+    #: before it (later ones wait for the next meeting); None: no such deadline.
+    request_deadline_days: float | None = None
+    #: Where ``proposals.deadline_rush`` tilts submissions: towards ``close_day`` ("call")
+    #: or towards each meeting's request deadline ("meetings").
+    rush: Literal["call", "meetings"] = "call"
 
 
 @attrs.frozen
@@ -101,6 +114,10 @@ class Call:
     decision: Decision = attrs.Factory(Decision)
     agency: str | None = None
     reallocation: Reallocation | None = None
+    #: Fixed or empirical proposal counts (``[calls.proposal_counts]``); None: Poisson.
+    proposal_counts: ProposalCounts | None = None
+    #: A notice of intent (or outline) stage before full proposals (``[calls.intent]``).
+    intent: Intent | None = None
 
 
 @attrs.frozen
@@ -132,11 +149,14 @@ class ProposalModel:
 
     grams_requested: Distribution = _fixed(0.3)
     sample_type_weights: dict[str, float] = attrs.Factory(dict)
-    types_per_proposal: int = 1
+    #: A whole number, or a distribution (integer draws >= 1, clipped to the types on offer).
+    types_per_proposal: int | Distribution = 1
     destructive_probability: float = 0.5
     co_investigators: Distribution = _fixed(2)
     foreign_partner_probability: float = 0.3
     deadline_rush: float = 0.0
+    #: Items requested per item type (``inventory[].item_grams``); None: one item.
+    items_requested: Distribution | None = None
 
 
 @attrs.frozen

@@ -9,6 +9,7 @@ import math
 
 from samplesim import limits as L
 from samplesim.scenario.errors import Problem
+from samplesim.scenario.intake_checks import expected_in_call
 from samplesim.scenario.schema import Scenario
 
 __all__ = ["estimated_bytes", "expected_proposals", "hard_problems", "soft_problems"]
@@ -21,7 +22,10 @@ _BYTES_PER_CO_INVESTIGATOR = 64
 def expected_proposals(sc: Scenario) -> float:
     """An upper bound of the expected number of proposals of one run."""
     rate = sum(max(i.propensity, 0.0) * max(i.count, 0) for i in sc.institutions)
-    return sum(rate * max(c.demand, 0.0) for c in sc.calls)
+    return sum(
+        rate * max(c.demand, 0.0) if c.proposal_counts is None else expected_in_call(sc, c)
+        for c in sc.calls
+    )
 
 
 def estimated_bytes(sc: Scenario) -> float:
@@ -111,10 +115,11 @@ def _soft(sc: Scenario) -> list[Problem]:
     n = expected_proposals(sc)
     if _over(n, L.MAX_PROPOSALS):
         gib = estimated_bytes(sc) / 2**30
-        j = max(range(len(sc.calls)), key=lambda k: sc.calls[k].demand)
+        j = max(range(len(sc.calls)), key=lambda k: expected_in_call(sc, sc.calls[k]))
+        key = "proposal_counts" if sc.calls[j].proposal_counts is not None else "demand"
         out.append(
             Problem(
-                f"calls[{j}].demand",
+                f"calls[{j}].{key}",
                 f"with institutions' propensity x count, about {n:.3g} expected proposals "
                 f"per run (~{gib:.3g} GiB), over the limit of {L.MAX_PROPOSALS}{hint}",
             )

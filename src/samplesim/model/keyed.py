@@ -1,0 +1,56 @@
+"""Keyed draws: one attribute of every proposal, each from its own entity's block."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from samplesim.distributions import Fixed
+from samplesim.rng import Streams
+
+if TYPE_CHECKING:
+    from samplesim.model.arrivals import ProposalTable
+
+__all__ = ["CO_INVESTIGATORS", "DESTRUCTIVE", "FOREIGN", "GRAMS", "MERIT", "POOL", "TYPES"]
+__all__ += ["draw_keyed"]
+
+#: Attribute numbers of the ``proposals`` stream's blocks (append; never renumber).
+MERIT, GRAMS, TYPES, DESTRUCTIVE, CO_INVESTIGATORS, FOREIGN, POOL = range(7)
+
+
+def draw_keyed(
+    p: ProposalTable,
+    streams: Streams,
+    stream: str,
+    attribute: int,
+    sample: Callable[[np.random.Generator, int], np.ndarray],
+    extra: int = 0,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
+    """One attribute of every proposal (or only of ``rows``, a bool mask), each drawn from
+    its own entity's block ``(stream, attribute, extra)``: ``sample(rng, m)`` gives the
+    values of an entity's ``m`` proposals in ordinal order (first axis).
+
+    A :class:`~samplesim.distributions.Fixed` distribution's ``sample`` draws nothing: its
+    value is filled in without any block (the values are the same, each block independent).
+    """
+    if isinstance(getattr(sample, "__self__", None), Fixed):
+        value = np.asarray(sample(None, len(p)))  # type: ignore[arg-type]
+        return value if rows is None else np.where(rows, value, 0.0)
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    entity = streams.entity
+    for call, app, idx in p.groups:
+        if rows is not None:
+            idx = idx[rows[idx]]
+        if len(idx):
+            rng = entity(call, app).block(stream, attribute, extra)
+            parts.append((idx, np.asarray(sample(rng, len(idx)))))
+    if not parts:
+        return np.asarray(sample(np.random.default_rng(0), 0))[:0]
+    first = parts[0][1]
+    out = np.zeros((len(p), *first.shape[1:]), dtype=first.dtype)
+    for idx, vals in parts:
+        out[idx] = vals
+    return out
