@@ -128,7 +128,7 @@ class WaitingList:
         inv = desk.inventory
         budget = {n: float(min(self.freed[t], inv.remaining[t])) for t, n in enumerate(inv.names)}
         cands = [desk.candidate(i) for i in self.ranked]
-        grants = desk.policy(cands, budget, desk.allocation, self.rng)
+        grants = desk.run_policy(cands, budget, self.rng)
         check_grants(grants, cands, budget)
         won = desk.lend(grants)
         for i in [i for i in self.ranked if i in won]:

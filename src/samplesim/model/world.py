@@ -25,6 +25,7 @@ from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
 from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.inventory import Inventory
+from samplesim.model.ledger import ledger_for
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
 from samplesim.model.reviewers import Reviews
@@ -113,6 +114,7 @@ class World:
         counts = np.bincount(p.call[~self.rulebook.deterred], minlength=len(sc.calls))
         al = sc.allocation
         policy = POLICIES[al.policy]
+        ledger = ledger_for([POLICIES[a.policy] for a in const.call_allocation])
         self.asked = p.requested.copy()  # what the desks allocate against (conditions cut it)
         self.desks = [
             CallDesk(
@@ -138,6 +140,7 @@ class World:
                 review_se=self.review_se,
                 tiebreak=self.tiebreak,
                 discussion=self.discussion,
+                ledger=ledger,
             )
             for ci, c in enumerate(sc.calls)
         ]

@@ -14,6 +14,7 @@ import attrs
 
 from samplesim.distributions import Distribution
 from samplesim.scenario.agencies import check_agencies
+from samplesim.scenario.awards import check_awards
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
@@ -277,6 +278,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.countries("allocation.quota", [country], countries)
         ck.nonneg(f"allocation.quota.{country}", q)
     ck.duration("allocation.approval_delay", al.approval_delay)
+    check_awards(ck, sc)
 
     lg = sc.logistics
     ck.duration("logistics.agreement_delay", lg.agreement_delay)

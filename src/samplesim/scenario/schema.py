@@ -13,11 +13,13 @@ from typing import Any, Literal
 import attrs
 
 from samplesim.distributions import Distribution, Fixed
+from samplesim.scenario.awards import Balance
 from samplesim.stages import GATES
 
 __all__ = [
     "Agency",
     "Allocation",
+    "Balance",
     "Call",
     "Decision",
     "GradeScale",
@@ -284,6 +286,11 @@ class Allocation:
     priority_countries: dict[str, float] = attrs.Factory(dict)
     reallocation: Reallocation = "stock"
     lottery: Lottery = attrs.Factory(Lottery)
+    #: Each award is this fraction of the request (rounded to the type's portion).
+    trim_fraction: float = 1.0
+    #: The most one award may total (None: no cap).
+    award_cap: float | None = None
+    balance: Balance = attrs.Factory(Balance)
 
 
 @attrs.frozen
