@@ -8,8 +8,9 @@ hand out: ``window = prior + pot``, the pot being the budget the candidates coul
 
 1. Minima first: each account with a minimum (in name order) is served in merit order while
    its amount is below ``minimum_share × window``.
-2. Then merit order, skipping a proposal whose account is above its target share by more
-   than ``tolerance`` while another account with candidates left is below its target.
+2. Then merit order, skipping a proposal whose account has already reached its target share
+   plus ``tolerance`` while another account with candidates left is below its target (an
+   account without a contribution has a target of 0: it gets what the others cannot use).
 
 The module knows nothing of the engine: :mod:`samplesim.policies` registers it, with the
 candidates' fitting rule (``fit``) handed in.
@@ -22,7 +23,7 @@ from typing import Any, Protocol
 
 __all__ = ["account_of", "balanced_grants", "targets"]
 
-_EPS = 1e-12
+_EPS = 1e-9
 
 
 class _Cand(Protocol):
@@ -115,7 +116,7 @@ def balanced_grants(
         pick = None
         for c in remaining:
             a = acct(c.country)
-            over = share(a) > target.get(a, 0.0) + balance.tolerance + _EPS
+            over = share(a) > target.get(a, 0.0) + balance.tolerance - _EPS
             if not over or not (below - {a}):
                 pick = c
                 break
