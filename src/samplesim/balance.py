@@ -4,7 +4,8 @@ Accounts are countries, or groups of countries accounted as one (``groups``). Ea
 target share is proportional to its ``contribution`` (0 when not listed); ``minimum_share``
 guarantees partner agencies a minimum. Shares are of the amount granted over the accounting
 window (``rounds``: the run's calls so far, or the last N), counting what this decision can
-hand out: ``window = prior + pot``, the pot being the budget the candidates could use.
+hand out: ``window = prior + pot``, the pot being the budget the candidates could use
+(at most their ``max_awards`` largest requests).
 
 1. Minima first: each account with a minimum (in name order) is served in merit order while
    its amount is below ``minimum_share × window``.
@@ -47,12 +48,18 @@ def targets(contribution: dict[str, float]) -> dict[str, float]:
     return {a: v / total for a, v in contribution.items()} if total > 0 else {}
 
 
-def _pot(cands: Sequence[_Cand], budget: dict[str, float]) -> float:
+def _pot(cands: Sequence[_Cand], budget: dict[str, float], max_awards: int | None) -> float:
+    """What this decision can hand out: the budget the candidates ask for, and no more than
+    the ``max_awards`` largest requests."""
     demand: dict[str, float] = {}
     for c in cands:
         for t, g in c.requested.items():
             demand[t] = demand.get(t, 0.0) + g
-    return sum(min(budget.get(t, 0.0), d) for t, d in demand.items())
+    pot = sum(min(budget.get(t, 0.0), d) for t, d in demand.items())
+    if max_awards is not None:
+        largest = sorted((sum(c.requested.values()) for c in cands), reverse=True)
+        pot = min(pot, sum(largest[:max_awards]))
+    return pot
 
 
 def balanced_grants(
@@ -74,7 +81,7 @@ def balanced_grants(
     amount: dict[str, float] = {}
     for country, g in prior.items():
         amount[acct(country)] = amount.get(acct(country), 0.0) + g
-    window = sum(amount.values()) + _pot(order, budget)
+    window = sum(amount.values()) + _pot(order, budget, max_awards)
     left = dict(budget)
     grants: dict[int, dict[str, float]] = {}
     reasons: dict[int, str] = {}
