@@ -24,7 +24,7 @@ from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
 from samplesim.model.grades import grade_map, on_scale, reported
-from samplesim.model.inventory import Inventory
+from samplesim.model.inventory import Inventory, renewals
 from samplesim.model.ledger import ledger_for
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
@@ -99,6 +99,7 @@ class World:
             sc.sample_types,
             [s.grams for s in sc.inventory],
             [s.min_portion_g for s in sc.inventory],
+            renewals(sc),
         )
         self._draw_stage_randomness()
         self.rulebook = RuleBook(sc, p, self.applicants, self.country_of, streams)
@@ -402,6 +403,7 @@ class World:
             initial=tuple(s.grams for s in self.sc.inventory),
             reserved=inv.reserved.copy(),
             log=inv.log,
+            periods=inv.close(self.horizon),
         )
         return RunRecord(
             scenario=self.sc,

@@ -62,6 +62,12 @@ class SampleType:
     #: samples are not (the default).
     export_controlled: bool = False
     agency: str | None = None
+    #: A renewable, perishable resource: ``per_period`` offered every ``period_days`` from
+    #: ``first_period_day`` (default 0); what is not granted in a period expires.
+    renewable: bool = False
+    per_period: float | None = None
+    period_days: float | None = None
+    first_period_day: float | None = None
 
 
 @attrs.frozen
