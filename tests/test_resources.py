@@ -13,6 +13,7 @@ import samplesim
 from helpers import SCENARIOS, minimal_raw, write_scenario
 from samplesim import cli
 from samplesim.model.inventory import Inventory
+from samplesim.plots.files import load_run
 from samplesim.scenario import ScenarioError, build_scenario
 from samplesim.scenario.resources import n_periods
 from test_invariants import check_all
@@ -165,3 +166,15 @@ def test_bad_resource_keys(tmp_path, capsys, change, path, words):
     err = capsys.readouterr().err
     assert f"  {path}: " in err and str(f) in err and "Traceback" not in err
     assert sorted(tmp_path.iterdir()) == before  # nothing left behind
+
+
+def test_run_writes_and_reads_back_the_periods(tmp_path):
+    out = tmp_path / "beam"
+    assert cli.main(["run", str(EXAMPLE), "--seed", "3", "--out", str(out), "--no-plots"]) == 0
+    back = load_run(out)
+    fresh = samplesim.simulate(samplesim.load_scenario(EXAMPLE), seed=3)
+    pd.testing.assert_frame_equal(back.periods, fresh.periods, check_dtype=False, rtol=1e-5)
+    plain = tmp_path / "plain"
+    f = write_scenario(tmp_path / "mini.toml", minimal_raw())
+    assert cli.main(["run", str(f), "--out", str(plain), "--no-plots"]) == 0
+    assert not (plain / "periods.csv").exists() and load_run(plain).periods.empty

@@ -223,8 +223,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def load_run_tables(path: str | Path) -> dict[str, Any]:
     """The tables of a single-run directory: ``proposals``, ``events``, ``inventory``,
-    ``reviews`` (empty when absent), ``summary`` and ``rules`` (None when absent) and
-    ``manifest`` ({} when absent)."""
+    ``reviews`` and ``periods`` (empty when absent), ``summary`` and ``rules`` (None when
+    absent) and ``manifest`` ({} when absent)."""
     path = Path(path)
     missing = [f for f in RUN_FILES if not (path / f).exists()]
     if missing:
@@ -245,6 +245,8 @@ def load_run_tables(path: str | Path) -> dict[str, Any]:
     rules = _read_csv(path / "rules.csv") if (path / "rules.csv").exists() else None
     rv = path / "reviews.parquet"  # absent from outputs of older versions
     reviews = _read_parquet(rv) if rv.exists() else pd.DataFrame()
+    pf = path / "periods.csv"  # renewable resources only
+    periods = _read_csv(pf) if pf.exists() else pd.DataFrame()
     return {
         "manifest": manifest,
         "proposals": proposals,
@@ -253,6 +255,7 @@ def load_run_tables(path: str | Path) -> dict[str, Any]:
         "summary": summary,
         "rules": rules,
         "reviews": reviews,
+        "periods": periods,
     }
 
 

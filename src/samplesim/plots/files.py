@@ -84,6 +84,7 @@ def load_run(path: str | Path) -> SimulationResult:
         rules=rules if rules is not None else pd.DataFrame(),
         initial_grams=dict(rt.initial_grams or {}),
         reviews=reviews,
+        periods=t["periods"],
     )
 
 
