@@ -40,6 +40,7 @@ def test_trim_is_the_identity_when_off():
         ({"rock": 2.0}, 0.5, 0.4, {"rock": 0.4}),  # trimmed to 1.0, then capped
         ({"rock": 0.3}, 1.0, 0.5, {"rock": 0.3}),  # under the cap: unchanged
         ({"rock": 0.99, "dust": 0.01}, 1.0, 0.5, {"rock": 0.49}),  # dust rounds to nothing
+        ({"rock": 1.0, "dust": 0.8}, 1.0, 0.015, {"rock": 0.01}),  # both would: one portion
     ],
 )
 def test_trim_known_answers(req, fraction, cap, want):

@@ -27,7 +27,8 @@ def trim_request(
     """The trimmed request: each type's amount times ``fraction``, rounded to the nearest
     whole portion (at least one, never above the request); then, if the total exceeds
     ``cap``, every type scaled down in proportion and rounded down to whole portions (a type
-    left with nothing is dropped). Unchanged when ``fraction == 1`` and ``cap`` is None."""
+    left with nothing is dropped; if all are, one portion of the largest). Unchanged when
+    ``fraction == 1`` and ``cap`` is None."""
     if fraction == 1.0 and cap is None:
         return requested
     out: dict[str, float] = {}
@@ -48,5 +49,10 @@ def trim_request(
             give = _portions(g * scale, portion, up=False) if portion > 0 else g * scale
             if give > 0:
                 capped[t] = min(give, g)
+        if not capped:  # every type rounded to nothing: one portion of the largest, if it fits
+            t = max(out, key=lambda k: (out[k], k))
+            portion = min_portion.get(t, 0.0)
+            if 0 < portion <= cap + _EPS:
+                capped[t] = min(portion, out[t])
         out = capped
     return out
