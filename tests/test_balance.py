@@ -224,3 +224,9 @@ def test_balanced_run_invariants_determinism_and_shares(rounds):
     merit_first = p.sort_values("final_score", ascending=False).groupby("call").head(4)
     by_merit = merit_first.groupby("call")["country"].apply(lambda c: (c == "FR").sum())
     assert (by_merit != 3).any()  # merit order alone would have given other shares
+
+
+def test_minima_of_non_contributors_come_off_the_top():
+    cs = cands([("US", 10), ("DE", 10), ("JP", 10)])  # US best, JP worst
+    got = granted(cs, 10.0, contribution={"DE": 1, "US": 1}, minimum_share={"JP": 0.2})
+    assert got == {"JP": 2.0, "US": 4.0, "DE": 4.0}

@@ -1,8 +1,9 @@
 """Country balance as facilities practise it: the order of the ``balanced`` policy.
 
 Accounts are countries, or groups of countries accounted as one (``groups``). Each account's
-target share is proportional to its ``contribution`` (0 when not listed); ``minimum_share``
-guarantees partner agencies a minimum. Shares are of the amount granted over the accounting
+target share is proportional to its ``contribution`` (0 when not listed), of what the minima
+of accounts without a contribution leave; ``minimum_share`` guarantees partner agencies a
+minimum. Shares are of the amount granted over the accounting
 window (``rounds``: the run's calls so far, or the last N), counting what this decision can
 hand out: ``window = prior + pot``, the pot being the budget the candidates could use
 (at most their ``max_awards`` largest requests).
@@ -77,7 +78,9 @@ def balanced_grants(
     can get from what is left (None: none).
     """
     acct = account_of(balance.groups)
-    target = targets(balance.contribution)
+    # Minima of accounts without a contribution come off the top; contributors share the rest.
+    free = 1.0 - sum(m for a, m in balance.minimum_share.items() if a not in balance.contribution)
+    target = {a: v * free for a, v in targets(balance.contribution).items()}
     amount: dict[str, float] = {}
     for country, g in prior.items():
         amount[acct(country)] = amount.get(acct(country), 0.0) + g
