@@ -580,6 +580,7 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
     }
     if draw(st.integers(0, 2)) == 0:
         _add_intake(draw, raw)
+    _award_keys(draw, raw, known)
     return raw
 
 
@@ -622,6 +623,32 @@ def _add_intake(draw: Any, raw: dict[str, Any]) -> None:
     if draw(st.booleans()):
         raw["proposals"]["types_per_proposal"] = {"dist": "uniform", "low": 0.5,
                                                   "high": len(inv) + 0.5}  # fmt: skip
+
+
+def _award_keys(draw, raw: dict[str, Any], known: list[str]) -> None:
+    """Sometimes trimmed awards, the balanced policy, a renewable resource (drawn last, so
+    the draws above are unchanged)."""
+    al, inv = raw["allocation"], raw["inventory"]
+    if draw(st.integers(0, 3)) == 0:
+        al["trim_fraction"] = draw(st.sampled_from([0.3, 0.5, 0.8]))
+    if draw(st.integers(0, 3)) == 0:
+        al["award_cap"] = draw(st.sampled_from([0.1, 0.25, 1.0]))
+    if draw(st.integers(0, 4)) == 0:
+        payers = draw(st.lists(st.sampled_from(known), min_size=1, max_size=3, unique=True))
+        balance: dict[str, Any] = {
+            "contribution": {c: draw(st.integers(1, 40)) for c in payers},
+            "rounds": draw(st.sampled_from(["all", 1, 2])),
+            "tolerance": draw(st.sampled_from([0.0, 0.05])),
+        }
+        if draw(st.booleans()):
+            balance["minimum_share"] = {draw(st.sampled_from(known)): 0.1}
+        al["policy"], al["balance"] = "balanced", balance
+    if draw(st.integers(0, 4)) == 0:
+        t = inv[0]
+        t.update(renewable=True, per_period=t["grams"], grams=0.0)
+        t["period_days"] = draw(st.sampled_from([15.0, 60.0, 365.0]))
+        if draw(st.booleans()):
+            t["first_period_day"] = draw(st.sampled_from([0.0, 10.0, 45.5]))
 
 
 def clone(raw: dict[str, Any]) -> dict[str, Any]:

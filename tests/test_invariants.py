@@ -14,6 +14,7 @@ from helpers import FLAGSHIP, minimal_raw, valid_scenarios
 from samplesim.model.trace import STAGES, TERMINAL_STATES
 from samplesim.scenario import Scenario, build_scenario, load_raw, scenario_variants
 from samplesim.scenario.agencies import agency_of
+from samplesim.scenario.resources import n_periods
 from samplesim.scenario.schema import Call
 
 TOL = 1e-9
@@ -35,7 +36,10 @@ def check_inventory(sc: Scenario, res: samplesim.SimulationResult) -> None:
     assert set(inv["sample_type"]) == set(initial)
     assert inv["day"].is_monotonic_increasing
     assert (inv["day"] <= sc.horizon_days + TOL).all()
+    renewable = {s.name for s in sc.inventory if s.renewable}  # checked by check_periods
     for t, g0 in initial.items():
+        if t in renewable:
+            continue
         snaps = inv[inv["sample_type"] == t]
         pools = snaps[["remaining_g", "reserved_g", "on_loan_g", "consumed_g"]]
         # Conservation at every snapshot, no pool negative, never more out than the stock.
@@ -59,6 +63,45 @@ def check_inventory(sc: Scenario, res: samplesim.SimulationResult) -> None:
         # Per proposal: never more than requested.
         assert (granted <= props[f"requested_g:{t}"] + TOL).all()
         assert (granted >= 0).all()
+
+
+def check_periods(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    """Renewable resources: per period offered = granted + expired + left at the horizon (left
+    only in the last period), periods where the scenario puts them, granted never returned."""
+    per, inv, props = res.periods, res.inventory, res.proposals
+    for s in sc.inventory:
+        rows = per[per["sample_type"] == s.name]
+        if not s.renewable:
+            assert rows.empty
+            continue
+        first = s.first_period_day or 0.0
+        starts = [first + k * s.period_days for k in range(len(rows))]
+        assert starts == pytest.approx(rows["start_day"].tolist())
+        assert len(rows) == n_periods(first, s.period_days, sc.horizon_days)
+        assert rows["period"].tolist() == list(range(len(rows)))
+        assert (rows["offered_g"] == s.per_period).all()
+        parts = rows[["granted_g", "expired_g", "left_g"]]
+        assert (parts >= -TOL).all().all()
+        np.testing.assert_allclose(parts.sum(axis=1), rows["offered_g"], rtol=0, atol=TOL)
+        assert (rows["left_g"].iloc[:-1] == 0).all()
+        # The log: never more in stock than a period offers; the granted is used up, never back.
+        snaps = inv[inv["sample_type"] == s.name]
+        assert (snaps["remaining_g"] + snaps["reserved_g"] <= s.per_period + TOL).all()
+        pools = snaps[["remaining_g", "reserved_g", "on_loan_g", "consumed_g"]]
+        assert (pools >= -TOL).all().all()
+        assert snaps["consumed_g"].is_monotonic_increasing
+        end = snaps.iloc[-1]
+        granted = rows["granted_g"].sum()
+        assert end["on_loan_g"] + end["consumed_g"] == pytest.approx(granted, abs=TOL)
+        # Each proposal's grant (after any withdrawal) came from its decision's period.
+        got = props[f"granted_g:{s.name}"]
+        assert got.sum() <= granted + TOL
+        ends = [*rows["start_day"].iloc[1:], np.inf]
+        for (_, r), stop in zip(rows.iterrows(), ends, strict=True):
+            day = props["decision_day"]
+            inside = (day >= r["start_day"]) & (day < stop)
+            assert got[inside].sum() <= r["granted_g"] + TOL
+        assert got[props["decision_day"] < first].sum() == 0
 
 
 def check_states(res: samplesim.SimulationResult) -> None:
@@ -448,6 +491,7 @@ def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
 
 def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:
     check_inventory(sc, res)
+    check_periods(sc, res)
     check_states(res)
     check_times(sc, res)
     check_rules(sc, res)

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_INTEGER",
     "MAX_LEVELS",
     "MAX_MEETINGS",
+    "MAX_PERIODS",
     "MAX_PROPOSALS",
     "MAX_REPLICATIONS",
     "MAX_REVIEW_SLOTS",
@@ -48,6 +49,8 @@ MAX_HORIZON_DAYS = 365_250.0
 MAX_GRAMS = 1e9
 #: Most portions a stock may hold (grams / min_portion_g; hard: float sums stay exact to 1e-3).
 MAX_GRAM_RESOLUTION = 1e12
+#: Most periods of renewable resources over the horizon, all types together (hard).
+MAX_PERIODS = 100_000
 #: Most applicant institutions after ``count`` copies (soft).
 MAX_INSTITUTIONS = 100_000
 #: Most expected proposals of a run: sum of propensity x count x demand over calls (soft;

@@ -201,7 +201,8 @@ def _grams_share(v: RunView) -> np.ndarray:
 
 
 def _inventory_used_fraction(v: RunView) -> np.ndarray:
-    initial = float(sum(v.record.inventory.initial))
+    inv = v.record.inventory  # a renewable resource counts what its periods offered
+    initial = float(sum(inv.initial)) + sum(p[3] for p in inv.periods)
     return v.whole_run(v["grams_granted"][-1] / initial if initial else np.nan)
 
 

@@ -119,6 +119,7 @@ class SimulationResult:
     _calls: pd.DataFrame | _Lazy = attrs.field(alias="calls", factory=pd.DataFrame)
     #: The inventory's unit (``[[inventory]] unit``): what ``grams_*`` columns count.
     unit: str = "g"
+    _periods: pd.DataFrame | _Lazy = attrs.field(alias="periods", factory=pd.DataFrame)
 
     def _table(self, name: str) -> pd.DataFrame:
         value = getattr(self, name)
@@ -151,6 +152,9 @@ class SimulationResult:
     def calls(self) -> pd.DataFrame:
         """One row per call (:data:`samplesim.call_table.CALL_COLUMNS`)."""
         return self._table("_calls")
+    def periods(self) -> pd.DataFrame:
+        """Renewable resources: one row per sample type and period (``PERIOD_COLUMNS``)."""
+        return self._table("_periods")
 
     def __repr__(self) -> str:
         from samplesim.cards import run_text
@@ -277,6 +281,20 @@ def _inventory(r: RunRecord) -> pd.DataFrame:
     )
 
 
+#: Columns of :attr:`SimulationResult.periods`: offered = granted + expired + left_g.
+PERIOD_COLUMNS = ("sample_type", "period", "start_day", "offered_g", "granted_g", "expired_g",
+                  "left_g")  # fmt: skip
+
+
+def _periods(r: RunRecord) -> pd.DataFrame:
+    rows = r.inventory.periods
+    data = np.asarray([row[1:] for row in rows], dtype=float).reshape(-1, 6)
+    names = np.asarray(r.inventory.names, dtype=object)
+    out = pd.DataFrame(dict(zip(PERIOD_COLUMNS[1:], data.T, strict=True)))
+    out.insert(0, "sample_type", names[[row[0] for row in rows]])
+    return out.astype({"period": "int64"})
+
+
 RULE_COLUMNS = (
     "rule", "gate", "effect", "applied", "passed", "conditioned", "blocked", "mean_delay_days",
     "scope", "from_day", "until_day", "shared_outcome", "resolution_day", "withdrew",
@@ -343,4 +361,5 @@ def build_result(record: RunRecord) -> SimulationResult:
         reviews=_Lazy(_reviews, record, ids),
         calls=_Lazy(calls_frame, record),
         unit=scenario_unit(sc),
+        periods=_Lazy(_periods, record),
     )

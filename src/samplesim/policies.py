@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 import attrs
 import numpy as np
 
+from samplesim.balance import balanced_grants
 from samplesim.scenario.schema import Allocation
 
 __all__ = [
@@ -172,6 +173,27 @@ def partner_priority(
     bonus = settings.priority_countries
     order = sorted(candidates, key=lambda c: (-(c.score + bonus.get(c.country, 0.0)), c.index))
     return grant_in_order(order, budget, settings)
+
+
+@register_policy("balanced")
+def balanced(
+    candidates: Sequence[Candidate],
+    budget: dict[str, float],
+    settings: Allocation,
+    rng: np.random.Generator,
+    history: dict[str, float] | None = None,
+) -> Grants:
+    """Country balance (``[allocation.balance]``): guaranteed minimum shares first, then merit
+    order skipping accounts above their contribution-weighted target share; ``history``: the
+    amounts granted per country earlier in the accounting window (the engine passes it)."""
+    fit = lambda c, left: _fit(c, left, settings.partial)  # noqa: E731
+    grants, why = balanced_grants(
+        _by_merit(candidates), budget, settings.balance, history or {}, fit, settings.max_awards
+    )
+    return Drawn(grants, why)
+
+
+balanced.wants_history = True  # type: ignore[attr-defined]
 
 
 def _water_fill(demand: dict[str, float], supply: float) -> dict[str, float]:

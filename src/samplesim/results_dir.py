@@ -224,9 +224,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def load_run_tables(path: str | Path) -> dict[str, Any]:
     """The tables of a single-run directory: ``proposals``, ``events``, ``inventory``,
-    ``reviews`` (empty when absent), ``summary``, ``rules`` and ``calls`` (None when absent),
-    ``unit`` (the inventory's unit, from ``calls.csv``; ``g`` without it) and ``manifest``
-    ({} when absent)."""
+    ``reviews`` and ``periods`` (empty when absent), ``summary``, ``rules`` and ``calls``
+    (None when absent), ``unit`` (the inventory's unit, from ``calls.csv``; ``g`` without it)
+    and ``manifest`` ({} when absent)."""
     path = Path(path)
     missing = [f for f in RUN_FILES if not (path / f).exists()]
     if missing:
@@ -255,6 +255,8 @@ def load_run_tables(path: str | Path) -> dict[str, Any]:
             if col in calls:
                 calls[col] = calls[col].fillna("").astype(str)
     unit = str(calls["unit"].iloc[0]) if calls is not None and len(calls) else "g"
+    pf = path / "periods.csv"  # renewable resources only
+    periods = _read_csv(pf) if pf.exists() else pd.DataFrame()
     return {
         "manifest": manifest,
         "proposals": proposals,
@@ -265,6 +267,7 @@ def load_run_tables(path: str | Path) -> dict[str, Any]:
         "reviews": reviews,
         "calls": calls,
         "unit": unit,
+        "periods": periods,
     }
 
 

@@ -81,7 +81,8 @@ def proposals_table(proposals: pd.DataFrame) -> pa.Table:
 
 def write_run(result: SimulationResult, out: Path, manifest: dict[str, Any]) -> None:
     """Write ``summary.csv``, ``proposals.parquet``, ``reviews.parquet``, ``events.parquet``,
-    ``inventory.parquet``, ``rules.csv``, ``calls.csv`` and ``manifest.json`` into ``out``."""
+    ``inventory.parquet``, ``rules.csv``, ``calls.csv``, ``periods.csv`` (renewable resources
+    only) and ``manifest.json`` into ``out``."""
     out = Path(out)
     result.summary.to_csv(out / "summary.csv", index=False, float_format="%.6g")
     pq.write_table(proposals_table(result.proposals), out / "proposals.parquet")
@@ -90,4 +91,6 @@ def write_run(result: SimulationResult, out: Path, manifest: dict[str, Any]) -> 
     result.inventory.to_parquet(out / "inventory.parquet", index=False)
     result.rules.to_csv(out / "rules.csv", index=False, float_format="%.6g")
     result.calls.to_csv(out / "calls.csv", index=False, float_format="%.6g")
+    if not result.periods.empty:  # renewable resources only: outputs without them unchanged
+        result.periods.to_csv(out / "periods.csv", index=False, float_format="%.6g")
     write_json(out / "manifest.json", manifest)

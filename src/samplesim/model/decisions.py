@@ -23,8 +23,10 @@ import numpy as np
 import simpy
 
 from samplesim.model.inventory import Inventory
+from samplesim.model.ledger import BalanceLedger
 from samplesim.model.meetings import considered, meeting_schedule
 from samplesim.model.trace import Trace
+from samplesim.model.trim import trim_request
 from samplesim.model.waitlist import WaitingList
 from samplesim.policies import Candidate, Policy, check_grants
 from samplesim.scenario.schema import Allocation, Call, Panel, Shortlist
@@ -92,11 +94,14 @@ class CallDesk:
         tiebreak: Sequence[float] | None = None,
         discussion: Sequence[float] | None = None,
         submit: Sequence[float] | None = None,
+        ledger: BalanceLedger | None = None,
     ) -> None:
         #: Submission days (for ``decision.request_deadline_days``; None: not needed).
         self.submit = submit if call.decision.request_deadline_days is not None else None
         #: Each proposal's decision event when ``submit`` is set (else the shared one).
         self.own: dict[int, simpy.Event] = {}
+        #: Amounts granted per country across calls (None: no policy accounts them).
+        self.ledger = ledger
         #: The discussion's shift of each discussed proposal's review mean (panel only).
         self.discussion = discussion
         #: The allocation bar as the scenario writes it (the world sets it on a grade scale).
@@ -329,12 +334,15 @@ class CallDesk:
         pn = self.panel
         if pn.enabled:  # final = (1-w) review + w panel: the panel's noise adds its share
             se = math.hypot((1 - pn.weight) * se, pn.weight * math.sqrt(1 - pn.reliability))
+        portions = {n: float(inv.min_portion[t]) for t, n in enumerate(names)}
+        al = self.allocation
+        asked = {names[t]: float(req[t]) for t in np.flatnonzero(req)}
         return Candidate(
             index=i,
             country=self.country[i],
             score=float(self.trace.final_score[i]),
-            requested={names[t]: float(req[t]) for t in np.flatnonzero(req)},
-            min_portion={n: float(inv.min_portion[t]) for t, n in enumerate(names)},
+            requested=trim_request(asked, portions, al.trim_fraction, al.award_cap),
+            min_portion=portions,
             score_se=se,
             tiebreak=float(self.tiebreak[i]),
         )
@@ -348,10 +356,21 @@ class CallDesk:
             for i in short
             if al.score_bar is None or tr.final_score[i] >= al.score_bar
         ]
-        grants = self.policy(cands, budget, al, self.alloc_rng)
+        grants = self.run_policy(cands, budget, self.alloc_rng)
         check_grants(grants, cands, budget)
         self.reasons = getattr(grants, "reasons", {})
         return self.lend(grants)
+
+    def run_policy(
+        self, cands: list[Candidate], budget: dict[str, float], rng: np.random.Generator
+    ) -> dict[int, dict[str, float]]:
+        """The policy's grants; a policy that ``wants_history`` (``balanced``) gets the amounts
+        granted per country in this call's accounting window."""
+        al = self.allocation
+        if self.ledger is not None and getattr(self.policy, "wants_history", False):
+            history = self.ledger.window(self.index, al.balance.rounds)
+            return self.policy(cands, budget, al, rng, history=history)  # type: ignore[call-arg]
+        return self.policy(cands, budget, al, rng)
 
     def lend(self, grants: dict[int, dict[str, float]]) -> set[int]:
         """Lend checked ``grants`` from the inventory; the proposals that got grams."""
@@ -366,4 +385,6 @@ class CallDesk:
             inv.lend(now, vec)
             tr.granted[i] = vec
             tr.awarded[i] = vec.sum()
+            if self.ledger is not None:
+                self.ledger.record(self.index, self.country[i], float(vec.sum()))
         return {i for i in grants if tr.awarded[i] > 0}

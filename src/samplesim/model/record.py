@@ -74,6 +74,9 @@ class InventoryRecord:
     reserved: np.ndarray  # grams held in reserve at the end, by type
     log: list[tuple[float, int, float, float, float, float]]
     """(day, type index, remaining, reserved, on loan, consumed) snapshots, in order."""
+    periods: tuple[tuple[int, int, float, float, float, float, float], ...] = ()
+    """Renewable resources: ``(type index, period, start day, offered, granted, expired,
+    left at the horizon)`` per period, in start order (empty when none is renewable)."""
 
 
 @attrs.frozen(slots=True)

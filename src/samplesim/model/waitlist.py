@@ -126,9 +126,10 @@ class WaitingList:
     def _offer(self) -> None:
         desk, tr, env = self.desk, self.trace, self.env
         inv = desk.inventory
+        inv.advance(env.now)  # a renewable resource offers the current period's stock
         budget = {n: float(min(self.freed[t], inv.remaining[t])) for t, n in enumerate(inv.names)}
         cands = [desk.candidate(i) for i in self.ranked]
-        grants = desk.policy(cands, budget, desk.allocation, self.rng)
+        grants = desk.run_policy(cands, budget, self.rng)
         check_grants(grants, cands, budget)
         won = desk.lend(grants)
         for i in [i for i in self.ranked if i in won]:

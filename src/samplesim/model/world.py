@@ -25,7 +25,8 @@ from samplesim.model.decisions import WAITLISTED, CallDesk
 from samplesim.model.gates import RuleBook
 from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.intent import intent_step, schedule
-from samplesim.model.inventory import Inventory
+from samplesim.model.inventory import Inventory, renewals
+from samplesim.model.ledger import ledger_for
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
 from samplesim.model.reviewers import Reviews
@@ -99,6 +100,7 @@ class World:
             sc.sample_types,
             [s.grams for s in sc.inventory],
             [s.min_portion_g for s in sc.inventory],
+            renewals(sc),
         )
         self._draw_stage_randomness()
         self.rulebook = RuleBook(sc, p, self.applicants, self.country_of, streams)
@@ -115,6 +117,7 @@ class World:
         counts = np.bincount(p.call[went_on], minlength=len(sc.calls))
         al = sc.allocation
         policy = POLICIES[al.policy]
+        ledger = ledger_for([POLICIES[a.policy] for a in const.call_allocation])
         self.asked = p.requested.copy()  # what the desks allocate against (conditions cut it)
         self.desks = [
             CallDesk(
@@ -141,6 +144,7 @@ class World:
                 tiebreak=self.tiebreak,
                 discussion=self.discussion,
                 submit=p.submit,
+                ledger=ledger,
             )
             for ci, c in enumerate(sc.calls)
         ]
@@ -404,6 +408,7 @@ class World:
             initial=tuple(s.grams for s in self.sc.inventory),
             reserved=inv.reserved.copy(),
             log=inv.log,
+            periods=inv.close(self.horizon),
         )
         return RunRecord(
             scenario=self.sc,

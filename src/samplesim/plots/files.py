@@ -95,6 +95,7 @@ def load_run(path: str | Path) -> SimulationResult:
         reviews=reviews,
         calls=t["calls"] if t["calls"] is not None else pd.DataFrame(),
         unit=t["unit"],
+        periods=t["periods"],
     )
 
 

@@ -14,10 +14,12 @@ import attrs
 
 from samplesim.distributions import Distribution
 from samplesim.scenario.agencies import check_agencies
+from samplesim.scenario.awards import check_awards
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.intake_checks import check_intake
 from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
+from samplesim.scenario.resources import check_resources
 from samplesim.scenario.schema import Rule, Scenario
 from samplesim.scenario.units import check_units
 
@@ -101,7 +103,8 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.fail("inventory", "must list at least one sample type")
     ck.unique("inventory", types)
     for i, s in enumerate(sc.inventory):
-        ck.positive(f"inventory[{i}].grams", s.grams)
+        if not s.renewable:  # a renewable resource's grams are checked by check_resources
+            ck.positive(f"inventory[{i}].grams", s.grams)
         ck.positive(f"inventory[{i}].min_portion_g", s.min_portion_g)
         if s.grams > 0 and s.min_portion_g > s.grams:
             ck.fail(f"inventory[{i}].min_portion_g", f"exceeds the stock ({s.grams} g)")
@@ -280,6 +283,8 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.countries("allocation.quota", [country], countries)
         ck.nonneg(f"allocation.quota.{country}", q)
     ck.duration("allocation.approval_delay", al.approval_delay)
+    check_awards(ck, sc)
+    check_resources(ck, sc)
 
     lg = sc.logistics
     ck.duration("logistics.agreement_delay", lg.agreement_delay)

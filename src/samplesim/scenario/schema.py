@@ -13,12 +13,14 @@ from typing import Any, Literal
 import attrs
 
 from samplesim.distributions import Distribution, Fixed
+from samplesim.scenario.awards import Balance
 from samplesim.scenario.intake import Intent, ProposalCounts
 from samplesim.stages import GATES
 
 __all__ = [
     "Agency",
     "Allocation",
+    "Balance",
     "Call",
     "Decision",
     "GradeScale",
@@ -70,6 +72,12 @@ class SampleType:
     item_grams: float | None = None
     #: Requests are rounded up to multiples of this mass; None: not rounded.
     quantum_g: float | None = None
+    #: A renewable, perishable resource: ``per_period`` offered every ``period_days`` from
+    #: ``first_period_day`` (default 0); what is not granted in a period expires.
+    renewable: bool = False
+    per_period: float | None = None
+    period_days: float | None = None
+    first_period_day: float | None = None
 
 
 @attrs.frozen
@@ -307,6 +315,11 @@ class Allocation:
     priority_countries: dict[str, float] = attrs.Factory(dict)
     reallocation: Reallocation = "stock"
     lottery: Lottery = attrs.Factory(Lottery)
+    #: Each award is this fraction of the request (rounded to the type's portion).
+    trim_fraction: float = 1.0
+    #: The most one award may total (None: no cap).
+    award_cap: float | None = None
+    balance: Balance = attrs.Factory(Balance)
 
 
 @attrs.frozen
