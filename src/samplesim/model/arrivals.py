@@ -11,14 +11,16 @@ numbers per entity).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import attrs
 import numpy as np
 
 from samplesim.distributions import Fixed
 from samplesim.model.agencies import applies, types_by_call
+from samplesim.model.per_call import by_call
 from samplesim.rng import Streams
-from samplesim.scenario.schema import Institution, Scenario
+from samplesim.scenario.schema import Call, Institution, ProposalModel, Scenario
 
 __all__ = [
     "Applicant",
@@ -26,7 +28,16 @@ __all__ = [
     "draw_keyed",
     "draw_proposals",
     "expand_institutions",
+    "keyed_by_call",
+    "proposal_model",
 ]
+
+T = TypeVar("T")
+
+
+def proposal_model(sc: Scenario, call: Call) -> ProposalModel:
+    """The ``[proposals]`` model of ``call``'s proposals (its own, else the scenario's)."""
+    return getattr(call, "proposals", None) or sc.proposals
 
 
 @attrs.frozen
@@ -125,15 +136,40 @@ def draw_keyed(
     return out
 
 
+def keyed_by_call(
+    p: ProposalTable,
+    streams: Streams,
+    stream: str,
+    attribute: int,
+    values: list[T],
+    sample_of: Callable[[T], Callable[[np.random.Generator, int], np.ndarray]],
+) -> np.ndarray:
+    """:func:`~samplesim.model.arrivals.draw_keyed` with the sampler of each proposal's
+    call's setting (``values``: one per call; ``sample_of(value)`` its sampler)."""
+    groups = by_call(values, p.call)
+    if len(groups) == 1 or len(p) == 0:
+        return draw_keyed(p, streams, stream, attribute, sample_of(groups[0][0]))
+    out: np.ndarray | None = None
+    for value, rows in groups:
+        assert rows is not None
+        if not rows.any():
+            continue
+        part = draw_keyed(p, streams, stream, attribute, sample_of(value), rows=rows)
+        mask = rows.reshape(-1, *([1] * (part.ndim - 1)))
+        out = part if out is None else np.where(mask, part, out)
+    assert out is not None  # some group has rows whenever there are several
+    return out
+
+
 def _arrivals(
     sc: Scenario, applicants: list[Applicant], streams: Streams
 ) -> list[tuple[int, int, np.ndarray]]:
     """(call index, applicant index, submission days in ordinal order) per entity with
     proposals; each count and its days come from the entity's own ``arrivals`` blocks."""
     rate = np.array([a.propensity for a in applicants])
-    rush = sc.proposals.deadline_rush
     out = []
     for ci, call in enumerate(sc.calls):
+        rush = proposal_model(sc, call).deadline_rush
         lam = np.broadcast_to(rate * call.demand * applies(sc, call, len(applicants)), rate.shape)
         for a, app in enumerate(applicants):
             if lam[a] <= 0:
@@ -185,29 +221,43 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     return table
 
 
+def _type_weights(pm: ProposalModel, types: list[str]) -> list[float]:
+    """The normalised sample mix of ``pm`` over ``types`` (equal weights when none given)."""
+    if not pm.sample_type_weights:
+        w = np.ones(len(types))
+    else:
+        w = np.array([pm.sample_type_weights.get(t, 0.0) for t in types], dtype=float)
+    return (w / w.sum()).tolist()
+
+
 def _draw_attributes(
     sc: Scenario, applicants: list[Applicant], streams: Streams, p: ProposalTable
 ) -> None:
     """Merit first, then requests and teams, each attribute from its own entity block."""
-    pm, n, call_a, app_a = sc.proposals, len(p), p.call, p.applicant
+    n, call_a, app_a = len(p), p.call, p.applicant
+    models = [proposal_model(sc, c) for c in sc.calls]
 
     def keyed(attribute: int, sample: Callable[[np.random.Generator, int], np.ndarray]):
         return draw_keyed(p, streams, "proposals", attribute, sample)
 
+    def per_call(attribute: int, sample_of: Callable[[ProposalModel], Callable]) -> np.ndarray:
+        return keyed_by_call(p, streams, "proposals", attribute, models, sample_of)
+
     p.merit = keyed(MERIT, lambda r, m: r.standard_normal(m)) if n else np.zeros(0)
-    total = keyed(GRAMS, pm.grams_requested.sample) if n else np.zeros(0)
+    total = per_call(GRAMS, lambda pm: pm.grams_requested.sample) if n else np.zeros(0)
     caps = np.array(
         [c.max_grams_per_proposal if c.max_grams_per_proposal else np.inf for c in sc.calls]
     )
     total = np.minimum(total, caps[call_a]) if n else total
     types = sc.sample_types
-    weights = np.array([pm.sample_type_weights.get(t, 0.0) for t in types], dtype=float)
-    if not pm.sample_type_weights:
-        weights = np.ones(len(types))
-    weights = weights / weights.sum()
+    # Each call's sample mix (its own [calls.proposals] or the scenario's), row per call.
+    mix = np.array([_type_weights(pm, types) for pm in models], dtype=float).reshape(
+        len(models), len(types)
+    )
     # A proposal requests only sample types of its call's agency (all of them with one).
-    weights = np.where(types_by_call(sc)[call_a], weights, 0.0)
-    k = np.minimum(pm.types_per_proposal, (weights > 0).sum(axis=1))
+    weights = np.where(types_by_call(sc)[call_a], mix[call_a], 0.0)
+    per_prop = np.array([pm.types_per_proposal for pm in models], dtype=np.int64)[call_a]
+    k = np.minimum(per_prop, (weights > 0).sum(axis=1))
     keys = keyed(TYPES, lambda r, m: r.random((m, len(types)))) if n else np.zeros((0, len(types)))
     # Weighted sampling without replacement (Efraimidis–Spirakis keys).
     with np.errstate(divide="ignore"):
@@ -219,16 +269,22 @@ def _draw_attributes(
     requested[rows, chosen[take]] = np.repeat(total / np.maximum(k, 1), k)
     p.requested = requested
     # A uniform draw in [0, 1) is never below 0 and always below 1: no draw needed then.
-    pd_ = pm.destructive_probability
-    p.destructive = (
-        keyed(DESTRUCTIVE, lambda r, m: r.random(m)) < pd_
-        if n and 0 < pd_ < 1
-        else np.full(n, n > 0 and pd_ >= 1, dtype=bool)
-    )
+    p.destructive = np.zeros(n, dtype=bool)
+    for pm, rows in by_call(models, call_a):
+        pd_ = pm.destructive_probability
+        mask = np.ones(n, dtype=bool) if rows is None else rows
+        if n and 0 < pd_ < 1 and mask.any():
+            u = draw_keyed(
+                p, streams, "proposals", DESTRUCTIVE, lambda r, m: r.random(m), rows=rows
+            )
+            p.destructive = np.where(mask, u < pd_, p.destructive)
+        else:
+            p.destructive = np.where(mask, n > 0 and pd_ >= 1, p.destructive)
     n_coi = np.zeros(n, dtype=np.int64)
     if n:
-        coi = keyed(CO_INVESTIGATORS, pm.co_investigators.sample)
+        coi = per_call(CO_INVESTIGATORS, lambda pm: pm.co_investigators.sample)
         n_coi = np.maximum(np.rint(coi), 0).astype(np.int64)
+    model_of = {c.name: m for c, m in zip(sc.calls, models, strict=True)}
     # The pool of foreign co-investigator affiliations: partners, then other applicants.
     pool = [(q.institution, q.country, tuple(q.funders), q.weight) for q in sc.partners]
     if not pool:
@@ -243,7 +299,8 @@ def _draw_attributes(
         m = n_coi[idx].tolist()
         total = sum(m)
         es = streams.entity(call, app)
-        f = (es.block("proposals", FOREIGN).random(total) < pm.foreign_partner_probability).tolist()
+        q = model_of[call].foreign_partner_probability
+        f = (es.block("proposals", FOREIGN).random(total) < q).tolist()
         u = es.block("proposals", POOL).random(total)
         k = np.minimum(np.searchsorted(pw, u, side="right"), len(pool) - 1).tolist()
         pos = 0

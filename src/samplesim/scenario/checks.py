@@ -17,6 +17,7 @@ from samplesim.scenario.agencies import check_agencies
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
+from samplesim.scenario.per_call import check_calls
 from samplesim.scenario.schema import Rule, Scenario
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
@@ -286,7 +287,8 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.countries("logistics.shipping_by_country", [country], countries)
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
     check_agencies(ck, sc)
-    return ck.problems + check_observed(sc)
+    per_call = check_calls(sc, lambda view: check_scenario(view, known))
+    return ck.problems + per_call + check_observed(sc)
 
 
 def _check_window_and_deterrence(ck: _Checker, p: str, r: Rule) -> None:
