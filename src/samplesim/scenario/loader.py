@@ -20,7 +20,7 @@ from samplesim.scenario.checks import Registries, check_scenario, check_warnings
 from samplesim.scenario.convert import DAY_KEYS, structure
 from samplesim.scenario.errors import Problem, ScenarioError, ScenarioWarning
 from samplesim.scenario.overrides import OverrideError, apply_override, deep_merge
-from samplesim.scenario.per_call import merge_call_settings
+from samplesim.scenario.per_call import check_calls, merge_call_settings
 from samplesim.scenario.reading import read_toml
 from samplesim.scenario.schema import Scenario
 from samplesim.scenario.sizes import hard_problems, soft_problems
@@ -130,11 +130,11 @@ def _structure_checked(
         # Sizes first: the other checks may overflow on a value past a hard limit. Soft
         # limits are checked in the process that loads the file (known given), not again in
         # workers rebuilding data it checked (possibly under --force).
-        problems = hard_problems(sc)
+        problems = hard_problems(sc) + check_calls(sc, hard_problems)
         if not problems:
             problems = check_scenario(sc, known)
             if known is not None:
-                problems += soft_problems(sc)
+                problems += soft_problems(sc) + check_calls(sc, soft_problems)
     if prefix:
         problems = [Problem(f"{prefix}{p.path}", p.message) for p in problems]
     return (sc if not problems else None), problems

@@ -103,12 +103,36 @@ def check_calls(sc: Scenario, check: Callable[[Scenario], list[Problem]]) -> lis
     top = {(p.path, p.message) for p in check(attrs.evolve(sc, calls=[]))}
     out: list[Problem] = []
     for i, call in calls:
+        out += _trait_problems(sc, i, call)
         sections = tuple(f"{s}." for s in overridden(call)) + tuple(overridden(call))
         for p in check(_view(sc, call)):
             if (p.path, p.message) in top or not p.path.startswith(sections):
                 continue
             out.append(Problem(f"calls[{i}].{p.path}", p.message))
     return out
+
+
+def _trait_problems(sc: Scenario, i: int, call: Call) -> list[Problem]:
+    """With reviewers who differ, a score is made from the pool's reliability: refuse a
+    call's own (it would be ignored)."""
+    rv, own = sc.review, call.review
+    if own is None or own.reliability == rv.reliability:
+        return []
+    out = rv.reliability_outside_expertise
+    alike = (
+        rv.leniency_sd == 0
+        and rv.precision_sd == 0
+        and (rv.expertise == 1 or out is None or out == rv.reliability)
+    )
+    if alike:
+        return []
+    return [
+        Problem(
+            f"calls[{i}].review.reliability",
+            "reviewers who differ (review.leniency_sd, precision_sd, expertise) score with the "
+            "pool's reliability; set it in [review]",
+        )
+    ]
 
 
 def call_raw(call: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
