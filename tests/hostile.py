@@ -153,6 +153,8 @@ SIZE_MUTATIONS: list[tuple[list[Any], list[Any], str]] = [
     (["inventory", 0, "min_portion_g"], [1e-9], "inventory[0].min_portion_g"),
     (["calls", 0, "max_grams_per_proposal"], [1e18], "calls[0].max_grams_per_proposal"),
     (["proposals", "grams_requested"], [1e18], "proposals.grams_requested"),
+    (["calls", 0, "proposals", "co_investigators"], [1e9], "calls[0].proposals.co_investigators"),
+    (["calls", 0, "proposals", "grams_requested"], [1e18], "calls[0].proposals.grams_requested"),
 ]  # fmt: skip
 
 
