@@ -275,4 +275,3 @@ def test_a_call_override_moves_no_other_calls_draws():
 def test_the_example_file_is_valid_on_the_command_line(capsys):
     assert cli.main(["validate", str(PER_CALL)]) == 0
     assert Path(PER_CALL).name in capsys.readouterr().out
-
