@@ -275,3 +275,20 @@ def test_a_call_override_moves_no_other_calls_draws():
 def test_the_example_file_is_valid_on_the_command_line(capsys):
     assert cli.main(["validate", str(PER_CALL)]) == 0
     assert Path(PER_CALL).name in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "path"),
+    [
+        (("screening", "bogus_key"), 1, "screening.bogus_key"),
+        (("review", "reliability"), "nine", "review.reliability"),
+        (("allocation", "lottery"), 3, "allocation.lottery"),
+    ],
+)
+def test_a_top_level_structural_problem_is_not_repeated_for_a_call(where, value, path):
+    """The call's section inherits the bad top-level key: one problem, at the top level."""
+    raw = _two_calls(screening={"delay": 2}, review={"duration": 3}, allocation={"partial": True})
+    raw.setdefault(where[0], {})[where[1]] = value
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(raw)
+    assert [p.path for p in info.value.problems] == [path]

@@ -20,7 +20,7 @@ from samplesim.scenario.checks import Registries, check_scenario, check_warnings
 from samplesim.scenario.convert import DAY_KEYS, structure
 from samplesim.scenario.errors import Problem, ScenarioError, ScenarioWarning
 from samplesim.scenario.overrides import OverrideError, apply_override, deep_merge
-from samplesim.scenario.per_call import check_calls, merge_call_settings
+from samplesim.scenario.per_call import check_calls, inherited_once, merge_call_settings
 from samplesim.scenario.reading import read_toml
 from samplesim.scenario.schema import Scenario
 from samplesim.scenario.sizes import hard_problems, soft_problems
@@ -123,7 +123,7 @@ def _structure_checked(
     data = _convert_dates(raw, start) if start is not None else raw
     data, refused = merge_call_settings(data)
     sc, problems = structure(data, Scenario)
-    problems = refused + problems
+    problems = refused + inherited_once(problems)
     if sc is not None and refused:
         sc = None
     if sc is not None:

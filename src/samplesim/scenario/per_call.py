@@ -10,6 +10,7 @@ key path; :func:`check_calls` runs the top-level cross-field checks on the merge
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,10 +20,19 @@ from samplesim.scenario.errors import Problem
 from samplesim.scenario.overrides import deep_merge
 from samplesim.scenario.schema import Call, Scenario
 
-__all__ = ["SECTIONS", "call_raw", "check_calls", "merge_call_settings", "overridden"]
+__all__ = [
+    "SECTIONS",
+    "call_raw",
+    "check_calls",
+    "inherited_once",
+    "merge_call_settings",
+    "overridden",
+]
 
 #: The tables a call may override, in the order they are checked.
 SECTIONS = ("review", "panel", "allocation", "proposals", "logistics", "screening")
+#: The ``calls[i].`` before a section's key path.
+_CALL_SECTION = re.compile(r"calls\[\d+\]\.(?=(?:" + "|".join(SECTIONS) + r")(?:\.|$))")
 
 #: What a section is when the scenario leaves it out (``panel`` is off at the top level).
 _TOP_DEFAULTS: dict[str, dict[str, Any]] = {"panel": {"enabled": False}}
@@ -79,6 +89,18 @@ def merge_call_settings(raw: dict[str, Any]) -> tuple[dict[str, Any], list[Probl
             call[section] = deep_merge(base, part)
         merged_calls.append(call)
     return {**raw, "calls": merged_calls}, problems
+
+
+def inherited_once(problems: list[Problem]) -> list[Problem]:
+    """``problems`` without those a call's section only inherits from the top-level table
+    (the same message at ``calls[i].<section>...`` as at ``<section>...``): reported once."""
+    seen = {(p.path, p.message) for p in problems}
+
+    def inherited(p: Problem) -> bool:
+        own = _CALL_SECTION.match(p.path) is not None
+        return own and (_CALL_SECTION.sub("", p.path, count=1), p.message) in seen
+
+    return [p for p in problems if not inherited(p)]
 
 
 def overridden(call: Call) -> list[str]:
