@@ -292,3 +292,21 @@ def test_a_top_level_structural_problem_is_not_repeated_for_a_call(where, value,
     with pytest.raises(ScenarioError) as info:
         build_scenario(raw)
     assert [p.path for p in info.value.problems] == [path]
+
+
+def test_a_calls_own_sample_mix_is_checked_against_its_agency():
+    raw = _two_calls(agency="B", proposals={"sample_type_weights": {"rock": 1.0}})
+    raw["calls"][0]["agency"] = "A"
+    raw["agencies"] = [{"name": "A", "country": "US"}, {"name": "B", "country": "FR"}]
+    raw["inventory"][0]["agency"] = "A"
+    raw["inventory"][1]["agency"] = "B"
+    raw["rules"][0]["agency"] = "A"
+    with pytest.raises(ScenarioError) as info:
+        build_scenario(copy.deepcopy(raw))
+    assert [p.path for p in info.value.problems] == ["calls[1].proposals.sample_type_weights"]
+    raw["calls"][1]["proposals"]["sample_type_weights"] = {"dust": 1.0}
+    sc = build_scenario(raw)
+    p = samplesim.simulate(sc, seed=3).proposals
+    second = p[p.call == "round-2"]
+    assert len(second) and (second["requested_g:rock"] == 0).all()
+    assert (second["requested_g:dust"] > 0).all()
