@@ -177,7 +177,7 @@ def test_each_call_follows_its_own_settings(runs):
         # [calls.review] shortlist top_fraction = 0.5: half of the reviewed go on
         reviewed = second.reviewed_day.notna().sum()
         shortlisted = second.shortlisted_day.notna().sum()
-        assert shortlisted == max(1, int(np.ceil(0.5 * reviewed)))
+        assert shortlisted == min(reviewed, max(1, int(np.ceil(0.5 * reviewed))))
         assert first.shortlisted_day.notna().sum() == first.reviewed_day.notna().sum()
         # [calls.allocation] score_bar 0 (the first call has none): shortlisted proposals
         # are approved exactly when their final score reaches the bar
@@ -207,7 +207,8 @@ def test_review_reliability_per_call_shapes_that_calls_scores():
     first, second = (pd.concat(corr[c]) for c in ("first", "second"))
     r1 = np.corrcoef(first.merit, first.review_score)[0, 1]
     r2 = np.corrcoef(second.merit, second.review_score)[0, 1]
-    assert r2 > 0.85 > 0.75 > r1
+    # expected about 0.97 (reliability 0.9, two reviews) and 0.68 (0.3)
+    assert r2 > 0.9 and r1 < 0.85 and r2 > r1
 
 
 def test_invariants_hold_with_per_call_settings(runs):
