@@ -578,6 +578,9 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             "loan_days": draw(positive_dist(1.0, 400.0)),
         },
     }
+    for call in calls:  # per-call settings (issue 10, item 7), partial tables
+        if draw(st.integers(0, 3)) == 0:
+            call.update(draw(_call_sections(types)))
     if draw(st.integers(0, 2)) == 0:
         _add_intake(draw, raw)
     _award_keys(draw, raw, known)
@@ -649,6 +652,34 @@ def _award_keys(draw, raw: dict[str, Any], known: list[str]) -> None:
         t["period_days"] = draw(st.sampled_from([15.0, 60.0, 365.0]))
         if draw(st.booleans()):
             t["first_period_day"] = draw(st.sampled_from([0.0, 10.0, 45.5]))
+
+
+@st.composite
+def _call_sections(draw, types: list[str]) -> dict[str, Any]:
+    """Some of a call's own ``[calls.*]`` sections, each a partial table."""
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["allocation"] = {"partial": draw(st.booleans())}
+        if draw(st.booleans()):
+            out["allocation"]["policy"] = draw(st.sampled_from(["merit_rank", "lottery"]))
+    if draw(st.booleans()):
+        out["review"] = {"duration": draw(positive_dist(0.5, 40.0))}
+        if draw(st.booleans()):
+            out["review"]["shortlist"] = {"top_fraction": draw(st.floats(0.1, 1.0).map(_r))}
+    if draw(st.booleans()):
+        out["panel"] = {
+            "enabled": draw(st.booleans()),
+            "reliability": draw(st.floats(0.05, 1.0).map(_r)),
+        }
+    if draw(st.booleans()):
+        out["proposals"] = {"grams_requested": draw(positive_dist(0.01, 1.5))}
+        if draw(st.booleans()):
+            out["proposals"]["sample_type_weights"] = {draw(st.sampled_from(types)): 1.0}
+    if draw(st.booleans()):
+        out["logistics"] = {"shipping_delay": draw(positive_dist(0.05, 30.0, allow_zero=True))}
+    if draw(st.booleans()):
+        out["screening"] = {"incomplete_probability": draw(st.sampled_from([0.0, 0.5]))}
+    return out
 
 
 def clone(raw: dict[str, Any]) -> dict[str, Any]:

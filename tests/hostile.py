@@ -156,6 +156,8 @@ SIZE_MUTATIONS: list[tuple[list[Any], list[Any], str]] = [
     (["calls", 0, "proposal_counts"], [{"by_country": {"US": 10**9}},
      {"by_institution": {"Uni A": [1, 10**12]}}, {"by_country": {"US": 200_000, "FR": 200_000}}],
      "calls[0].proposal_counts"),
+    (["calls", 0, "proposals", "co_investigators"], [1e9], "calls[0].proposals.co_investigators"),
+    (["calls", 0, "proposals", "grams_requested"], [1e18], "calls[0].proposals.grams_requested"),
 ]  # fmt: skip
 
 

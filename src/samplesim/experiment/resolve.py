@@ -12,6 +12,7 @@ from samplesim.errors import UserError
 from samplesim.loading import build_scenario
 from samplesim.scenario import Scenario, load_raw
 from samplesim.scenario.convert import CONVERTER
+from samplesim.scenario.per_call import call_raw
 
 __all__ = ["Resolved", "load_plugins_for_workers", "resolve"]
 
@@ -32,6 +33,8 @@ def _object_raw(sc: Scenario) -> dict[str, Any]:
     raw = CONVERTER.unstructure(sc)
     for k in ("source", "variant", "digest"):
         raw.pop(k, None)
+    top = raw.get("review") or {}
+    raw["calls"] = [call_raw(c, top) for c in raw.get("calls", [])]
     return raw
 
 

@@ -51,8 +51,12 @@ def call_types(sc: Scenario, call: Call) -> list[int]:
 
 
 def call_allocation(sc: Scenario, call: Call) -> Allocation:
-    """``[allocation]`` with the priority countries of ``call``'s agency."""
-    al = sc.allocation
+    """``call``'s allocation (its ``[calls.allocation]``, else ``[allocation]``) with the
+    priority countries of its agency (unless the call sets its own)."""
+    own = getattr(call, "allocation", None)
+    al = own or sc.allocation
+    if own is not None and own.priority_countries != sc.allocation.priority_countries:
+        return own  # the call's own priority countries win over its agency's
     prio = priorities_of(sc, agency_of(sc, call))
     return al if prio is al.priority_countries else attrs.evolve(al, priority_countries=prio)
 

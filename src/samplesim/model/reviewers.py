@@ -203,7 +203,7 @@ class Reviews:
         self.round = review_round(desk, env.now) if self.pool.limit is not None else None
         for j in range(k):
             self._invite(j)
-        deadline = w.sc.review.deadline_days
+        deadline = w.call_review[w.props.call[i]].deadline_days
         if deadline is not None:
             env.timeout(deadline).callbacks.append(self._deadline)
 
@@ -238,7 +238,8 @@ class Reviews:
             self.trace.declines[i] += 1
             self.used.remove(rid)
             self.pool.release(rid, reviewed=False, rnd=self.round)
-            env.timeout(w.sc.review.invitation_days).callbacks.append(lambda _e: self._reinvite(j))
+            wait = w.call_review[w.props.call[i]].invitation_days
+            env.timeout(wait).callbacks.append(lambda _e: self._reinvite(j))
             return
         now = env.now
         self.wait += now - self.start
@@ -296,9 +297,11 @@ class Reviews:
         elif len(self.finished) < k:  # deadline or unassigned: the finished reviews count
             row = w.review_scores[i, sorted(self.finished)]
             w.review_mean[i] = float(row.mean())
-            w.review_se[i] = review_se(row[None, :], w.sc.review.reliability)[0]
+            w.review_se[i] = review_se(row[None, :], w.call_review[w.props.call[i]].reliability)[0]
         elif w.traits is not None:
             w.review_mean[i] = float(w.review_scores[i].mean())
-            w.review_se[i] = review_se(w.review_scores[i : i + 1], w.sc.review.reliability)[0]
+            w.review_se[i] = review_se(
+                w.review_scores[i : i + 1], w.call_review[w.props.call[i]].reliability
+            )[0]
         tr.days["review_start"][i] = self.first if self.first < math.inf else math.nan
         self.done.succeed()

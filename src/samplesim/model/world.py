@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import simpy
 
-from samplesim.model.arrivals import draw_keyed, draw_proposals
+from samplesim.model.arrivals import draw_proposals
 from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
@@ -27,10 +26,12 @@ from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.intent import intent_step, schedule
 from samplesim.model.inventory import Inventory, renewals
 from samplesim.model.ledger import ledger_for
+from samplesim.model.per_call import setting, settings
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
-from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
+from samplesim.model.reviewer_traits import draw_traits, subjects
 from samplesim.model.reviewers import Reviews
-from samplesim.model.sources import reviewer_source, source_reliability
+from samplesim.model.sources import reviewer_source
+from samplesim.model.stage_draws import MAX_INVITATIONS, draw_stages
 from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
 from samplesim.rng import Streams, name_key
@@ -39,9 +40,6 @@ from samplesim.scenario.schema import Call, Rule, Scenario
 from samplesim.stages import STAGE_NAMES
 
 __all__ = ["MAX_INVITATIONS", "World", "run_world"]
-
-#: Invitations per review slot at most: the last one is accepted (0.9^63 < 0.2 %).
-MAX_INVITATIONS = 64
 
 
 @contextlib.contextmanager
@@ -96,13 +94,16 @@ class World:
         self.country_of = [apps[a].country for a in p.applicant]
         self.trace = Trace(n, len(sc.inventory))
         self.grades = grade_map(sc.review)  # None: scores stay on the latent scale
+        #: Each call's review, panel and logistics settings (its own or the scenario's).
+        self.call_review = settings(sc, "review")
+        self.call_panel = settings(sc, "panel")
         self.inventory = Inventory(
             sc.sample_types,
             [s.grams for s in sc.inventory],
             [s.min_portion_g for s in sc.inventory],
             renewals(sc),
         )
-        self._draw_stage_randomness()
+        draw_stages(self)
         self.rulebook = RuleBook(sc, p, self.applicants, self.country_of, streams)
         self.applicable = self.rulebook.applicable
         rv = sc.review
@@ -115,8 +116,6 @@ class World:
         # Deterred applications never reach a call's desk.
         went_on = ~self.rulebook.deterred & (p.fate == "")  # intents not followed up: no desk
         counts = np.bincount(p.call[went_on], minlength=len(sc.calls))
-        al = sc.allocation
-        policy = POLICIES[al.policy]
         ledger = ledger_for([POLICIES[a.policy] for a in const.call_allocation])
         self.asked = p.requested.copy()  # what the desks allocate against (conditions cut it)
         self.desks = [
@@ -127,18 +126,18 @@ class World:
                 int(counts[ci]),
                 trace=self.trace,
                 inventory=self.inventory,
-                policy=policy,
+                policy=POLICIES[const.call_allocation[ci].policy],
                 alloc_rng=streams.named("allocation", c.name),
                 decision_rng=streams.named("decision", c.name),
                 horizon=self.horizon,
-                shortlist=on_scale(self.grades, rv.shortlist),
-                panel=sc.panel,
+                shortlist=on_scale(self.grades, self.call_review[ci].shortlist),
+                panel=self.call_panel[ci],
                 allocation=on_scale(self.grades, const.call_allocation[ci]),
                 panel_score=self.panel_score,
                 requested=self.asked,
                 country=self.country_of,
                 types=const.call_types[ci],
-                reallocation=c.reallocation or al.reallocation,
+                reallocation=c.reallocation or const.call_allocation[ci].reallocation,
                 waitlist_rng=self._waitlist_rng(c),
                 review_se=self.review_se,
                 tiebreak=self.tiebreak,
@@ -159,78 +158,11 @@ class World:
     # -- set-up -----------------------------------------------------------------------
     def _waitlist_rng(self, call: Call) -> np.random.Generator | None:
         """The stream of ``call``'s waiting-list offers; None (never built) without a list."""
-        if (call.reallocation or self.sc.allocation.reallocation) != "waiting_list":
+        if (call.reallocation or setting(self.sc, call, "allocation").reallocation) != (
+            "waiting_list"
+        ):
             return None
         return self.streams.get("allocation", name_key(call.name), name_key("waiting_list"))
-
-    def _draw_stage_randomness(self) -> None:
-        # Each attribute from its proposal's entity stream (call, institution, ordinal): block
-        # (stage stream, attribute number); see samplesim.rng.EntityStream.
-        sc, n, s, p = self.sc, self.n, self.streams, self.props
-
-        def keyed(stream: str, attribute: int, sample: Callable) -> np.ndarray:
-            return draw_keyed(p, s, stream, attribute, sample)
-
-        scr = sc.screening
-        q = scr.incomplete_probability  # a uniform in [0, 1) is never below 0: no draw then
-        self.incomplete = (
-            keyed("screening", 0, lambda r, m: r.random(m)) < q if q > 0 else np.zeros(n, bool)
-        )
-        screen_delay = keyed("screening", 1, scr.delay.sample)
-        rv = sc.review
-        k = rv.reviews_per_proposal
-        rho = source_reliability(rv)
-        noise = keyed("review", 0, lambda r, m: r.standard_normal((m, k))).reshape(n, k)
-        self.review_noise = noise  # with reviewer traits, a score is set when it is assigned
-        self.review_scores = math.sqrt(rho) * p.merit[:, None] + math.sqrt(1 - rho) * noise
-        gm = self.grades
-        if gm is not None:  # reported on the grade scale; ranked on its internal equivalent
-            self.review_scores = gm.graded(self.review_scores)
-        durations = keyed("review", 1, lambda r, m: rv.duration.sample(r, m * k).reshape(m, k))
-        # Declined invitations: one draw per proposal, review slot and invitation (at most
-        # MAX_INVITATIONS; the last is always accepted).
-        p_decline = rv.decline_probability
-        self.declines = None
-        if p_decline > 0:
-            shape = (k, MAX_INVITATIONS)
-            self.declines = keyed("review", 3, lambda r, m: r.random((m, *shape)) < p_decline)
-            self.declines[:, :, -1] = False
-        self.review_durations = durations.reshape(n, k).tolist()
-        self.review_mean = self.review_scores.mean(axis=1).tolist()
-        self.review_se = review_se(self.review_scores, rho)
-        rp = sc.panel.reliability
-        self.panel_score = math.sqrt(rp) * p.merit + math.sqrt(1 - rp) * keyed(
-            "panel", 0, lambda r, m: r.standard_normal(m)
-        )
-        if gm is not None:
-            self.panel_score = gm.graded(self.panel_score)
-        # Discussion moves a discussed proposal's review mean (calibrated: discussion.py).
-        sd = sc.panel.discussion_sd
-        self.discussion = (
-            (sd * keyed("panel", 1, lambda r, m: r.standard_normal(m))).tolist()
-            if sd > 0
-            else [0.0] * n
-        )
-        # Ties in score are broken by submission order or by a draw keyed per proposal.
-        if rv.ties == "random":
-            self.tiebreak = keyed("review", 2, lambda r, m: r.random(m)).tolist()
-        else:
-            self.tiebreak = [float(i) for i in range(n)]
-        lg = sc.logistics
-        agreement = keyed("logistics", 0, lg.agreement_delay.sample)
-        # The shipping delay of a lead country with its own distribution comes from it.
-        ship = keyed("logistics", 1, lg.shipping_delay.sample).astype(float)
-        for country, dist in lg.shipping_by_country.items():
-            mask = np.array([c == country for c in self.country_of], dtype=bool)
-            if mask.any():
-                alt = draw_keyed(p, s, "logistics", 1, dist.sample, extra=name_key(country),
-                                 rows=mask)  # fmt: skip
-                ship = np.where(mask, alt, ship)
-        # Per-proposal scalars as plain lists: indexing a list is much cheaper than numpy.
-        self.ship_delay = ship.tolist()
-        self.loan_days = keyed("logistics", 2, lg.loan_days.sample).tolist()
-        self.agreement_delay = agreement.tolist()
-        self.screen_delay = screen_delay.tolist()
 
     # -- the proposal's path ------------------------------------------------------------
     def _arrivals(self) -> Iterator[simpy.Event]:

@@ -100,16 +100,21 @@ def _check_agency_keys(ck: Any, sc: Scenario, names: list[str]) -> None:
     if not several:
         return
     types_of = {a: [s.name for s in sc.inventory if s.agency == a] for a in names}
-    weights = sc.proposals.sample_type_weights
     for i, c in enumerate(sc.calls):
         if c.agency not in types_of:
             continue
         mine = types_of[c.agency]
+        # A call's own [calls.proposals] mix, else the scenario's.
+        pm = c.proposals if c.proposals is not None else sc.proposals
+        own = pm != sc.proposals
+        weights = pm.sample_type_weights
         if not mine:
             ck.fail(f"calls[{i}].agency", f"agency {c.agency!r} has no inventory to allocate")
         elif weights and not any(weights.get(t, 0.0) > 0 for t in mine):
             ck.fail(
-                "proposals.sample_type_weights",
+                f"calls[{i}].proposals.sample_type_weights"
+                if own
+                else "proposals.sample_type_weights",
                 f"no sample type of agency {c.agency!r} has a positive weight, so proposals "
                 f"to {c.name!r} could request nothing",
             )

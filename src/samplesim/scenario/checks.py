@@ -19,6 +19,7 @@ from samplesim.scenario.errors import Problem
 from samplesim.scenario.intake_checks import check_intake
 from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
+from samplesim.scenario.per_call import check_calls
 from samplesim.scenario.resources import check_resources
 from samplesim.scenario.schema import Rule, Scenario
 from samplesim.scenario.units import check_units
@@ -295,7 +296,8 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.duration(f"logistics.shipping_by_country.{country}", dist)
     check_agencies(ck, sc)
     check_intake(ck, sc)
-    return ck.problems + check_observed(sc) + check_units(sc)
+    per_call = check_calls(sc, lambda view: check_scenario(view, known))
+    return ck.problems + per_call + check_observed(sc) + check_units(sc)
 
 
 def _check_window_and_deterrence(ck: _Checker, p: str, r: Rule) -> None:

@@ -20,6 +20,7 @@ from samplesim.scenario.checks import Registries, check_scenario, check_warnings
 from samplesim.scenario.convert import DAY_KEYS, structure
 from samplesim.scenario.errors import Problem, ScenarioError, ScenarioWarning
 from samplesim.scenario.overrides import OverrideError, apply_override, deep_merge
+from samplesim.scenario.per_call import check_calls, inherited_once, merge_call_settings
 from samplesim.scenario.reading import read_toml
 from samplesim.scenario.schema import Scenario
 from samplesim.scenario.sizes import hard_problems, soft_problems
@@ -120,16 +121,20 @@ def _structure_checked(
 ) -> tuple[Scenario | None, list[Problem]]:
     start = _start_date(raw)
     data = _convert_dates(raw, start) if start is not None else raw
+    data, refused = merge_call_settings(data)
     sc, problems = structure(data, Scenario)
+    problems = refused + inherited_once(problems)
+    if sc is not None and refused:
+        sc = None
     if sc is not None:
         # Sizes first: the other checks may overflow on a value past a hard limit. Soft
         # limits are checked in the process that loads the file (known given), not again in
         # workers rebuilding data it checked (possibly under --force).
-        problems = hard_problems(sc)
+        problems = hard_problems(sc) + check_calls(sc, hard_problems)
         if not problems:
             problems = check_scenario(sc, known)
             if known is not None:
-                problems += soft_problems(sc)
+                problems += soft_problems(sc) + check_calls(sc, soft_problems)
     if prefix:
         problems = [Problem(f"{prefix}{p.path}", p.message) for p in problems]
     return (sc if not problems else None), problems

@@ -126,6 +126,14 @@ class Call:
     proposal_counts: ProposalCounts | None = None
     #: A notice of intent (or outline) stage before full proposals (``[calls.intent]``).
     intent: Intent | None = None
+    # Per-call settings (``[calls.review]`` ...): the top-level table with the call's keys
+    # merged in by the loader (:mod:`samplesim.scenario.per_call`); None: the top-level one.
+    review: Review | None = None
+    panel: Panel | None = None
+    allocation: Allocation | None = None
+    proposals: ProposalModel | None = None
+    logistics: Logistics | None = None
+    screening: Screening | None = None
 
 
 @attrs.frozen
