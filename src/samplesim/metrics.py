@@ -2,9 +2,8 @@
 pure-numpy function that computes it from the run record.
 
 A metric is reported per lead country and for ``ALL`` (scope ``"country"``), or for the
-whole run only (scope ``"all"``). The summary table, the experiment's long ``runs`` table,
-the terminal tables, the report and the plots take their metric names, labels, units and
-number formats from :data:`METRICS`; nothing else lists them.
+whole run only (scope ``"all"``). Every table, report and plot takes its metric names,
+labels, units and number formats from :data:`METRICS`; nothing else lists them.
 
 :func:`summarize` is the one function that computes a run's metrics, for ``simulate()``'s
 summary table and for the experiment workers alike (in the spirit of EMA Workbench's

@@ -152,6 +152,8 @@ class SimulationResult:
     def calls(self) -> pd.DataFrame:
         """One row per call (:data:`samplesim.call_table.CALL_COLUMNS`)."""
         return self._table("_calls")
+
+    @property
     def periods(self) -> pd.DataFrame:
         """Renewable resources: one row per sample type and period (``PERIOD_COLUMNS``)."""
         return self._table("_periods")
