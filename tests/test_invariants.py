@@ -346,13 +346,27 @@ def check_round_limit(
     if len(in_batch):
         assert in_batch.groupby(["call", "reviewer_id"]).size().max() <= limit
     unassigned = res.summary.set_index("country").loc["ALL", "unassigned_reviews"]
-    if sc.review.deadline_days is None:
+    if sc.review.deadline_days is None and sc.review.deadline_day is None:
         assert unassigned == missing.sum()
     else:  # a review not yet taken at the deadline is not asked for any more
         assert unassigned <= missing.sum()
     none = missing.index[missing == sc.review.reviews_per_proposal]
     assert props.loc[none, "review_score"].isna().all()
     assert props.loc[none, "state"].isin(["not_shortlisted", "pending"]).all()  # or undecided
+
+
+def _deadline_instants(sc: Scenario, reviewed: pd.DataFrame) -> pd.Series:
+    """The day each reviewed proposal's review deadline fell (reviews start when it is
+    cleared, or when it passed the feasibility review if there is one)."""
+    col = "feasible_day" if "feasible_day" in reviewed and sc.feasibility.enabled else "cleared_day"
+    start = reviewed[col]
+    rv = sc.review
+    ends = []
+    if rv.deadline_days is not None:
+        ends.append(start + rv.deadline_days)
+    if rv.deadline_day is not None:
+        ends.append(np.maximum(start, rv.deadline_day))
+    return pd.concat(ends, axis=1).min(axis=1) if len(ends) > 1 else ends[0]
 
 
 def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
@@ -367,7 +381,9 @@ def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
     g = rv.groupby("proposal_id")
     size = g.size().reindex(reviewed.index)
     last = g["end_day"].max().reindex(reviewed.index)
-    k, deadline = sc.review.reviews_per_proposal, sc.review.deadline_days
+    k = sc.review.reviews_per_proposal
+    has_deadline = sc.review.deadline_days is not None or sc.review.deadline_day is not None
+    deadline = _deadline_instants(sc, reviewed) if has_deadline else None
     limit = sc.review.max_reviews_per_round
     if limit is not None:  # reviews nobody could take are unassigned, the others all counted
         check_round_limit(sc, res, limit, k - size.fillna(0))
@@ -383,9 +399,8 @@ def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
     else:  # all in; or the deadline with some in hand; or, with none by then, the first one
         assert (size <= k).all()
         first = g["end_day"].min().reindex(reviewed.index)
-        took = reviewed["reviewed_day"] - reviewed["cleared_day"]
         day = reviewed["reviewed_day"]
-        on_time = np.isclose(day, last) | np.isclose(took, deadline) | np.isclose(day, first)
+        on_time = np.isclose(day, last) | np.isclose(day, deadline) | np.isclose(day, first)
         assert on_time.all()
     # The review score is the mean of the reviews in by the time the panel went ahead.
     in_time = rv[rv["end_day"] <= props.loc[rv["proposal_id"], "reviewed_day"].to_numpy() + 1e-9]

@@ -58,6 +58,7 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "condition_delay_days": "days spent on conditions' extra_delay (up to the horizon)",
     "from_waiting_list": "approved from its call's waiting list (grams freed after approval)",
     "grams_requested": "grams requested over all sample types",
+    "grams_feasible": "grams the feasibility review let through (only with [feasibility])",
     "grams_awarded": "grams granted at the decision (before any later withdrawal or cut)",
     "grams_granted": "grams finally granted (0 if the grant was withdrawn; less if cut)",
 }
@@ -203,6 +204,8 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
     cols["condition_delay_days"] = r.condition_delay
     cols["from_waiting_list"] = r.from_waiting_list
     cols["grams_requested"] = r.requested.sum(axis=1) if n else np.zeros(0)
+    if r.feasible is not None:  # only with a feasibility review: the request it let through
+        cols["grams_feasible"] = r.feasible.sum(axis=1) if n else np.zeros(0)
     cols["grams_awarded"] = r.awarded
     cols["grams_granted"] = r.granted.sum(axis=1) if n else np.zeros(0)
     for t, name in enumerate(sc.sample_types):

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 Grant = Callable[[int], None]
 Refuse = Callable[[], None]
 
-__all__ = ["ReviewerPool", "Reviews"]
+__all__ = ["ReviewerPool", "Reviews", "review_deadline"]
 
 
 class ReviewerPool:
@@ -155,6 +155,14 @@ class ReviewerPool:
         self.groups[country].append(rid)
 
 
+def review_deadline(days: float | None, day: float | None, now: float) -> float | None:
+    """Days from ``now`` (the reviews start) to the review deadline: ``days`` after the
+    start, or the absolute simulation ``day`` (0 when it has passed), whichever comes first;
+    None without either."""
+    left = [d for d in (days, None if day is None else max(day - now, 0.0)) if d is not None]
+    return min(left) if left else None
+
+
 class Reviews:
     """The independent reviews of proposal ``i`` in world ``w``: callbacks, no simpy process
     (``done`` fires when the last is finished, or at the review deadline with the reviews in
@@ -203,7 +211,7 @@ class Reviews:
         self.round = review_round(desk, env.now) if self.pool.limit is not None else None
         for j in range(k):
             self._invite(j)
-        deadline = w.sc.review.deadline_days
+        deadline = review_deadline(w.sc.review.deadline_days, w.sc.review.deadline_day, env.now)
         if deadline is not None:
             env.timeout(deadline).callbacks.append(self._deadline)
 

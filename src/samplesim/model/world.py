@@ -22,6 +22,7 @@ from samplesim.model.arrivals import draw_keyed, draw_proposals
 from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
+from samplesim.model.feasibility import feasibility_desk
 from samplesim.model.gates import RuleBook
 from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.inventory import Inventory
@@ -144,6 +145,7 @@ class World:
         for ci, desk in enumerate(self.desks):
             bar = const.call_allocation[ci].score_bar
             desk.bar_label = "" if bar is None else f"{bar:g}"
+        self.feasibility = feasibility_desk(self.env, sc, p, streams)  # None: no such review
         self.consequences = Consequences(
             self.env, self.trace, self.inventory, sc.rules, streams, p, self.desks, p.call,
             self.asked, self.horizon,
@@ -307,6 +309,9 @@ class World:
                 desk.drop()
                 return
         tr.stamp(i, "cleared", env.now)
+        fe = self.feasibility
+        if fe is not None and not (yield from fe.route(i, self.asked, tr, desk)):
+            return
         yield self._review(i, app.country)
         tr.review_score[i] = self.review_mean[i]
         tr.stamp(i, "reviewed", env.now)
@@ -379,7 +384,7 @@ class World:
 
     def _record(self) -> RunRecord:
         """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
-        tr, p, n, inv = self.trace, self.props, self.n, self.inventory
+        tr, p, n, inv, fe = self.trace, self.props, self.n, self.inventory, self.feasibility
         days = np.asarray([tr.days[s] for s in STAGE_NAMES], dtype=float)  # one conversion
         i = np.asarray(tr.rv_i, dtype=np.int64)
         j = np.asarray(tr.rv_j, dtype=np.int64)
@@ -439,4 +444,5 @@ class World:
             declines=tr.declines,
             late_reviews=tr.late_reviews,
             unassigned_reviews=tr.unassigned_reviews,
+            feasible=None if fe is None else fe.feasible_request(p.requested),
         )

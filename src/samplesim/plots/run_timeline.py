@@ -36,7 +36,7 @@ _PHASE_OF = {s.name: s.phase for s in STAGES[1:]}
 _PHASE_COLORS = dict(
     zip(
         PHASES,
-        ("#bdbdbd", "#9ecae1", "#bcbddc", "#f0e6cc", "#fdae6b", "#a1d99b", "#31a354"),
+        ("#bdbdbd", "#fee391", "#9ecae1", "#bcbddc", "#f0e6cc", "#fdae6b", "#a1d99b", "#31a354"),
         strict=True,
     )
 )
@@ -52,6 +52,7 @@ _MARKERS = {
     "ineligible": ("x", "#555555", "screened out"),
     "pending": (">", "#555555", "pending at horizon"),
     "deterred": ("s", "#999999", "deterred by a rule"),  # never drawn: no stage, no row
+    "infeasible": ("x", "#8c6d31", "technically infeasible"),
 }
 #: (marker, colour, legend label) of where a proposal ended, per terminal state.
 _END_MARKERS = {

@@ -17,6 +17,7 @@ from samplesim.scenario.agencies import check_agencies
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
+from samplesim.scenario.routes import check_routes
 from samplesim.scenario.schema import Rule, Scenario
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
@@ -257,6 +258,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.fail("review.shortlist.top_fraction", f"must be in (0, 1] (got {sl.top_fraction})")
 
     check_peer_review(ck, sc)
+    check_routes(ck, sc)
     pn = sc.panel
     if not 0 < pn.reliability <= 1:
         ck.fail("panel.reliability", f"must be in (0, 1] (got {pn.reliability})")

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from samplesim.distributions import Distribution, Fixed
+from samplesim.scenario.routes import Feasibility
 from samplesim.stages import GATES
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Allocation",
     "Call",
     "Decision",
+    "Feasibility",
     "GradeScale",
     "Institution",
     "Logistics",
@@ -246,6 +248,7 @@ class Review:
     source: Literal["pool", "distributed"] = "pool"
     reviews_per_applicant: int = 3
     distributed_reliability: float | None = None
+    deadline_day: float | None = None
 
 
 @attrs.frozen
@@ -354,6 +357,7 @@ class Scenario:
     source: str = attrs.field(default="", eq=False)
     variant: str = attrs.field(default="baseline")
     digest: str = attrs.field(default="", eq=False)
+    feasibility: Feasibility = attrs.Factory(Feasibility)
 
     @property
     def countries(self) -> list[str]:
