@@ -232,8 +232,11 @@ BAD: list[tuple[list[Any], Any, str]] = [
     (["feasibility", "staff"], 0, "feasibility.staff"),
     (["feasibility", "staff"], 1.5, "feasibility.staff"),
     (["feasibility", "enabled"], "yes", "feasibility.enabled"),
-    (["feasibility", "duration"], {"dist": "uniform", "low": -5, "high": 5},
-     "feasibility.duration"),
+    (
+        ["feasibility", "duration"],
+        {"dist": "uniform", "low": -5, "high": 5},
+        "feasibility.duration",
+    ),
     (["feasibility", "decline_probability"], 1.5, "feasibility.decline_probability"),
     (["feasibility", "shrink_probability"], -0.1, "feasibility.shrink_probability"),
     (["feasibility", "shrink_to"], 0, "feasibility.shrink_to"),

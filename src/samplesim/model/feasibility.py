@@ -79,7 +79,9 @@ class FeasibilityDesk:
         ``infeasible`` (its call's desk stops waiting for it); returns whether it goes on."""
         ok = yield from self.assess(i, asked)
         if not ok:
-            tr.finish(i, self.env.now, "infeasible", "feasibility: declined by the technical review")
+            tr.finish(
+                i, self.env.now, "infeasible", "feasibility: declined by the technical review"
+            )
             desk.drop()
             return False
         tr.stamp(i, "feasible", self.env.now)
