@@ -14,6 +14,7 @@ from helpers import FLAGSHIP, minimal_raw, valid_scenarios
 from samplesim.model.trace import STAGES, TERMINAL_STATES
 from samplesim.scenario import Scenario, build_scenario, load_raw, scenario_variants
 from samplesim.scenario.agencies import agency_of
+from samplesim.scenario.routes import conflict_kinds
 from samplesim.scenario.schema import Call
 
 TOL = 1e-9
@@ -374,9 +375,13 @@ def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
     # k distinct reviewers per proposal, none from the lead's country under conflict of interest
     assert not rv.duplicated(["proposal_id", "reviewer_id"]).any()
     assert not rv.duplicated(["proposal_id", "review"]).any()
-    if sc.review.conflict_of_interest:
+    kinds = conflict_kinds(sc.review)
+    if "country" in kinds:
         lead = props.loc[rv["proposal_id"], "country"].to_numpy()
         assert not (rv["reviewer_country"].to_numpy() == lead).any()
+    if {"institution", "team"} & set(kinds) and "reviewer_institution" in rv:  # never the lead's
+        lead_inst = props.loc[rv["proposal_id"], "institution"].to_numpy()
+        assert not (rv["reviewer_institution"].to_numpy() == lead_inst).any()
     reviewed = props[props["reviewed_day"].notna()]
     g = rv.groupby("proposal_id")
     size = g.size().reindex(reviewed.index)

@@ -212,6 +212,13 @@ def test_invariants_on_the_routes_scenario(seed):
     rs = props["review_start_day"].notna()
     assert assessed[rs].all()  # nobody is reviewed without passing the feasibility review
     assert (props["grams_awarded"] <= props["grams_feasible"].fillna(0) + 1e-9).all()
+    # Team conflicts (enough reviewers here for none to be waived): a reviewer's institution
+    # is never in the reviewed proposal's team.
+    w = World(sc, seed)
+    rec = w.run()
+    inst = res.reviews["reviewer_institution"].tolist()
+    teams = [w.props.team_institutions[i] for i in rec.reviews.row]
+    assert not any(r in t for r, t in zip(inst, teams, strict=True))
     bad = props["state"] == "infeasible"
     assert props.loc[bad, "feasible_day"].isna().all()
     assert (props.loc[bad, "grams_feasible"] == 0).all()

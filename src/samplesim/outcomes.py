@@ -18,6 +18,8 @@ import pandas as pd
 
 from samplesim.metrics import COUNT_METRICS, METRICS, summarize
 from samplesim.model.record import RunRecord
+from samplesim.scenario.routes import institution_reviewers
+from samplesim.scenario.schema import Scenario
 from samplesim.stages import STAGE_NAMES, TERMINAL_STATES
 
 __all__ = [
@@ -239,7 +241,7 @@ def _reviews(r: RunRecord, ids: list[str]) -> pd.DataFrame:
     """One row per review started, in the order reviewers took them (see REVIEW_COLUMNS)."""
     rv = r.reviews
     i, rid = rv.row, rv.reviewer
-    return pd.DataFrame(
+    df = pd.DataFrame(
         {
             "proposal_id": np.asarray(ids, dtype=object)[i] if len(i) else np.zeros(0, object),
             "review": rv.review + 1,
@@ -252,6 +254,17 @@ def _reviews(r: RunRecord, ids: list[str]) -> pd.DataFrame:
             "score": rv.score,
         }
     )
+    if r.scenario.review.reviewer_institutions:  # only with reviewers listed by institution
+        df["reviewer_institution"] = reviewer_institution_column(r.scenario, rid)
+    return df
+
+
+def reviewer_institution_column(sc: Scenario, rid: np.ndarray) -> np.ndarray:
+    """The institution of each reviewer id in ``rid`` (None for reviewers listed by none)."""
+    first = sum(sc.review.reviewer_countries.values())
+    names = [None] * first + list(institution_reviewers(sc)[0])
+    names += [None] * (sc.review.reviewers - len(names))
+    return np.asarray(names, dtype=object)[rid] if len(rid) else np.zeros(0, object)
 
 
 def _inventory(r: RunRecord) -> pd.DataFrame:

@@ -256,7 +256,7 @@ class Reviews:
         row = self.trace.review_started(i, j, rid, now)
         if w.traits is not None:  # reviewers who differ: the score depends on who reviews
             score = w.traits.score(
-                rid, w.subject[i], float(w.props.merit[i]), float(w.review_noise[i, j])
+                rid, w.subject[i], float(w.seen_merit[i]), float(w.review_noise[i, j])
             )
             w.review_scores[i, j] = score if w.grades is None else float(w.grades.graded(score))
         t = env.timeout(self.durations[j])

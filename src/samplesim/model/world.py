@@ -19,6 +19,7 @@ import numpy as np
 import simpy
 
 from samplesim.model.arrivals import draw_keyed, draw_proposals
+from samplesim.model.conflicts import perceived_merit
 from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
@@ -177,7 +178,8 @@ class World:
         rho = source_reliability(rv)
         noise = keyed("review", 0, lambda r, m: r.standard_normal((m, k))).reshape(n, k)
         self.review_noise = noise  # with reviewer traits, a score is set when it is assigned
-        self.review_scores = math.sqrt(rho) * p.merit[:, None] + math.sqrt(1 - rho) * noise
+        self.seen_merit = perceived_merit(sc, p, self.applicants)  # merit + identity bias
+        self.review_scores = math.sqrt(rho) * self.seen_merit[:, None] + math.sqrt(1 - rho) * noise
         gm = self.grades
         if gm is not None:  # reported on the grade scale; ranked on its internal equivalent
             self.review_scores = gm.graded(self.review_scores)

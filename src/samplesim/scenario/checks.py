@@ -17,7 +17,7 @@ from samplesim.scenario.agencies import check_agencies
 from samplesim.scenario.errors import Problem
 from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
-from samplesim.scenario.routes import check_routes
+from samplesim.scenario.routes import check_routes, conflict_kinds
 from samplesim.scenario.schema import Rule, Scenario
 
 __all__ = ["COUNTRY_CODE", "Registries", "check_scenario", "check_warnings"]
@@ -238,7 +238,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
     n_listed = sum(rv.reviewer_countries.values())
     if n_listed > rv.reviewers:
         ck.fail("review.reviewer_countries", f"adds up to more than reviewers ({rv.reviewers})")
-    elif rv.conflict_of_interest and 1 <= rv.reviews_per_proposal <= rv.reviewers:
+    elif "country" in conflict_kinds(rv) and 1 <= rv.reviews_per_proposal <= rv.reviewers:
         # A proposal's reviews go to distinct reviewers outside its lead country (reviewers
         # listed under no country review anyone): with fewer, it would wait forever.
         k = rv.reviews_per_proposal

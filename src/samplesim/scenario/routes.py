@@ -11,9 +11,22 @@ from samplesim.distributions import Distribution, Fixed
 
 if TYPE_CHECKING:
     from samplesim.scenario.checks import _Checker
-    from samplesim.scenario.schema import Scenario
+    from samplesim.scenario.schema import Review, Scenario
 
-__all__ = ["MAX_FEASIBILITY_STAFF", "Feasibility", "check_routes"]
+__all__ = [
+    "CONFLICT_KINDS",
+    "MAX_FEASIBILITY_STAFF",
+    "Feasibility",
+    "check_routes",
+    "conflict_kinds",
+    "institution_countries",
+    "institution_reviewers",
+]
+
+#: What can put a reviewer in conflict with a proposal (``review.conflicts``).
+CONFLICT_KINDS = ("country", "institution", "team")
+#: Largest identity bias, in latent merit SDs.
+MAX_IDENTITY_BIAS = 5.0
 
 #: Most simultaneous feasibility assessments (curation staff).
 MAX_FEASIBILITY_STAFF = 10_000
@@ -39,6 +52,36 @@ class Feasibility:
     shrink_to: Distribution = _fixed(0.5)
 
 
+def conflict_kinds(rv: Review) -> tuple[str, ...]:
+    """The review's conflicts of interest: ``review.conflicts`` when given, else
+    ``("country",)`` under ``conflict_of_interest`` (the old switch) and none without."""
+    if rv.conflicts is not None:
+        return tuple(rv.conflicts)
+    return ("country",) if rv.conflict_of_interest else ()
+
+
+def institution_countries(sc: Scenario) -> dict[str, str]:
+    """Every institution a reviewer may belong to -> its country: each applicant
+    (``Name`` or, with ``count > 1``, ``Name #k``) and each partner institution."""
+    out: dict[str, str] = {pt.institution: pt.country for pt in sc.partners}
+    for inst in sc.institutions:
+        if inst.count == 1:
+            out[inst.name] = inst.country
+        else:
+            out.update({f"{inst.name} #{k + 1}": inst.country for k in range(inst.count)})
+    return out
+
+
+def institution_reviewers(sc: Scenario) -> tuple[list[str], list[str]]:
+    """Institution and country of each reviewer listed in ``review.reviewer_institutions``, in
+    file order (their ids follow the reviewers listed by country)."""
+    where = institution_countries(sc)
+    names: list[str] = []
+    for name, k in sc.review.reviewer_institutions.items():
+        names += [name] * max(int(k), 0)
+    return names, [where.get(n, "") for n in names]
+
+
 def check_routes(ck: _Checker, sc: Scenario) -> None:
     """Record every problem of the review-route keys of ``sc`` on ``ck``."""
     fe = sc.feasibility
@@ -55,3 +98,82 @@ def check_routes(ck: _Checker, sc: Scenario) -> None:
             f"the fraction of the request kept must be greater than 0 (this {fe.shrink_to.kind} "
             f"reaches {fe.shrink_to.minimum})",
         )
+    _check_conflicts(ck, sc)
+
+
+def _check_conflicts(ck: _Checker, sc: Scenario) -> None:
+    """``review.conflicts``, ``reviewer_institutions``, ``dual_anonymous``, ``identity_bias``."""
+    rv = sc.review
+    if rv.conflicts is not None:
+        for j, kind in enumerate(rv.conflicts):
+            if kind not in CONFLICT_KINDS:
+                ck.fail(
+                    f"review.conflicts[{j}]",
+                    f"unknown conflict {kind!r} (known: {', '.join(CONFLICT_KINDS)})",
+                )
+        if len(set(rv.conflicts)) != len(rv.conflicts):
+            ck.fail("review.conflicts", "lists a conflict twice")
+        if rv.conflicts and not rv.conflict_of_interest:
+            ck.fail(
+                "review.conflicts",
+                "conflict_of_interest = false says there are none: drop one of the two keys "
+                "(conflicts = [] also means none)",
+            )
+        if set(rv.conflicts) - {"country"} and rv.source != "pool":
+            ck.fail("review.conflicts", 'institution and team conflicts need source = "pool"')
+    where = institution_countries(sc)
+    for name, k in rv.reviewer_institutions.items():
+        path = f"review.reviewer_institutions.{name}"
+        if name not in where:
+            ck.fail(path, f"unknown institution {name!r} (known: {', '.join(sorted(where))})")
+        if not 0 <= k <= rv.reviewers:
+            ck.fail(path, f"must be between 0 and reviewers ({rv.reviewers}) (got {k})")
+    if rv.reviewer_institutions:
+        if rv.source != "pool":
+            ck.fail("review.reviewer_institutions", 'needs source = "pool"')
+        listed = sum(rv.reviewer_countries.values()) + sum(rv.reviewer_institutions.values())
+        if listed > rv.reviewers:
+            ck.fail(
+                "review.reviewer_institutions",
+                f"with reviewer_countries, adds up to more than reviewers ({rv.reviewers})",
+            )
+        _check_capacity(ck, sc, listed)
+    kinds = sorted({i.kind for i in sc.institutions})
+    for kind, shift in rv.identity_bias.items():
+        path = f"review.identity_bias.{kind}"
+        if kind not in kinds:
+            ck.fail(path, f"unknown institution kind {kind!r} (known: {', '.join(kinds)})")
+        if not -MAX_IDENTITY_BIAS <= shift <= MAX_IDENTITY_BIAS:
+            ck.fail(path, f"must be between -{MAX_IDENTITY_BIAS:g} and {MAX_IDENTITY_BIAS:g} "
+                    f"merit SDs (got {shift})")  # fmt: skip
+
+
+def _check_capacity(ck: _Checker, sc: Scenario, listed: int) -> None:
+    """Each applicant needs ``reviews_per_proposal`` reviewers outside its conflicts by country
+    and (lead) institution, or its proposals would wait for reviewers forever."""
+    rv, kinds = sc.review, conflict_kinds(sc.review)
+    k = rv.reviews_per_proposal
+    if (
+        listed > rv.reviewers
+        or not 1 <= k <= rv.reviewers
+        or not {"institution", "team"} & set(kinds)
+    ):
+        return
+    names, inst_countries = institution_reviewers(sc)
+    countries = [c for c, m in rv.reviewer_countries.items() for _ in range(m)] + inst_countries
+    applicants = {
+        (inst.name if inst.count == 1 else f"{inst.name} #{j + 1}"): inst.country
+        for inst in sc.institutions
+        for j in range(inst.count)
+    }
+    by_country = "country" in kinds
+    for name, country in applicants.items():
+        out = sum(by_country and c == country for c in countries)
+        out += sum(n == name and not (by_country and c == country)
+                   for n, c in zip(names, inst_countries, strict=True))  # fmt: skip
+        if rv.reviewers - out < k:
+            ck.fail(
+                "review.reviewer_institutions",
+                f"proposals led from {name} need {k} distinct reviewers (reviews_per_proposal) "
+                f"outside their conflicts but only {rv.reviewers - out} of {rv.reviewers} are",
+            )

@@ -249,6 +249,10 @@ class Review:
     reviews_per_applicant: int = 3
     distributed_reliability: float | None = None
     deadline_day: float | None = None
+    conflicts: list[str] | None = None
+    reviewer_institutions: dict[str, int] = attrs.Factory(dict)
+    dual_anonymous: bool = False
+    identity_bias: dict[str, float] = attrs.Factory(dict)
 
 
 @attrs.frozen
