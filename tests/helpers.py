@@ -515,6 +515,14 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         review["deadline_days"] = draw(st.sampled_from([5.0, 30.0, 400.0]))
     if draw(st.integers(0, 3)) == 0:  # reviewer load limit per round (may leave reviews out)
         review["max_reviews_per_round"] = draw(st.integers(1, 4))
+    if draw(st.integers(0, 3)) == 0:  # review routes: deadline day, conflicts, identity bias
+        review["deadline_day"] = draw(st.sampled_from([20.0, 90.0, 400.0]))
+        if review.get("source") != "distributed" and review["conflict_of_interest"]:
+            review["conflicts"] = draw(st.sampled_from([[], ["institution"], ["country", "team"]]))
+            name = institutions[draw(st.integers(0, len(institutions) - 1))]["name"]
+            review["reviewer_institutions"] = {name: draw(st.integers(0, reviewers))}
+        review["identity_bias"] = {"agency": draw(st.sampled_from([-0.5, 0.0, 1.0]))}
+        review["dual_anonymous"] = draw(st.booleans())
 
     policy = draw(
         st.sampled_from(
@@ -565,6 +573,7 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             "discussion_sd": draw(st.sampled_from([0.0, 0.3, 1.0])),
         },
         "allocation": allocation,
+        "feasibility": draw(feasibility_tables()),
         "logistics": {
             "agreement_delay": draw(positive_dist(0.05, 30.0, allow_zero=True)),
             "shipping_delay": draw(positive_dist(0.05, 30.0, allow_zero=True)),
@@ -572,6 +581,21 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         },
     }
     return raw
+
+
+@st.composite
+def feasibility_tables(draw: st.DrawFn) -> dict[str, Any]:
+    """A ``[feasibility]`` table: off (mostly), or a feasibility review that declines and cuts."""
+    if draw(st.integers(0, 3)):
+        return {"enabled": False}
+    return {
+        "enabled": True,
+        "staff": draw(st.integers(1, 3)),
+        "duration": draw(positive_dist(0.05, 30.0, allow_zero=True)),
+        "decline_probability": draw(st.sampled_from([0.0, 0.2, 1.0])),
+        "shrink_probability": draw(st.sampled_from([0.0, 0.5, 1.0])),
+        "shrink_to": draw(positive_dist(0.05, 1.5)),
+    }
 
 
 def clone(raw: dict[str, Any]) -> dict[str, Any]:
