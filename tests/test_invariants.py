@@ -14,6 +14,7 @@ from helpers import FLAGSHIP, minimal_raw, valid_scenarios
 from samplesim.model.trace import STAGES, TERMINAL_STATES
 from samplesim.scenario import Scenario, build_scenario, load_raw, scenario_variants
 from samplesim.scenario.agencies import agency_of
+from samplesim.scenario.panels import panel_reviews
 from samplesim.scenario.routes import conflict_kinds
 from samplesim.scenario.schema import Call
 
@@ -370,7 +371,26 @@ def _deadline_instants(sc: Scenario, reviewed: pd.DataFrame) -> pd.Series:
     return pd.concat(ends, axis=1).min(axis=1) if len(ends) > 1 else ends[0]
 
 
+def check_panels(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    """Several review panels: each panel's reviews are checked as one review of its own, by
+    its own reviewers (a block of ids of the panel's size, in panel order)."""
+    props, rv = res.proposals, res.reviews
+    panel_of = props.set_index("proposal_id").loc[rv["proposal_id"], "panel"].to_numpy()
+    assert (rv["panel"].to_numpy() == panel_of).all()
+    start = 0
+    for prv, pn in zip(panel_reviews(sc.review), sc.review.panels, strict=True):
+        mine = rv[rv["panel"] == pn.name]
+        assert mine["reviewer_id"].between(start, start + prv.reviewers - 1).all()
+        start += prv.reviewers
+        sub = attrs.evolve(sc, review=prv)
+        check_reviews(sub, _replace(res, proposals=props[props["panel"] == pn.name], reviews=mine))
+    assert (props["panel"] != "").all()
+
+
 def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    if sc.review.panels:
+        check_panels(sc, res)
+        return
     rv, props = res.reviews, res.proposals.set_index("proposal_id")
     # k distinct reviewers per proposal, none from the lead's country under conflict of interest
     assert not rv.duplicated(["proposal_id", "reviewer_id"]).any()

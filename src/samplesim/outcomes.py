@@ -18,6 +18,7 @@ import pandas as pd
 
 from samplesim.metrics import COUNT_METRICS, METRICS, summarize
 from samplesim.model.record import RunRecord
+from samplesim.scenario.panels import panel_reviews, route_rows
 from samplesim.scenario.routes import institution_reviewers
 from samplesim.scenario.schema import Scenario
 from samplesim.stages import STAGE_NAMES, TERMINAL_STATES
@@ -51,6 +52,7 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "state": "terminal state, one of: " + ", ".join(TERMINAL_STATES),
     "reason": "why it ended there (rule name and detail when a rule blocked it; NA if none)",
     "conditions": "conditions imposed by rules (e.g. without NASA funds; NA if none)",
+    "panel": "the review panel the proposal went to ('' without [[review.panels]])",
     "destructive": "whether the analysis consumes the sample",
     "merit": "latent true merit ~ N(0, 1)",
     "review_score": "mean of the independent review scores",
@@ -76,6 +78,7 @@ REVIEW_COLUMNS: dict[str, str] = {
     "start_day": "simulation day the reviewer took the review",
     "end_day": "simulation day the review was finished (NaN if under way at the horizon)",
     "score": "the review's score (NaN if unfinished); review_score is their mean",
+    "panel": "the review panel of the reviewed proposal ('' without [[review.panels]])",
 }
 
 SUMMARY_COLUMNS: dict[str, str] = {
@@ -197,6 +200,7 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
     cols["state"] = pd.Categorical(r.state, categories=list(TERMINAL_STATES))
     cols["reason"] = _na(r.reason)
     cols["conditions"] = _na(r.conditions)
+    cols["panel"] = panel_column(r)
     cols["destructive"] = r.destructive
     cols["merit"] = r.merit
     cols["review_score"] = r.review_score
@@ -254,17 +258,33 @@ def _reviews(r: RunRecord, ids: list[str]) -> pd.DataFrame:
             "score": rv.score,
         }
     )
-    if r.scenario.review.reviewer_institutions:  # only with reviewers listed by institution
+    panel = panel_column(r)
+    df["panel"] = panel[i] if len(i) else np.zeros(0, object)
+    if any(rv.reviewer_institutions for rv in panel_reviews(r.scenario.review)):
         df["reviewer_institution"] = reviewer_institution_column(r.scenario, rid)
     return df
 
 
 def reviewer_institution_column(sc: Scenario, rid: np.ndarray) -> np.ndarray:
-    """The institution of each reviewer id in ``rid`` (None for reviewers listed by none)."""
-    first = sum(sc.review.reviewer_countries.values())
-    names = [None] * first + list(institution_reviewers(sc)[0])
-    names += [None] * (sc.review.reviewers - len(names))
+    """The institution of each reviewer id in ``rid`` (None for reviewers listed by none;
+    with several panels, ids run over the panels in order)."""
+    names: list[str | None] = []
+    for rv in panel_reviews(sc.review):
+        mine: list[str | None] = [None] * sum(rv.reviewer_countries.values())
+        mine += institution_reviewers(attrs.evolve(sc, review=rv))[0]
+        names += mine + [None] * (rv.reviewers - len(mine))
     return np.asarray(names, dtype=object)[rid] if len(rid) else np.zeros(0, object)
+
+
+def panel_column(r: RunRecord) -> np.ndarray:
+    """Each row's review panel (``""`` without ``[[review.panels]]``)."""
+    sc = r.scenario
+    if not sc.review.panels:
+        return np.full(r.n, "", dtype=object)
+    kinds = [r.applicants[a].kind for a in r.applicant]
+    calls = [sc.calls[c].name for c in r.call]
+    of = route_rows(sc, calls, kinds, r.country.tolist(), r.requested)
+    return np.asarray([pn.name for pn in sc.review.panels], dtype=object)[of]
 
 
 def _inventory(r: RunRecord) -> pd.DataFrame:

@@ -23,14 +23,31 @@ if TYPE_CHECKING:
     from samplesim.model.decisions import CallDesk
     from samplesim.model.trace import Trace
 
-__all__ = ["FeasibilityDesk", "feasibility_desk"]
+__all__ = ["FeasibilityDesk", "NoFeasibility", "feasibility_desk"]
 
 
 def feasibility_desk(
     env: simpy.Environment, sc: Scenario, p: ProposalTable, streams: Streams
-) -> FeasibilityDesk | None:
-    """The run's feasibility review, or None when ``[feasibility]`` is not enabled (no draw)."""
-    return FeasibilityDesk(env, sc.feasibility, p, streams) if sc.feasibility.enabled else None
+) -> FeasibilityDesk | NoFeasibility:
+    """The run's feasibility review; without ``[feasibility]`` one that lets every proposal
+    through at once and draws nothing."""
+    return FeasibilityDesk(env, sc.feasibility, p, streams) if sc.feasibility.enabled else _OFF
+
+
+class NoFeasibility:
+    """No feasibility review: every proposal goes on, unstamped, without waiting."""
+
+    def route(self, *_args: object) -> Generator[simpy.Event, object, bool]:
+        """Let the proposal through (no event: its path does not pause)."""
+        return True
+        yield  # a generator, for ``yield from``
+
+    def feasible_request(self, _requested: np.ndarray) -> None:
+        """None: there was no feasibility review."""
+        return None
+
+
+_OFF = NoFeasibility()
 
 
 class FeasibilityDesk:

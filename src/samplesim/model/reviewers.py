@@ -182,15 +182,19 @@ class Reviews:
 
     __slots__ = (
         "closed", "done", "durations", "env", "exclude", "finished", "first", "i", "invited",
-        "left", "overdue", "pool", "round", "start", "started", "trace", "used", "wait",
-        "world",
+        "left", "offset", "overdue", "pool", "round", "rv", "start", "started", "trace", "used",
+        "wait", "world",
     )  # fmt: skip
 
     def __init__(self, w: World, i: int, exclude: str) -> None:
         self.world = w
         self.env = env = w.env
         self.trace = w.trace
-        self.pool = w.pool
+        panels = w.panels  # several panels: the proposal's own pool, keys and reviewer ids
+        g = 0 if panels is None else int(panels.of[i])
+        self.pool = w.pool if panels is None else panels.pools[g]
+        self.rv = w.sc.review if panels is None else panels.reviews[g]
+        self.offset = 0 if panels is None else panels.offset[g]
         self.i = i
         self.exclude = exclude
         self.done = env.event()
@@ -211,7 +215,7 @@ class Reviews:
         self.round = review_round(desk, env.now) if self.pool.limit is not None else None
         for j in range(k):
             self._invite(j)
-        deadline = review_deadline(w.sc.review.deadline_days, w.sc.review.deadline_day, env.now)
+        deadline = review_deadline(self.rv.deadline_days, self.rv.deadline_day, env.now)
         if deadline is not None:
             env.timeout(deadline).callbacks.append(self._deadline)
 
@@ -246,14 +250,14 @@ class Reviews:
             self.trace.declines[i] += 1
             self.used.remove(rid)
             self.pool.release(rid, reviewed=False, rnd=self.round)
-            env.timeout(w.sc.review.invitation_days).callbacks.append(lambda _e: self._reinvite(j))
+            env.timeout(self.rv.invitation_days).callbacks.append(lambda _e: self._reinvite(j))
             return
         now = env.now
         self.wait += now - self.start
         self.started += 1
         if now < self.first:
             self.first = now
-        row = self.trace.review_started(i, j, rid, now)
+        row = self.trace.review_started(i, j, rid + self.offset, now)
         if w.traits is not None:  # reviewers who differ: the score depends on who reviews
             score = w.traits.score(
                 rid, w.subject[i], float(w.seen_merit[i]), float(w.review_noise[i, j])
@@ -304,9 +308,9 @@ class Reviews:
         elif len(self.finished) < k:  # deadline or unassigned: the finished reviews count
             row = w.review_scores[i, sorted(self.finished)]
             w.review_mean[i] = float(row.mean())
-            w.review_se[i] = review_se(row[None, :], w.sc.review.reliability)[0]
+            w.review_se[i] = review_se(row[None, :], self.rv.reliability)[0]
         elif w.traits is not None:
             w.review_mean[i] = float(w.review_scores[i].mean())
-            w.review_se[i] = review_se(w.review_scores[i : i + 1], w.sc.review.reliability)[0]
+            w.review_se[i] = review_se(w.review_scores[i : i + 1], self.rv.reliability)[0]
         tr.days["review_start"][i] = self.first if self.first < math.inf else math.nan
         self.done.succeed()

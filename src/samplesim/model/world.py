@@ -19,17 +19,16 @@ import numpy as np
 import simpy
 
 from samplesim.model.arrivals import draw_keyed, draw_proposals
-from samplesim.model.conflicts import perceived_merit
 from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
-from samplesim.model.feasibility import feasibility_desk
 from samplesim.model.gates import RuleBook
 from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.inventory import Inventory
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewer_traits import draw_traits, review_se, subjects
 from samplesim.model.reviewers import Reviews
+from samplesim.model.routes import feasibility_desk, perceived_merit, review_panels
 from samplesim.model.sources import reviewer_source, source_reliability
 from samplesim.model.trace import Trace
 from samplesim.policies import POLICIES
@@ -106,6 +105,7 @@ class World:
         self.applicable = self.rulebook.applicable
         rv = sc.review
         self.pool, self.conflicted = reviewer_source(sc, p, self.country_of)
+        self.panels = review_panels(self)  # None without [[review.panels]]
         #: Reviewers who differ (None: all alike, scores drawn up front as before).
         self.traits = draw_traits(rv, len(self.pool.country_of), len(sc.sample_types), streams)
         self.subject = subjects(p.requested)
@@ -146,7 +146,8 @@ class World:
         for ci, desk in enumerate(self.desks):
             bar = const.call_allocation[ci].score_bar
             desk.bar_label = "" if bar is None else f"{bar:g}"
-        self.feasibility = feasibility_desk(self.env, sc, p, streams)  # None: no such review
+            desk.normalise = None if self.panels is None else self.panels.normaliser()
+        self.feasibility = feasibility_desk(self.env, sc, p, streams)  # off: passes everyone
         self.consequences = Consequences(
             self.env, self.trace, self.inventory, sc.rules, streams, p, self.desks, p.call,
             self.asked, self.horizon,
@@ -311,8 +312,7 @@ class World:
                 desk.drop()
                 return
         tr.stamp(i, "cleared", env.now)
-        fe = self.feasibility
-        if fe is not None and not (yield from fe.route(i, self.asked, tr, desk)):
+        if not (yield from self.feasibility.route(i, self.asked, tr, desk)):
             return
         yield self._review(i, app.country)
         tr.review_score[i] = self.review_mean[i]
@@ -386,7 +386,7 @@ class World:
 
     def _record(self) -> RunRecord:
         """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
-        tr, p, n, inv, fe = self.trace, self.props, self.n, self.inventory, self.feasibility
+        tr, p, n, inv = self.trace, self.props, self.n, self.inventory
         days = np.asarray([tr.days[s] for s in STAGE_NAMES], dtype=float)  # one conversion
         i = np.asarray(tr.rv_i, dtype=np.int64)
         j = np.asarray(tr.rv_j, dtype=np.int64)
@@ -446,5 +446,5 @@ class World:
             declines=tr.declines,
             late_reviews=tr.late_reviews,
             unassigned_reviews=tr.unassigned_reviews,
-            feasible=None if fe is None else fe.feasible_request(p.requested),
+            feasible=self.feasibility.feasible_request(p.requested),
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from samplesim.distributions import Distribution, Fixed
+from samplesim.scenario.panels import check_panels
 
 if TYPE_CHECKING:
     from samplesim.scenario.checks import _Checker
@@ -99,6 +100,7 @@ def check_routes(ck: _Checker, sc: Scenario) -> None:
             f"reaches {fe.shrink_to.minimum})",
         )
     _check_conflicts(ck, sc)
+    check_panels(ck, sc)
 
 
 def _check_conflicts(ck: _Checker, sc: Scenario) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from samplesim.distributions import Distribution, Fixed
+from samplesim.scenario.panels import ReviewPanel, Route
 from samplesim.scenario.routes import Feasibility
 from samplesim.stages import GATES
 
@@ -32,6 +33,8 @@ __all__ = [
     "Partner",
     "ProposalModel",
     "Review",
+    "ReviewPanel",
+    "Route",
     "Rule",
     "SampleType",
     "Scenario",
@@ -253,6 +256,8 @@ class Review:
     reviewer_institutions: dict[str, int] = attrs.Factory(dict)
     dual_anonymous: bool = False
     identity_bias: dict[str, float] = attrs.Factory(dict)
+    panels: list[ReviewPanel] = attrs.Factory(list)
+    normalise_panels: bool = False
 
 
 @attrs.frozen
