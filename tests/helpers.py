@@ -523,6 +523,16 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             review["reviewer_institutions"] = {name: draw(st.integers(0, reviewers))}
         review["identity_bias"] = {"agency": draw(st.sampled_from([-0.5, 0.0, 1.0]))}
         review["dual_anonymous"] = draw(st.booleans())
+    plain = not ({"leniency_sd", "max_reviews_per_round"} & set(review))
+    if plain and review.get("source") != "distributed" and draw(st.integers(0, 3)) == 0:
+        k = draw(st.integers(1, 2))  # a panel for one institution kind, and one for the rest
+        kind = institutions[draw(st.integers(0, len(institutions) - 1))]["kind"]
+        review["panels"] = [
+            {"name": "first", "reviewers": draw(st.integers(k, k + 3)), "reviews_per_proposal": k,
+             "duration": draw(positive_dist(0.5, 40.0)), "route": {"kinds": [kind]}},
+            {"name": "rest"},
+        ]  # fmt: skip
+        review["normalise_panels"] = draw(st.booleans())
 
     policy = draw(
         st.sampled_from(
