@@ -20,7 +20,7 @@ __all__ = [
     "Feasibility",
     "check_routes",
     "conflict_kinds",
-    "institution_countries",
+    "institution_country",
     "institution_reviewers",
 ]
 
@@ -61,26 +61,43 @@ def conflict_kinds(rv: Review) -> tuple[str, ...]:
     return ("country",) if rv.conflict_of_interest else ()
 
 
-def institution_countries(sc: Scenario) -> dict[str, str]:
-    """Every institution a reviewer may belong to -> its country: each applicant
-    (``Name`` or, with ``count > 1``, ``Name #k``) and each partner institution."""
-    out: dict[str, str] = {pt.institution: pt.country for pt in sc.partners}
+def institution_country(sc: Scenario, name: str) -> str | None:
+    """The country of the institution a reviewer may belong to (None if there is none): an
+    applicant (``Name``, or ``Name #k`` with ``count > 1``) or a partner institution. Counted
+    copies are not expanded: ``count`` may be large."""
     for inst in sc.institutions:
-        if inst.count == 1:
-            out[inst.name] = inst.country
-        else:
-            out.update({f"{inst.name} #{k + 1}": inst.country for k in range(inst.count)})
-    return out
+        if inst.count == 1 and name == inst.name:
+            return inst.country
+        head, sep, k = name.rpartition(" #")
+        if (
+            inst.count > 1
+            and sep
+            and head == inst.name
+            and k.isdigit()
+            and 1 <= int(k) <= inst.count
+        ):
+            return inst.country
+    for pt in sc.partners:
+        if pt.institution == name:
+            return pt.country
+    return None
+
+
+def _known_institutions(sc: Scenario) -> str:
+    """The institution names a reviewer may belong to, for a message."""
+    names = [i.name if i.count == 1 else f"{i.name} #1..#{i.count}" for i in sc.institutions]
+    return ", ".join([*names, *(pt.institution for pt in sc.partners)])
 
 
 def institution_reviewers(sc: Scenario) -> tuple[list[str], list[str]]:
     """Institution and country of each reviewer listed in ``review.reviewer_institutions``, in
     file order (their ids follow the reviewers listed by country)."""
-    where = institution_countries(sc)
     names: list[str] = []
+    countries: list[str] = []
     for name, k in sc.review.reviewer_institutions.items():
         names += [name] * max(int(k), 0)
-    return names, [where.get(n, "") for n in names]
+        countries += [institution_country(sc, name) or ""] * max(int(k), 0)
+    return names, countries
 
 
 def check_routes(ck: _Checker, sc: Scenario) -> None:
@@ -123,11 +140,10 @@ def _check_conflicts(ck: _Checker, sc: Scenario) -> None:
             )
         if set(rv.conflicts) - {"country"} and rv.source != "pool":
             ck.fail("review.conflicts", 'institution and team conflicts need source = "pool"')
-    where = institution_countries(sc)
     for name, k in rv.reviewer_institutions.items():
         path = f"review.reviewer_institutions.{name}"
-        if name not in where:
-            ck.fail(path, f"unknown institution {name!r} (known: {', '.join(sorted(where))})")
+        if institution_country(sc, name) is None:
+            ck.fail(path, f"unknown institution {name!r} (known: {_known_institutions(sc)})")
         if not 0 <= k <= rv.reviewers:
             ck.fail(path, f"must be between 0 and reviewers ({rv.reviewers}) (got {k})")
     if rv.reviewer_institutions:
@@ -163,11 +179,16 @@ def _check_capacity(ck: _Checker, sc: Scenario, listed: int) -> None:
         return
     names, inst_countries = institution_reviewers(sc)
     countries = [c for c, m in rv.reviewer_countries.items() for _ in range(m)] + inst_countries
-    applicants = {
-        (inst.name if inst.count == 1 else f"{inst.name} #{j + 1}"): inst.country
-        for inst in sc.institutions
-        for j in range(inst.count)
-    }
+    # Applicants that differ: each listed one, and per institution one copy listed by none.
+    applicants: dict[str, str] = {}
+    for inst in sc.institutions:
+        if inst.count == 1:
+            applicants[inst.name] = inst.country
+            continue
+        listed = [n for n in rv.reviewer_institutions if n.rpartition(" #")[0] == inst.name]
+        applicants.update(dict.fromkeys(listed, inst.country))
+        if len(listed) < inst.count:
+            applicants[f"{inst.name} (a copy listed by none)"] = inst.country
     by_country = "country" in kinds
     for name, country in applicants.items():
         out = sum(by_country and c == country for c in countries)
