@@ -384,7 +384,7 @@ def check_panels(sc: Scenario, res: samplesim.SimulationResult) -> None:
         start += prv.reviewers
         sub = attrs.evolve(sc, review=prv)
         check_reviews(sub, _replace(res, proposals=props[props["panel"] == pn.name], reviews=mine))
-    assert (props["panel"] != "").all()
+    assert props["panel"].notna().all()
 
 
 def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:

@@ -56,9 +56,9 @@ def test_unset_panel_keys_inherit_from_review():
     assert a.duration == rv.duration and not a.panels
 
 
-def test_without_panels_the_panel_columns_are_empty():
+def test_without_panels_the_panel_columns_are_missing():
     res = samplesim.simulate(build_scenario(minimal_raw()), seed=1)
-    assert (res.proposals["panel"] == "").all() and (res.reviews["panel"] == "").all()
+    assert res.proposals["panel"].isna().all() and res.reviews["panel"].isna().all()
 
 
 def test_each_panel_reviews_its_own_proposals_with_its_own_settings():

@@ -52,7 +52,7 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "state": "terminal state, one of: " + ", ".join(TERMINAL_STATES),
     "reason": "why it ended there (rule name and detail when a rule blocked it; NA if none)",
     "conditions": "conditions imposed by rules (e.g. without NASA funds; NA if none)",
-    "panel": "the review panel the proposal went to ('' without [[review.panels]])",
+    "panel": "the review panel the proposal went to (NA without [[review.panels]])",
     "destructive": "whether the analysis consumes the sample",
     "merit": "latent true merit ~ N(0, 1)",
     "review_score": "mean of the independent review scores",
@@ -78,7 +78,7 @@ REVIEW_COLUMNS: dict[str, str] = {
     "start_day": "simulation day the reviewer took the review",
     "end_day": "simulation day the review was finished (NaN if under way at the horizon)",
     "score": "the review's score (NaN if unfinished); review_score is their mean",
-    "panel": "the review panel of the reviewed proposal ('' without [[review.panels]])",
+    "panel": "the review panel of the reviewed proposal (NA without [[review.panels]])",
 }
 
 SUMMARY_COLUMNS: dict[str, str] = {
@@ -277,10 +277,10 @@ def reviewer_institution_column(sc: Scenario, rid: np.ndarray) -> np.ndarray:
 
 
 def panel_column(r: RunRecord) -> np.ndarray:
-    """Each row's review panel (``""`` without ``[[review.panels]]``)."""
+    """Each row's review panel (missing, None, without ``[[review.panels]]``)."""
     sc = r.scenario
     if not sc.review.panels:
-        return np.full(r.n, "", dtype=object)
+        return np.full(r.n, None, dtype=object)
     kinds = [r.applicants[a].kind for a in r.applicant]
     calls = [sc.calls[c].name for c in r.call]
     of = route_rows(sc, calls, kinds, r.country.tolist(), r.requested)

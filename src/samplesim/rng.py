@@ -34,7 +34,6 @@ STREAMS: dict[str, int] = {
     "allocation": 7,
     "logistics": 8,
     "decision": 9,
-    "feasibility": 10,
 }
 
 

@@ -3,8 +3,8 @@
 ``staff`` assessments run at once (a simpy Resource, first come first served); each takes the
 proposal's ``duration`` draw. An assessed proposal is declined (``infeasible``) or passes, its
 request kept whole or shrunk to a fraction; the shrunk request is what review and allocation
-see. Every draw comes from the proposal's entity stream under the stage ``feasibility``
-(attributes 0-3), so nothing else moves when the review is switched on.
+see. Every draw comes from the proposal's entity stream, stage ``screening``, attributes 10-13
+(screening itself uses 0 and 1), so nothing else moves when the review is switched on.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from samplesim.model.trace import Trace
 
 __all__ = ["FeasibilityDesk", "NoFeasibility", "feasibility_desk"]
+
+#: The feasibility review's first attribute number in the ``screening`` stream.
+FIRST = 10
 
 
 def feasibility_desk(
@@ -58,15 +61,17 @@ class FeasibilityDesk:
     ) -> None:
         self.env = env
         self.staff = simpy.Resource(env, capacity=fe.staff)
-        self.duration = draw_keyed(p, streams, "feasibility", 0, fe.duration.sample).tolist()
+        self.duration = draw_keyed(p, streams, "screening", FIRST, fe.duration.sample).tolist()
         n = len(p)
 
         def uniform(attribute: int) -> np.ndarray:
-            return draw_keyed(p, streams, "feasibility", attribute, lambda r, m: r.random(m))
+            return draw_keyed(p, streams, "screening", FIRST + attribute, lambda r, m: r.random(m))
 
         self.infeasible = uniform(1) < fe.decline_probability
         shrunk = uniform(2) < fe.shrink_probability
-        fraction = np.minimum(draw_keyed(p, streams, "feasibility", 3, fe.shrink_to.sample), 1.0)
+        fraction = np.minimum(
+            draw_keyed(p, streams, "screening", FIRST + 3, fe.shrink_to.sample), 1.0
+        )
         #: Fraction of the request kept when assessed (1: whole; 0: infeasible).
         self.kept = np.where(self.infeasible, 0.0, np.where(shrunk, fraction, 1.0))
         #: Per proposal: days waited for a free assessor (NaN: never assessed).

@@ -114,10 +114,8 @@ class ReviewPanels:
                     se[i] = v
         w.review_se[:] = se
         p_decline = sc.review.decline_probability
-        if p_decline > 0:
-            from samplesim.model.world import MAX_INVITATIONS
-
-            shape = (kmax, MAX_INVITATIONS)
+        if p_decline > 0 and w.declines is not None:  # as many invitations per slot as before
+            shape = (kmax, w.declines.shape[2])
             w.declines = draw_keyed(
                 p, s, "review", 3, lambda r, m: r.random((m, *shape)) < p_decline
             )

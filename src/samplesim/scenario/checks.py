@@ -258,7 +258,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.fail("review.shortlist.top_fraction", f"must be in (0, 1] (got {sl.top_fraction})")
 
     check_peer_review(ck, sc)
-    check_routes(ck, sc)
+    check_routes(ck, sc, check_scenario)
     pn = sc.panel
     if not 0 < pn.reliability <= 1:
         ck.fail("panel.reliability", f"must be in (0, 1] (got {pn.reliability})")

@@ -4,7 +4,7 @@ proposal to the first panel whose route matches, and their checks (called by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -14,7 +14,11 @@ from samplesim.distributions import Distribution
 
 if TYPE_CHECKING:
     from samplesim.scenario.checks import _Checker
+    from samplesim.scenario.errors import Problem
     from samplesim.scenario.schema import Review, Scenario
+
+    #: The whole-scenario check (passed in by the caller: importing it here is a cycle).
+    Check = Callable[[Scenario, None], list[Problem]]
 
 __all__ = [
     "PANEL_KEYS",
@@ -116,7 +120,7 @@ def route_rows(
     return np.maximum(out, 0)  # the last panel takes every proposal (the checks require it)
 
 
-def check_panels(ck: _Checker, sc: Scenario) -> None:
+def check_panels(ck: _Checker, sc: Scenario, check_scenario: Check) -> None:
     """``[[review.panels]]``: names, routes, a catch-all last panel, and each panel's own
     review keys (checked as ``[review]`` is, reported under ``review.panels[j]``)."""
     rv = sc.review
@@ -144,7 +148,7 @@ def check_panels(ck: _Checker, sc: Scenario) -> None:
         lo, hi = r.min_request, r.max_request
         if lo is not None and hi is not None and lo > hi:
             ck.fail(f"{p}.max_request", f"must be at least min_request ({lo})")
-    _check_panel_reviews(ck, sc)
+    _check_panel_reviews(ck, sc, check_scenario)
 
 
 def _check_unsupported(ck: _Checker, rv: Review) -> None:
@@ -163,12 +167,11 @@ def _check_unsupported(ck: _Checker, rv: Review) -> None:
         ck.fail("review.panels", "does not combine with reviewers who differ (leniency_sd, ...)")
 
 
-def _check_panel_reviews(ck: _Checker, sc: Scenario) -> None:
-    """Each panel's review keys: the problems its own ``[review]`` has that the file's has not."""
-    from samplesim.scenario.checks import check_scenario  # a cycle at import time otherwise
-
-    base = {(p.path, p.message) for p in check_scenario(attrs.evolve(sc, review=attrs.evolve(
-        sc.review, panels=[], normalise_panels=False)), None)}  # fmt: skip
+def _check_panel_reviews(ck: _Checker, sc: Scenario, check_scenario: Check) -> None:
+    """Each panel's review keys: the problems its own ``[review]`` has that the file's has not
+    (``check_scenario``: :func:`samplesim.scenario.checks.check_scenario`)."""
+    plain = attrs.evolve(sc.review, panels=[], normalise_panels=False)
+    base = {(p.path, p.message) for p in check_scenario(attrs.evolve(sc, review=plain), None)}
     for j, pn in enumerate(sc.review.panels):
         own = attrs.evolve(sc, review=panel_review(sc.review, pn))
         for prob in check_scenario(own, None):

@@ -12,6 +12,7 @@ from samplesim.scenario.panels import check_panels
 
 if TYPE_CHECKING:
     from samplesim.scenario.checks import _Checker
+    from samplesim.scenario.panels import Check
     from samplesim.scenario.schema import Review, Scenario
 
 __all__ = [
@@ -100,8 +101,9 @@ def institution_reviewers(sc: Scenario) -> tuple[list[str], list[str]]:
     return names, countries
 
 
-def check_routes(ck: _Checker, sc: Scenario) -> None:
-    """Record every problem of the review-route keys of ``sc`` on ``ck``."""
+def check_routes(ck: _Checker, sc: Scenario, check_scenario: Check) -> None:
+    """Record every problem of the review-route keys of ``sc`` on ``ck`` (``check_scenario``
+    checks each panel's own ``[review]``)."""
     fe = sc.feasibility
     if not 1 <= fe.staff <= MAX_FEASIBILITY_STAFF:
         ck.fail(
@@ -117,7 +119,7 @@ def check_routes(ck: _Checker, sc: Scenario) -> None:
             f"reaches {fe.shrink_to.minimum})",
         )
     _check_conflicts(ck, sc)
-    check_panels(ck, sc)
+    check_panels(ck, sc, check_scenario)
 
 
 def _check_conflicts(ck: _Checker, sc: Scenario) -> None:
