@@ -212,6 +212,32 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
         "review.reliability_outside_expertise",
         "(0, 1]",
     ),
+    # review routes (issue 10): feasibility review, deadline day, conflicts, panels
+    ("feasibility-staff", _set(["feasibility", "staff"], 0), "feasibility.staff", "between 1"),
+    (
+        "feasibility-shrink-to",
+        _set(["feasibility", "shrink_to"], 0),
+        "feasibility.shrink_to",
+        "greater than 0",
+    ),
+    (
+        "review-deadline-day",
+        _set(["review", "deadline_day"], 5000),
+        "review.deadline_day",
+        "horizon_days",
+    ),
+    (
+        "review-conflict-kind",
+        _set(["review", "conflicts"], ["colour"]),
+        "review.conflicts[0]",
+        "unknown conflict",
+    ),
+    (
+        "review-panel-catch-all",
+        _set(["review", "panels"], [{"name": "a", "route": {"calls": ["round-1"]}}]),
+        "review.panels[0].route",
+        "last panel",
+    ),
 ]
 
 
