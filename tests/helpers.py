@@ -215,6 +215,32 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
     ("unknown-unit", _set(["inventory", 1, "unit"], "furlongs"), "inventory[1].unit", "one of"),
     ("mixed-units", _set(["inventory", 1, "unit"], "shifts"), "inventory[1].unit", "one unit"),
     ("number-for-unit", _set(["inventory", 0, "unit"], 5), "inventory[0].unit", "string"),
+    # review routes (issue 10): feasibility review, deadline day, conflicts, panels
+    ("feasibility-staff", _set(["feasibility", "staff"], 0), "feasibility.staff", "between 1"),
+    (
+        "feasibility-shrink-to",
+        _set(["feasibility", "shrink_to"], 0),
+        "feasibility.shrink_to",
+        "greater than 0",
+    ),
+    (
+        "review-deadline-day",
+        _set(["review", "deadline_day"], 5000),
+        "review.deadline_day",
+        "horizon_days",
+    ),
+    (
+        "review-conflict-kind",
+        _set(["review", "conflicts"], ["colour"]),
+        "review.conflicts[0]",
+        "unknown conflict",
+    ),
+    (
+        "review-panel-catch-all",
+        _set(["review", "panels"], [{"name": "a", "route": {"calls": ["round-1"]}}]),
+        "review.panels[0].route",
+        "last panel",
+    ),
 ]
 
 
@@ -522,6 +548,24 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
         review["deadline_days"] = draw(st.sampled_from([5.0, 30.0, 400.0]))
     if draw(st.integers(0, 3)) == 0:  # reviewer load limit per round (may leave reviews out)
         review["max_reviews_per_round"] = draw(st.integers(1, 4))
+    if draw(st.integers(0, 3)) == 0:  # review routes: deadline day, conflicts, identity bias
+        review["deadline_day"] = draw(st.sampled_from([20.0, 90.0, 400.0]))
+        if review.get("source") != "distributed" and review["conflict_of_interest"]:
+            review["conflicts"] = draw(st.sampled_from([[], ["institution"], ["country", "team"]]))
+            name = institutions[draw(st.integers(0, len(institutions) - 1))]["name"]
+            review["reviewer_institutions"] = {name: draw(st.integers(0, reviewers))}
+        review["identity_bias"] = {"agency": draw(st.sampled_from([-0.5, 0.0, 1.0]))}
+        review["dual_anonymous"] = draw(st.booleans())
+    plain = not ({"leniency_sd", "max_reviews_per_round"} & set(review))
+    if plain and review.get("source") != "distributed" and draw(st.integers(0, 3)) == 0:
+        k = draw(st.integers(1, 2))  # a panel for one institution kind, and one for the rest
+        kind = institutions[draw(st.integers(0, len(institutions) - 1))]["kind"]
+        review["panels"] = [
+            {"name": "first", "reviewers": draw(st.integers(k, k + 3)), "reviews_per_proposal": k,
+             "duration": draw(positive_dist(0.5, 40.0)), "route": {"kinds": [kind]}},
+            {"name": "rest"},
+        ]  # fmt: skip
+        review["normalise_panels"] = draw(st.booleans())
 
     policy = draw(
         st.sampled_from(
@@ -572,6 +616,7 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
             "discussion_sd": draw(st.sampled_from([0.0, 0.3, 1.0])),
         },
         "allocation": allocation,
+        "feasibility": draw(feasibility_tables()),
         "logistics": {
             "agreement_delay": draw(positive_dist(0.05, 30.0, allow_zero=True)),
             "shipping_delay": draw(positive_dist(0.05, 30.0, allow_zero=True)),
@@ -680,6 +725,19 @@ def _call_sections(draw, types: list[str]) -> dict[str, Any]:
     if draw(st.booleans()):
         out["screening"] = {"incomplete_probability": draw(st.sampled_from([0.0, 0.5]))}
     return out
+@st.composite
+def feasibility_tables(draw: st.DrawFn) -> dict[str, Any]:
+    """A ``[feasibility]`` table: off (mostly), or a feasibility review that declines and cuts."""
+    if draw(st.integers(0, 3)):
+        return {"enabled": False}
+    return {
+        "enabled": True,
+        "staff": draw(st.integers(1, 3)),
+        "duration": draw(positive_dist(0.05, 30.0, allow_zero=True)),
+        "decline_probability": draw(st.sampled_from([0.0, 0.2, 1.0])),
+        "shrink_probability": draw(st.sampled_from([0.0, 0.5, 1.0])),
+        "shrink_to": draw(positive_dist(0.05, 1.5)),
+    }
 
 
 def clone(raw: dict[str, Any]) -> dict[str, Any]:

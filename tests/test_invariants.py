@@ -14,7 +14,9 @@ from helpers import FLAGSHIP, minimal_raw, valid_scenarios
 from samplesim.model.trace import STAGES, TERMINAL_STATES
 from samplesim.scenario import Scenario, build_scenario, load_raw, scenario_variants
 from samplesim.scenario.agencies import agency_of
+from samplesim.scenario.panels import panel_reviews
 from samplesim.scenario.resources import n_periods
+from samplesim.scenario.routes import conflict_kinds
 from samplesim.scenario.schema import Call
 
 TOL = 1e-9
@@ -435,7 +437,7 @@ def check_round_limit(
     if len(in_batch):
         assert in_batch.groupby(["call", "reviewer_id"]).size().max() <= limit
     unassigned = res.summary.set_index("country").loc["ALL", "unassigned_reviews"]
-    if sc.review.deadline_days is None:
+    if sc.review.deadline_days is None and sc.review.deadline_day is None:
         assert unassigned == missing.sum()
     else:  # a review not yet taken at the deadline is not asked for any more
         assert unassigned <= missing.sum()
@@ -444,19 +446,58 @@ def check_round_limit(
     assert props.loc[none, "state"].isin(["not_shortlisted", "pending"]).all()  # or undecided
 
 
+def _deadline_instants(sc: Scenario, reviewed: pd.DataFrame) -> pd.Series:
+    """The day each reviewed proposal's review deadline fell (reviews start when it is
+    cleared, or when it passed the feasibility review if there is one)."""
+    col = "feasible_day" if "feasible_day" in reviewed and sc.feasibility.enabled else "cleared_day"
+    start = reviewed[col]
+    rv = sc.review
+    ends = []
+    if rv.deadline_days is not None:
+        ends.append(start + rv.deadline_days)
+    if rv.deadline_day is not None:
+        ends.append(np.maximum(start, rv.deadline_day))
+    return pd.concat(ends, axis=1).min(axis=1) if len(ends) > 1 else ends[0]
+
+
+def check_panels(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    """Several review panels: each panel's reviews are checked as one review of its own, by
+    its own reviewers (a block of ids of the panel's size, in panel order)."""
+    props, rv = res.proposals, res.reviews
+    panel_of = props.set_index("proposal_id").loc[rv["proposal_id"], "panel"].to_numpy()
+    assert (rv["panel"].to_numpy() == panel_of).all()
+    start = 0
+    for prv, pn in zip(panel_reviews(sc.review), sc.review.panels, strict=True):
+        mine = rv[rv["panel"] == pn.name]
+        assert mine["reviewer_id"].between(start, start + prv.reviewers - 1).all()
+        start += prv.reviewers
+        sub = attrs.evolve(sc, review=prv)
+        check_reviews(sub, _replace(res, proposals=props[props["panel"] == pn.name], reviews=mine))
+    assert props["panel"].notna().all()
+
+
 def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
+    if sc.review.panels:
+        check_panels(sc, res)
+        return
     rv, props = res.reviews, res.proposals.set_index("proposal_id")
     # k distinct reviewers per proposal, none from the lead's country under conflict of interest
     assert not rv.duplicated(["proposal_id", "reviewer_id"]).any()
     assert not rv.duplicated(["proposal_id", "review"]).any()
-    if sc.review.conflict_of_interest:
+    kinds = conflict_kinds(sc.review)
+    if "country" in kinds:
         lead = props.loc[rv["proposal_id"], "country"].to_numpy()
         assert not (rv["reviewer_country"].to_numpy() == lead).any()
+    if {"institution", "team"} & set(kinds) and "reviewer_institution" in rv:  # never the lead's
+        lead_inst = props.loc[rv["proposal_id"], "institution"].to_numpy()
+        assert not (rv["reviewer_institution"].to_numpy() == lead_inst).any()
     reviewed = props[props["reviewed_day"].notna()]
     g = rv.groupby("proposal_id")
     size = g.size().reindex(reviewed.index)
     last = g["end_day"].max().reindex(reviewed.index)
-    k, deadline = sc.review.reviews_per_proposal, sc.review.deadline_days
+    k = sc.review.reviews_per_proposal
+    has_deadline = sc.review.deadline_days is not None or sc.review.deadline_day is not None
+    deadline = _deadline_instants(sc, reviewed) if has_deadline else None
     limit = sc.review.max_reviews_per_round
     if limit is not None:  # reviews nobody could take are unassigned, the others all counted
         check_round_limit(sc, res, limit, k - size.fillna(0))
@@ -472,9 +513,8 @@ def check_reviews(sc: Scenario, res: samplesim.SimulationResult) -> None:
     else:  # all in; or the deadline with some in hand; or, with none by then, the first one
         assert (size <= k).all()
         first = g["end_day"].min().reindex(reviewed.index)
-        took = reviewed["reviewed_day"] - reviewed["cleared_day"]
         day = reviewed["reviewed_day"]
-        on_time = np.isclose(day, last) | np.isclose(took, deadline) | np.isclose(day, first)
+        on_time = np.isclose(day, last) | np.isclose(day, deadline) | np.isclose(day, first)
         assert on_time.all()
     # The review score is the mean of the reviews in by the time the panel went ahead.
     in_time = rv[rv["end_day"] <= props.loc[rv["proposal_id"], "reviewed_day"].to_numpy() + 1e-9]

@@ -19,6 +19,9 @@ import pandas as pd
 from samplesim.call_table import calls_frame
 from samplesim.metrics import COUNT_METRICS, METRICS, summarize
 from samplesim.model.record import RunRecord
+from samplesim.scenario.panels import panel_reviews, route_rows
+from samplesim.scenario.routes import institution_reviewers
+from samplesim.scenario.schema import Scenario
 from samplesim.scenario.units import scenario_unit
 from samplesim.stages import STAGE_NAMES, TERMINAL_STATES
 
@@ -51,6 +54,7 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "state": "terminal state, one of: " + ", ".join(TERMINAL_STATES),
     "reason": "why it ended there (rule name and detail when a rule blocked it; NA if none)",
     "conditions": "conditions imposed by rules (e.g. without NASA funds; NA if none)",
+    "panel": "the review panel the proposal went to (NA without [[review.panels]])",
     "destructive": "whether the analysis consumes the sample",
     "merit": "latent true merit ~ N(0, 1)",
     "review_score": "mean of the independent review scores",
@@ -60,6 +64,7 @@ PROPOSAL_COLUMNS: dict[str, str] = {
     "condition_delay_days": "days spent on conditions' extra_delay (up to the horizon)",
     "from_waiting_list": "approved from its call's waiting list (grams freed after approval)",
     "grams_requested": "grams requested over all sample types",
+    "grams_feasible": "grams the feasibility review let through (only with [feasibility])",
     "grams_awarded": "grams granted at the decision (before any later withdrawal or cut)",
     "grams_granted": "grams finally granted (0 if the grant was withdrawn; less if cut)",
 }
@@ -75,6 +80,7 @@ REVIEW_COLUMNS: dict[str, str] = {
     "start_day": "simulation day the reviewer took the review",
     "end_day": "simulation day the review was finished (NaN if under way at the horizon)",
     "score": "the review's score (NaN if unfinished); review_score is their mean",
+    "panel": "the review panel of the reviewed proposal (NA without [[review.panels]])",
 }
 
 SUMMARY_COLUMNS: dict[str, str] = {
@@ -210,6 +216,7 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
     cols["state"] = pd.Categorical(r.state, categories=list(TERMINAL_STATES))
     cols["reason"] = _na(r.reason)
     cols["conditions"] = _na(r.conditions)
+    cols["panel"] = panel_column(r)
     cols["destructive"] = r.destructive
     cols["merit"] = r.merit
     cols["review_score"] = r.review_score
@@ -219,6 +226,8 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
     cols["condition_delay_days"] = r.condition_delay
     cols["from_waiting_list"] = r.from_waiting_list
     cols["grams_requested"] = r.requested.sum(axis=1) if n else np.zeros(0)
+    if r.feasible is not None:  # only with a feasibility review: the request it let through
+        cols["grams_feasible"] = r.feasible.sum(axis=1) if n else np.zeros(0)
     cols["grams_awarded"] = r.awarded
     cols["grams_granted"] = r.granted.sum(axis=1) if n else np.zeros(0)
     for t, name in enumerate(sc.sample_types):
@@ -252,7 +261,7 @@ def _reviews(r: RunRecord, ids: list[str]) -> pd.DataFrame:
     """One row per review started, in the order reviewers took them (see REVIEW_COLUMNS)."""
     rv = r.reviews
     i, rid = rv.row, rv.reviewer
-    return pd.DataFrame(
+    df = pd.DataFrame(
         {
             "proposal_id": np.asarray(ids, dtype=object)[i] if len(i) else np.zeros(0, object),
             "review": rv.review + 1,
@@ -265,6 +274,33 @@ def _reviews(r: RunRecord, ids: list[str]) -> pd.DataFrame:
             "score": rv.score,
         }
     )
+    panel = panel_column(r)
+    df["panel"] = panel[i] if len(i) else np.zeros(0, object)
+    if any(rv.reviewer_institutions for rv in panel_reviews(r.scenario.review)):
+        df["reviewer_institution"] = reviewer_institution_column(r.scenario, rid)
+    return df
+
+
+def reviewer_institution_column(sc: Scenario, rid: np.ndarray) -> np.ndarray:
+    """The institution of each reviewer id in ``rid`` (None for reviewers listed by none;
+    with several panels, ids run over the panels in order)."""
+    names: list[str | None] = []
+    for rv in panel_reviews(sc.review):
+        mine: list[str | None] = [None] * sum(rv.reviewer_countries.values())
+        mine += institution_reviewers(attrs.evolve(sc, review=rv))[0]
+        names += mine + [None] * (rv.reviewers - len(mine))
+    return np.asarray(names, dtype=object)[rid] if len(rid) else np.zeros(0, object)
+
+
+def panel_column(r: RunRecord) -> np.ndarray:
+    """Each row's review panel (missing, None, without ``[[review.panels]]``)."""
+    sc = r.scenario
+    if not sc.review.panels:
+        return np.full(r.n, None, dtype=object)
+    kinds = [r.applicants[a].kind for a in r.applicant]
+    calls = [sc.calls[c].name for c in r.call]
+    of = route_rows(sc, calls, kinds, r.country.tolist(), r.requested)
+    return np.asarray([pn.name for pn in sc.review.panels], dtype=object)[of]
 
 
 def _inventory(r: RunRecord) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import numpy as np
 from samplesim.model.agencies import call_allocation, call_types, types_by_call
 from samplesim.model.arrivals import Applicant, expand_institutions
 from samplesim.scenario.agencies import agency_of, rule_window
+from samplesim.scenario.routes import institution_reviewers
 from samplesim.scenario.schema import Allocation, Scenario
 
 __all__ = ["ScenarioConstants", "constants"]
@@ -51,6 +52,7 @@ def _compute(sc: Scenario) -> ScenarioConstants:
     reviewers: list[str] = []
     for country, k in rv.reviewer_countries.items():
         reviewers += [country] * k
+    reviewers += institution_reviewers(sc)[1]  # then reviewers listed by institution
     reviewers += [""] * (rv.reviewers - len(reviewers))
     call_agency = [agency_of(sc, c) for c in sc.calls]
     return ScenarioConstants(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import simpy
@@ -140,6 +140,8 @@ class CallDesk:
         self.closed = False
         #: Decisions under way (shortlisted, not yet decided).
         self.deciding = 0
+        #: review.normalise_panels: (batch, scores) -> the scores the batch is ranked on.
+        self.normalise: Callable[[list[int], Sequence[float]], Mapping[int, float]] | None = None
         self.waitlist: WaitingList | None = None
         if reallocation == "waiting_list":
             assert waitlist_rng is not None
@@ -233,6 +235,8 @@ class CallDesk:
         """
         env, tr = self.env, self.trace
         score = tr.review_score
+        if self.normalise is not None:  # review.normalise_panels: z-scores within each panel
+            score = self.normalise(batch, score)  # type: ignore[assignment]
         sl = self.shortlist
         tie = self.tiebreak
         # Proposals with no review (every review unassigned) have no score and come last.

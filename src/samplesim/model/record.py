@@ -143,3 +143,6 @@ class RunRecord:
     """rule name -> the shared outcomes of a call- or run-scoped rule that applied:
     (call name or ``run``, with the destination for a licence with ``by_country``; outcome;
     resolution day)."""
+    feasible: np.ndarray | None = None
+    """Rows × sample types: the request after the feasibility review (NaN: not assessed);
+    None without ``[feasibility]``."""

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 Grant = Callable[[int], None]
 Refuse = Callable[[], None]
 
-__all__ = ["ReviewerPool", "Reviews"]
+__all__ = ["ReviewerPool", "Reviews", "review_deadline"]
 
 
 class ReviewerPool:
@@ -155,6 +155,14 @@ class ReviewerPool:
         self.groups[country].append(rid)
 
 
+def review_deadline(days: float | None, day: float | None, now: float) -> float | None:
+    """Days from ``now`` (the reviews start) to the review deadline: ``days`` after the
+    start, or the absolute simulation ``day`` (0 when it has passed), whichever comes first;
+    None without either."""
+    left = [d for d in (days, None if day is None else max(day - now, 0.0)) if d is not None]
+    return min(left) if left else None
+
+
 class Reviews:
     """The independent reviews of proposal ``i`` in world ``w``: callbacks, no simpy process
     (``done`` fires when the last is finished, or at the review deadline with the reviews in
@@ -174,15 +182,19 @@ class Reviews:
 
     __slots__ = (
         "closed", "done", "durations", "env", "exclude", "finished", "first", "i", "invited",
-        "left", "overdue", "pool", "round", "start", "started", "trace", "used", "wait",
-        "world",
+        "left", "offset", "overdue", "pool", "round", "rv", "start", "started", "trace", "used",
+        "wait", "world",
     )  # fmt: skip
 
     def __init__(self, w: World, i: int, exclude: str) -> None:
         self.world = w
         self.env = env = w.env
         self.trace = w.trace
-        self.pool = w.pool
+        panels = w.panels  # several panels: the proposal's own pool, keys and reviewer ids
+        g = 0 if panels is None else int(panels.of[i])
+        self.pool = w.pool if panels is None else panels.pools[g]
+        self.rv = w.call_review[w.props.call[i]] if panels is None else panels.reviews[g]
+        self.offset = 0 if panels is None else panels.offset[g]
         self.i = i
         self.exclude = exclude
         self.done = env.event()
@@ -203,7 +215,7 @@ class Reviews:
         self.round = review_round(desk, env.now) if self.pool.limit is not None else None
         for j in range(k):
             self._invite(j)
-        deadline = w.call_review[w.props.call[i]].deadline_days
+        deadline = review_deadline(self.rv.deadline_days, self.rv.deadline_day, env.now)
         if deadline is not None:
             env.timeout(deadline).callbacks.append(self._deadline)
 
@@ -238,18 +250,17 @@ class Reviews:
             self.trace.declines[i] += 1
             self.used.remove(rid)
             self.pool.release(rid, reviewed=False, rnd=self.round)
-            wait = w.call_review[w.props.call[i]].invitation_days
-            env.timeout(wait).callbacks.append(lambda _e: self._reinvite(j))
+            env.timeout(self.rv.invitation_days).callbacks.append(lambda _e: self._reinvite(j))
             return
         now = env.now
         self.wait += now - self.start
         self.started += 1
         if now < self.first:
             self.first = now
-        row = self.trace.review_started(i, j, rid, now)
+        row = self.trace.review_started(i, j, rid + self.offset, now)
         if w.traits is not None:  # reviewers who differ: the score depends on who reviews
             score = w.traits.score(
-                rid, w.subject[i], float(w.props.merit[i]), float(w.review_noise[i, j])
+                rid, w.subject[i], float(w.seen_merit[i]), float(w.review_noise[i, j])
             )
             w.review_scores[i, j] = score if w.grades is None else float(w.grades.graded(score))
         t = env.timeout(self.durations[j])
@@ -297,11 +308,9 @@ class Reviews:
         elif len(self.finished) < k:  # deadline or unassigned: the finished reviews count
             row = w.review_scores[i, sorted(self.finished)]
             w.review_mean[i] = float(row.mean())
-            w.review_se[i] = review_se(row[None, :], w.call_review[w.props.call[i]].reliability)[0]
+            w.review_se[i] = review_se(row[None, :], self.rv.reliability)[0]
         elif w.traits is not None:
             w.review_mean[i] = float(w.review_scores[i].mean())
-            w.review_se[i] = review_se(
-                w.review_scores[i : i + 1], w.call_review[w.props.call[i]].reliability
-            )[0]
+            w.review_se[i] = review_se(w.review_scores[i : i + 1], self.rv.reliability)[0]
         tr.days["review_start"][i] = self.first if self.first < math.inf else math.nan
         self.done.succeed()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from samplesim.model.arrivals import draw_keyed, keyed_by_call
+from samplesim.model.conflicts import perceived_merit
 from samplesim.model.per_call import by_call, settings
 from samplesim.model.reviewer_traits import review_se
 from samplesim.model.sources import source_reliability
@@ -68,13 +69,14 @@ def draw_stages(w: World) -> None:
     rv = sc.review
     k = rv.reviews_per_proposal  # one value for every call (refused per call)
     rho = _per_row([source_reliability(r) for r in reviews], p.call)
+    w.seen_merit = perceived_merit(sc, p, w.applicants)  # merit + identity bias
     noise = keyed("review", 0, lambda r, m: r.standard_normal((m, k))).reshape(n, k)
     w.review_noise = noise  # with reviewer traits, a score is set when it is assigned
     if isinstance(rho, np.ndarray):
         a, b = np.sqrt(rho)[:, None], np.sqrt(1 - rho)[:, None]
-        w.review_scores = a * p.merit[:, None] + b * noise
+        w.review_scores = a * w.seen_merit[:, None] + b * noise
     else:
-        w.review_scores = math.sqrt(rho) * p.merit[:, None] + math.sqrt(1 - rho) * noise
+        w.review_scores = math.sqrt(rho) * w.seen_merit[:, None] + math.sqrt(1 - rho) * noise
     gm = w.grades
     if gm is not None:  # reported on the grade scale; ranked on its internal equivalent
         w.review_scores = gm.graded(w.review_scores)

@@ -30,6 +30,7 @@ from samplesim.model.per_call import setting, settings
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
 from samplesim.model.reviewer_traits import draw_traits, subjects
 from samplesim.model.reviewers import Reviews
+from samplesim.model.routes import feasibility_desk, review_panels
 from samplesim.model.sources import reviewer_source
 from samplesim.model.stage_draws import MAX_INVITATIONS, draw_stages
 from samplesim.model.trace import Trace
@@ -108,6 +109,7 @@ class World:
         self.applicable = self.rulebook.applicable
         rv = sc.review
         self.pool, self.conflicted = reviewer_source(sc, p, self.country_of)
+        self.panels = review_panels(self)  # None without [[review.panels]]
         #: Reviewers who differ (None: all alike, scores drawn up front as before).
         self.traits = draw_traits(rv, len(self.pool.country_of), len(sc.sample_types), streams)
         self.subject = subjects(p.requested)
@@ -150,6 +152,8 @@ class World:
         for ci, desk in enumerate(self.desks):
             bar = const.call_allocation[ci].score_bar
             desk.bar_label = "" if bar is None else f"{bar:g}"
+            desk.normalise = None if self.panels is None else self.panels.normaliser()
+        self.feasibility = feasibility_desk(self.env, sc, p, streams)  # off: passes everyone
         self.consequences = Consequences(
             self.env, self.trace, self.inventory, sc.rules, streams, p, self.desks, p.call,
             self.asked, self.horizon,
@@ -248,6 +252,8 @@ class World:
                 desk.drop()
                 return
         tr.stamp(i, "cleared", env.now)
+        if not (yield from self.feasibility.route(i, self.asked, tr, desk)):
+            return
         yield self._review(i, app.country)
         tr.review_score[i] = self.review_mean[i]
         tr.stamp(i, "reviewed", env.now)
@@ -381,4 +387,5 @@ class World:
             declines=tr.declines,
             late_reviews=tr.late_reviews,
             unassigned_reviews=tr.unassigned_reviews,
+            feasible=self.feasibility.feasible_request(p.requested),
         )

@@ -36,7 +36,8 @@ _PHASE_OF = {s.name: s.phase for s in STAGES[1:]}
 _PHASE_COLORS = dict(
     zip(
         PHASES,
-        ("#fbb4c4", "#bdbdbd", "#9ecae1", "#bcbddc", "#f0e6cc", "#fdae6b", "#a1d99b", "#31a354"),
+        ("#fbb4c4", "#bdbdbd", "#fee391", "#9ecae1", "#bcbddc", "#f0e6cc", "#fdae6b", "#a1d99b",
+         "#31a354"),
         strict=True,
     )
 )
@@ -54,6 +55,7 @@ _MARKERS = {
     "deterred": ("s", "#999999", "deterred by a rule"),  # never drawn: no stage, no row
     "no_full_proposal": ("x", "#c51b7d", "intent, no full proposal"),
     "not_invited": ("|", "#c51b7d", "outline not invited"),
+    "infeasible": ("x", "#8c6d31", "technically infeasible"),
 }
 #: (marker, colour, legend label) of where a proposal ended, per terminal state.
 _END_MARKERS = {

@@ -21,6 +21,7 @@ from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
 from samplesim.scenario.per_call import check_calls
 from samplesim.scenario.resources import check_resources
+from samplesim.scenario.routes import check_routes, conflict_kinds
 from samplesim.scenario.schema import Rule, Scenario
 from samplesim.scenario.units import check_units
 
@@ -244,7 +245,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
     n_listed = sum(rv.reviewer_countries.values())
     if n_listed > rv.reviewers:
         ck.fail("review.reviewer_countries", f"adds up to more than reviewers ({rv.reviewers})")
-    elif rv.conflict_of_interest and 1 <= rv.reviews_per_proposal <= rv.reviewers:
+    elif "country" in conflict_kinds(rv) and 1 <= rv.reviews_per_proposal <= rv.reviewers:
         # A proposal's reviews go to distinct reviewers outside its lead country (reviewers
         # listed under no country review anyone): with fewer, it would wait forever.
         k = rv.reviews_per_proposal
@@ -264,6 +265,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         ck.fail("review.shortlist.top_fraction", f"must be in (0, 1] (got {sl.top_fraction})")
 
     check_peer_review(ck, sc)
+    check_routes(ck, sc, check_scenario)
     pn = sc.panel
     if not 0 < pn.reliability <= 1:
         ck.fail("panel.reliability", f"must be in (0, 1] (got {pn.reliability})")

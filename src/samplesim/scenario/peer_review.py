@@ -34,6 +34,12 @@ def check_peer_review(ck: _Checker, sc: Scenario) -> None:
         ck.fail("review.invitation_days", f"must be between 0 and 365 (got {rv.invitation_days})")
     if rv.deadline_days is not None and not 0 < rv.deadline_days <= 3650:
         ck.fail("review.deadline_days", f"must be in (0, 3650] (got {rv.deadline_days})")
+    dd = rv.deadline_day
+    if dd is not None and not 0 <= dd <= sc.horizon_days:
+        ck.fail(
+            "review.deadline_day",
+            f"must be a day between 0 and horizon_days ({sc.horizon_days:g}) (got {dd})",
+        )
     mr = rv.max_reviews_per_round
     if mr is not None and not 1 <= mr <= 100_000:
         ck.fail("review.max_reviews_per_round", f"must be a positive integer (got {mr})")

@@ -15,6 +15,8 @@ import attrs
 from samplesim.distributions import Distribution, Fixed
 from samplesim.scenario.awards import Balance
 from samplesim.scenario.intake import Intent, ProposalCounts
+from samplesim.scenario.panels import ReviewPanel, Route
+from samplesim.scenario.routes import Feasibility
 from samplesim.stages import GATES
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "Balance",
     "Call",
     "Decision",
+    "Feasibility",
     "GradeScale",
     "Institution",
     "Intent",
@@ -35,6 +38,8 @@ __all__ = [
     "ProposalCounts",
     "ProposalModel",
     "Review",
+    "ReviewPanel",
+    "Route",
     "Rule",
     "SampleType",
     "Scenario",
@@ -285,6 +290,13 @@ class Review:
     source: Literal["pool", "distributed"] = "pool"
     reviews_per_applicant: int = 3
     distributed_reliability: float | None = None
+    deadline_day: float | None = None
+    conflicts: list[str] | None = None
+    reviewer_institutions: dict[str, int] = attrs.Factory(dict)
+    dual_anonymous: bool = False
+    identity_bias: dict[str, float] = attrs.Factory(dict)
+    panels: list[ReviewPanel] = attrs.Factory(list)
+    normalise_panels: bool = False
 
 
 @attrs.frozen
@@ -398,6 +410,7 @@ class Scenario:
     source: str = attrs.field(default="", eq=False)
     variant: str = attrs.field(default="baseline")
     digest: str = attrs.field(default="", eq=False)
+    feasibility: Feasibility = attrs.Factory(Feasibility)
 
     @property
     def countries(self) -> list[str]:
