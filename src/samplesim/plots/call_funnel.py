@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator
 
 from samplesim.plots._common import PALETTE, Size, root, run_tables, styled, target_figure
 from samplesim.plots._common import title_with as _title_with
-from samplesim.plots.run_funnel import _reached
+from samplesim.plots.run_funnel import _reached, funnel_steps
 from samplesim.stages import FUNNEL
 
 __all__ = ["call_funnel", "call_funnel_counts"]
@@ -63,17 +63,18 @@ def call_funnel(
     table (panels then untitled by the per-call table). ``figsize`` in inches."""
     rt = run_tables(result_or_tables)
     names, table = _calls_of(rt)
-    counts = call_funnel_counts(rt.proposals, names)
+    active = funnel_steps(rt.proposals)  # "intents" only when some call has intents
+    counts = call_funnel_counts(rt.proposals, names)[[s.label for s in active]]
     n = max(1, len(names))
     ncols = min(n, _NCOLS)
     nrows = math.ceil(n / ncols)
-    steps = [s.label for s in FUNNEL]
+    steps = [s.label for s in active]
     default = (max(7.0, 1.2 + 3.3 * ncols), 0.9 + nrows * (0.75 + 0.24 * len(steps)))
     fig = target_figure(fig, figsize, default)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
     top = max(1, int(counts.to_numpy().max()) if counts.size else 1)
     y = np.arange(len(steps))
-    colors = [PALETTE[2] if s.stage in ("approved", "samples") else PALETTE[0] for s in FUNNEL]
+    colors = [PALETTE[2] if s.stage in ("approved", "samples") else PALETTE[0] for s in active]
     rows = table.set_index(table["call"].astype(str)) if table is not None else None
     for k, ax in enumerate(axes):
         if k >= len(names):
