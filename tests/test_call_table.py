@@ -129,7 +129,9 @@ def test_call_funnel_panels(request, shifts, source):
     assert (counts["approved"].to_numpy() == res.calls["approved"].to_numpy()).all()
     for ax, (_, row) in zip(shown, res.calls.iterrows(), strict=True):
         widths = [p.get_width() for p in ax.patches]
-        assert widths == counts.loc[row["call"]].tolist()
+        # No notice of intent in these runs: the "intents" bar is left out (as in the funnel).
+        assert "intents" not in [t.get_text() for t in ax.get_yticklabels()]
+        assert widths == counts.loc[row["call"]].drop("intents").tolist()
         assert row["call"] in ax.get_title() and f"{res.unit} granted" in ax.get_title()
     assert shown[-1].get_xlabel() == "proposals (count)"
     assert fig.get_suptitle().startswith("Proposal funnel by call")
@@ -209,3 +211,15 @@ def test_every_listed_unit_is_accepted(tmp_path):
             item["unit"] = unit
         sc = samplesim.load_scenario(write_scenario(tmp_path / f"{unit}.toml", raw))
         assert samplesim.simulate(sc, seed=1).calls["unit"].iloc[0] == unit
+
+
+def test_call_funnel_shows_intents_when_a_call_has_them():
+    sc = samplesim.load_scenario(ROOT / "scenarios" / "examples" / "intake-outline.toml")
+    res = samplesim.simulate(sc, seed=1)
+    fig = call_funnel(res)
+    ax = [a for a in fig.axes if a.get_visible()][0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "intents"
+    counts = call_funnel_counts(res.proposals, list(res.calls["call"]))
+    assert counts["intents"].iloc[0] == res.proposals["intent_day"].notna().sum()
+    assert counts["intents"].iloc[0] > counts["submitted"].iloc[0]
