@@ -217,7 +217,7 @@ def test_call_funnel_shows_intents_when_a_call_has_them():
     sc = samplesim.load_scenario(ROOT / "scenarios" / "examples" / "intake-outline.toml")
     res = samplesim.simulate(sc, seed=1)
     fig = call_funnel(res)
-    ax = [a for a in fig.axes if a.get_visible()][0]
+    ax = next(a for a in fig.axes if a.get_visible())
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0] == "intents"
     counts = call_funnel_counts(res.proposals, list(res.calls["call"]))
