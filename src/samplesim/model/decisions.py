@@ -187,10 +187,19 @@ class CallDesk:
         tr.event(i, self.env.now, "decision", "no_meeting", detail)
 
     def _maybe_batch(self) -> None:
+        """Decide a batch call once every proposal is reviewed, but never before it closes:
+        the desk cannot know that no more proposals will come until ``close_day``."""
         if self.call.decision.mode == "batch" and self.settled == self.n_expected and self.ready:
             batch, self.ready = self.ready, []
             self.deciding += 1
-            self.env.process(self._decide(batch, self.event, whole_call=True))
+            self.env.process(self._decide_after_close(batch))
+
+    def _decide_after_close(self, batch: list[int]) -> Iterator[simpy.Event]:
+        """Wait for ``close_day`` if needed, then decide the whole call."""
+        wait = self.call.close_day - self.env.now
+        if wait > 0:
+            yield self.env.timeout(wait)
+        yield from self._decide(batch, self.event, whole_call=True)
 
     # -- schedules --------------------------------------------------------------------
     def _meeting_days(self) -> list[float]:
