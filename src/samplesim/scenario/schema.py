@@ -178,6 +178,8 @@ class ProposalModel:
     deadline_rush: float = 0.0
     #: Items requested per item type (``inventory[].item_grams``); None: one item.
     items_requested: Distribution | None = None
+    #: Share of proposals that request no material (data, analysis or images only).
+    data_only_probability: float = 0.0
 
 
 @attrs.frozen
