@@ -241,6 +241,18 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
         "review.panels[0].route",
         "last panel",
     ),
+    (
+        "data-only-probability",
+        _set(["proposals", "data_only_probability"], 1.5),
+        "proposals.data_only_probability",
+        "probability",
+    ),
+    (
+        "call-data-only-probability",
+        _set(["calls", 0, "proposals"], {"data_only_probability": -0.2}),
+        "calls[0].proposals.data_only_probability",
+        "probability",
+    ),
 ]
 
 
@@ -452,6 +464,8 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         proposals["sample_type_weights"] = {t: draw(st.floats(0.1, 3).map(_r)) for t in types}
+    if draw(st.integers(0, 3)) == 0:  # data-only requests (issue 10, item 10)
+        proposals["data_only_probability"] = draw(SEC.map(_r))
 
     rules = []
     for k in range(draw(st.integers(0, 3))):

@@ -154,9 +154,14 @@ def check_states(res: samplesim.SimulationResult) -> None:
     approved_ev = ev[(ev["kind"] == "decision") & (ev["name"] == "approved")]
     from_wl = approved_ev[approved_ev["detail"].str.startswith("from the waiting list")]
     assert set(from_wl["proposal_id"]) == set(wl["proposal_id"])
+    data_only = props[state == "approved_no_material"]
     assert set(approved_ev["proposal_id"]) == set(
         props.loc[props["grams_awarded"] > 0, "proposal_id"]
-    )
+    ) | set(data_only["proposal_id"])
+    # Approved with a data-only request: nothing requested, lent or shipped; decided.
+    assert (data_only[["grams_requested", "grams_awarded", "grams_granted"]] == 0).all().all()
+    assert data_only["decision_day"].notna().all()
+    assert data_only[["agreement_day", "shipped_day", "samples_day"]].isna().all().all()
     assert not approved_ev["proposal_id"].duplicated().any()
 
 
@@ -556,7 +561,8 @@ def check_calls(sc: Scenario, res: samplesim.SimulationResult) -> None:
     assert rate[calls["submitted"] > 0].between(0, 1).all()
     assert rate[calls["submitted"] == 0].isna().all()
     close = {c.name: c.close_day for c in sc.calls}
-    approved = props[props["grams_awarded"] > 0]
+    data_only = props["state"].astype(str) == "approved_no_material"
+    approved = props[(props["grams_awarded"] > 0) | data_only]
     for _, row in calls.iterrows():
         mine = approved[approved["call"] == row["call"]]
         want = (mine["decision_day"] - close[row["call"]]).median()

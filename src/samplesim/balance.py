@@ -92,7 +92,7 @@ def balanced_grants(
 
     def give(c: _Cand, why: str) -> bool:
         grant = fit(c, left)
-        if not grant:
+        if grant is None:  # an empty grant: a data-only (zero) request, approved
             return False
         for t, g in grant.items():
             left[t] -= g

@@ -2,7 +2,8 @@
 
 One entry per call of the scenario, in scenario order. Rows of the run record are
 ``proposal × attempt``; each counts for the call it answered. "Approved" is the summary's
-``approved`` (``awarded > 0``), so the calls add up to the summary's ``ALL`` row.
+``approved`` (granted grams, or approved data-only: ``RunRecord.approved``), so the calls
+add up to the summary's ``ALL`` row.
 :mod:`samplesim.call_table` turns these into the ``calls`` table of a run; experiments
 aggregate them over replications (:func:`samplesim.call_table.calls_replications`).
 """
@@ -41,7 +42,7 @@ def _median(x: np.ndarray) -> float:
 def call_countries(record: RunRecord) -> tuple[list[list[str]], list[list[str]]]:
     """Per call: the sorted lead countries of the submitted and of the approved."""
     submitted = ~np.isnan(record.days["submitted"])
-    approved = np.asarray(record.awarded, dtype=float) > 0
+    approved = record.approved
     country = np.asarray(record.country, dtype=object)
     call = np.asarray(record.call)
     apps, awards = [], []
@@ -57,7 +58,7 @@ def call_values(record: RunRecord) -> dict[str, np.ndarray]:
     r, calls = record, record.scenario.calls
     days = r.days
     submitted = ~np.isnan(days["submitted"])
-    approved = np.asarray(r.awarded, dtype=float) > 0
+    approved = r.approved
     granted = r.granted.sum(axis=1) if r.n else np.zeros(0)
     call = np.asarray(r.call)
     apps, awards = call_countries(record)

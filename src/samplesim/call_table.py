@@ -20,7 +20,7 @@ CALL_COLUMNS: dict[str, str] = {
     "call": "the call's name, in scenario order",
     "deadline_date": "calendar date of the call's close_day",
     "submitted": "proposals submitted to the call (deterred applications excluded)",
-    "approved": "proposals granted material at a decision (as the summary's approved)",
+    "approved": "proposals approved at a decision, data-only included (as the summary's)",
     "acceptance_rate": "approved / submitted (NaN with none submitted)",
     "grams_granted": "total finally granted, in the resource's unit (column unit)",
     "median_days_deadline_to_decision": "median of decision_day - close_day over the approved",

@@ -171,7 +171,7 @@ def _approved_from_waiting_list(v: RunView) -> np.ndarray:
 
 
 def _approved(v: RunView) -> np.ndarray:
-    return v.total(v.record.awarded > 0)
+    return v.total(v.record.approved)
 
 
 def _signed_at_decision(v: RunView) -> np.ndarray:
@@ -211,7 +211,7 @@ def _inventory_reserved_g(v: RunView) -> np.ndarray:
 
 def _merit_efficiency(v: RunView) -> np.ndarray:
     r = v.record
-    approved = r.awarded > 0
+    approved = r.approved
     m = int(approved.sum())
     if not m:
         return v.whole_run(np.nan)
@@ -309,7 +309,7 @@ METRICS: Mapping[str, Metric] = dict(
         _m("shortlisted", "shortlisted", "count",
            "shortlisted (interviewed when there is a panel)", compute=_reached("shortlisted")),
         _m("approved", "approved", "count",
-           "granted grams at a decision (including from the waiting list)", compute=_approved),
+           "approved at a decision: granted grams or a data-only request", compute=_approved),
         _m("approved_from_waiting_list", "approved from the waiting list", "count",
            "granted grams freed after another's approval", compute=_approved_from_waiting_list),
         _m("signed_at_decision", "signed on decision day", "count",

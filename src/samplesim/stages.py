@@ -60,6 +60,7 @@ TERMINAL_STATES: Mapping[str, str] = {
     "deterred": "never applied: an application-gate rule deterred it (no stage reached)",
     "no_full_proposal": "sent a notice of intent but no full proposal",
     "not_invited": "sent a notice of intent (outline) but was not invited to a full proposal",
+    "approved_no_material": "approved at the decision; a data-only request (no material)",
 }
 
 #: The stages in workflow order.
@@ -79,7 +80,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("shortlisted", "shortlist & panel", "shortlisted (interviewed when there is a panel)",
           ("not_shortlisted",)),
     Stage("panel", "shortlist & panel", "the panel (interview) took place"),
-    Stage("decision", "awaiting decision", "the agency decided (at a meeting)", ("declined",)),
+    Stage("decision", "awaiting decision", "the agency decided (at a meeting)",
+          ("declined", "approved_no_material")),
     Stage("agreement", "loan agreement", "the loan agreement is signed",
           ("blocked", "withdrawn")),
     Stage("shipped", "shipping", "cleared the shipping-gate rules and shipped",
@@ -104,7 +106,8 @@ class FunnelStep:
     """One bar of the funnel: a label and the proposals-table test of having reached it.
 
     ``stage`` names a stage whose ``<stage>_day`` is set; ``"approved"`` counts proposals
-    awarded grams at the decision (``grams_awarded > 0``).
+    approved at the decision: awarded grams (``grams_awarded > 0``) or approved with a
+    data-only request (state ``approved_no_material``).
     """
 
     label: str

@@ -31,10 +31,12 @@ from samplesim.model.waitlist import WaitingList
 from samplesim.policies import Candidate, Policy, check_grants
 from samplesim.scenario.schema import Allocation, Call, Panel, Shortlist
 
-__all__ = ["NO_MEETING", "WAITLISTED", "CallDesk", "Decisions"]
+__all__ = ["NO_MATERIAL", "NO_MEETING", "WAITLISTED", "CallDesk", "Decisions"]
 
 #: Reason of a proposal left pending because its call has no decision meeting left.
 NO_MEETING = "no decision meeting left before the horizon"
+#: Terminal state of an approved proposal that requested no material (data only).
+NO_MATERIAL = "approved_no_material"
 #: Reason of a proposal none of whose reviews could be assigned (per-round limit).
 NO_REVIEW = "no review: every eligible reviewer at review.max_reviews_per_round"
 
@@ -187,10 +189,19 @@ class CallDesk:
         tr.event(i, self.env.now, "decision", "no_meeting", detail)
 
     def _maybe_batch(self) -> None:
+        """Decide a batch call once every proposal is reviewed, but never before it closes:
+        the desk cannot know that no more proposals will come until ``close_day``."""
         if self.call.decision.mode == "batch" and self.settled == self.n_expected and self.ready:
             batch, self.ready = self.ready, []
             self.deciding += 1
-            self.env.process(self._decide(batch, self.event, whole_call=True))
+            self.env.process(self._decide_after_close(batch))
+
+    def _decide_after_close(self, batch: list[int]) -> Iterator[simpy.Event]:
+        """Wait for ``close_day`` if needed, then decide the whole call."""
+        wait = self.call.close_day - self.env.now
+        if wait > 0:
+            yield self.env.timeout(wait)
+        yield from self._decide(batch, self.event, whole_call=True)
 
     # -- schedules --------------------------------------------------------------------
     def _meeting_days(self) -> list[float]:
@@ -301,6 +312,8 @@ class CallDesk:
                 tr.stamp(i, "decision", env.now)
                 why = self.reasons.get(i, "")
                 tr.event(i, env.now, "decision", "approved", why, float(tr.granted[i].sum()))
+                if not self.requested[i].any():  # data only: nothing to lend or ship
+                    decisions[i] = (NO_MATERIAL, "approved: data-only request, no material")
             elif i in unscored:
                 tr.stamp(i, "decision", env.now)
                 decisions[i] = ("not_shortlisted", NO_REVIEW)
@@ -315,7 +328,8 @@ class CallDesk:
                 decisions[i] = ("declined", self.decline_reason(i))
         self.deciding -= 1
         if self.waitlist is not None:
-            self.waitlist.add(waiting, len(granted))
+            data_only = sum(1 for i in granted if i in decisions)
+            self.waitlist.add(waiting, len(granted) - data_only)
         done.succeed(decisions)
         for i in batch:
             if i in self.own:
@@ -377,7 +391,8 @@ class CallDesk:
         return self.policy(cands, budget, al, rng)
 
     def lend(self, grants: dict[int, dict[str, float]]) -> set[int]:
-        """Lend checked ``grants`` from the inventory; the proposals that got grams."""
+        """Lend checked ``grants`` from the inventory; the proposals approved: those that got
+        grams, and those with a data-only (zero) request that the policy granted."""
         tr, inv, now = self.trace, self.inventory, self.env.now
         col = {n: t for t, n in enumerate(inv.names)}
         for i, grant in grants.items():
@@ -391,4 +406,4 @@ class CallDesk:
             tr.awarded[i] = vec.sum()
             if self.ledger is not None:
                 self.ledger.record(self.index, self.country[i], float(vec.sum()))
-        return {i for i in grants if tr.awarded[i] > 0}
+        return {i for i in grants if tr.awarded[i] > 0 or not self.requested[i].any()}

@@ -146,3 +146,10 @@ class RunRecord:
     feasible: np.ndarray | None = None
     """Rows × sample types: the request after the feasibility review (NaN: not assessed);
     None without ``[feasibility]``."""
+
+    @property
+    def approved(self) -> np.ndarray:
+        """Per row: approved at a decision (granted grams, or a data-only request approved,
+        state ``approved_no_material``), whatever happened after."""
+        awarded = np.asarray(self.awarded, dtype=float) > 0
+        return awarded | (np.asarray(self.state, dtype=object) == "approved_no_material")

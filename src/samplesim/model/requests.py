@@ -11,7 +11,9 @@ intake keys draw only when set, from blocks of their own (``ITEMS``, ``TYPE_COUN
 * ``inventory[].item_grams``: a chosen item type is requested as ``items_requested`` whole
   items (rounded, at least 1; one item when unset) of that mass, in place of its share of
   ``grams_requested``;
-* ``inventory[].quantum_g``: a type's request is rounded up to a multiple of it.
+* ``inventory[].quantum_g``: a type's request is rounded up to a multiple of it;
+* ``data_only_probability`` > 0: one uniform draw per proposal (block ``DATA_ONLY`` with
+  ``extra = DATA``); below the probability, the proposal requests nothing (data only).
 
 ``calls[i].max_grams_per_proposal`` caps ``grams_requested`` before items and rounding.
 """
@@ -33,11 +35,14 @@ if TYPE_CHECKING:
     from samplesim.model.arrivals import ProposalTable
 
 __all__ = ["INTAKE", "ITEMS", "TYPE_COUNT", "draw_requests", "keyed_by_model", "proposal_model"]
+__all__ += ["DATA", "DATA_ONLY"]
 
 #: Attribute numbers of the intake blocks of the ``proposals`` stream (with ``extra=INTAKE``).
 ITEMS, TYPE_COUNT = 7, 8
 #: The ``extra`` key of the intake blocks (apart from any other feature's attribute 7 or 8).
 INTAKE = name_key("intake")
+#: Attribute number and ``extra`` key of the data-only draw (apart from any other block).
+DATA_ONLY, DATA = 9, name_key("data_only")
 
 Sampler = Callable[[np.random.Generator, int], np.ndarray]
 
@@ -165,4 +170,15 @@ def draw_requests(sc: Scenario, p: ProposalTable, streams: Streams) -> np.ndarra
     rows = np.repeat(np.arange(n), k)
     requested[rows, chosen[take]] = np.repeat(total / np.maximum(k, 1), k)
     _items(sc, p, streams, requested)
+    _data_only(sc, p, streams, requested)
     return requested
+
+
+def _data_only(sc: Scenario, p: ProposalTable, streams: Streams, requested: np.ndarray) -> None:
+    """Zero the requests of data-only proposals (in place); draws only when some call's
+    ``data_only_probability`` is positive."""
+    prob = np.array(_per_call(sc, lambda pm: pm.data_only_probability), dtype=float)
+    if not (prob > 0).any() or not len(p):
+        return
+    u = keyed_by_model(sc, p, streams, DATA_ONLY, lambda _pm: lambda r, m: r.random(m), DATA)
+    requested[u < prob[p.call]] = 0.0

@@ -40,9 +40,11 @@ def funnel_steps(p: pd.DataFrame) -> list[FunnelStep]:
 
 
 def _reached(p: pd.DataFrame, step: FunnelStep) -> np.ndarray:
-    """Which proposals reached ``step`` (``approved``: awarded grams at the decision)."""
+    """Which proposals reached ``step`` (``approved``: awarded grams at the decision, or
+    approved with a data-only request)."""
     if step.stage == "approved":
-        return (p["grams_awarded"].fillna(0) > 0).to_numpy()
+        data_only = (p["state"].astype(str) == "approved_no_material").to_numpy()
+        return (p["grams_awarded"].fillna(0) > 0).to_numpy() | data_only
     return p[f"{step.stage}_day"].notna().to_numpy()
 
 

@@ -56,6 +56,7 @@ _MARKERS = {
     "no_full_proposal": ("x", "#c51b7d", "intent, no full proposal"),
     "not_invited": ("|", "#c51b7d", "outline not invited"),
     "infeasible": ("x", "#8c6d31", "technically infeasible"),
+    "approved_no_material": ("D", "#31a354", "approved, data only"),
 }
 #: (marker, colour, legend label) of where a proposal ended, per terminal state.
 _END_MARKERS = {

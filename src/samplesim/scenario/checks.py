@@ -197,6 +197,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
         )
     ck.prob("proposals.destructive_probability", pm.destructive_probability)
     ck.prob("proposals.foreign_partner_probability", pm.foreign_partner_probability)
+    ck.prob("proposals.data_only_probability", pm.data_only_probability)
     ck.duration("proposals.co_investigators", pm.co_investigators)
     ck.nonneg("proposals.deadline_rush", pm.deadline_rush)
 

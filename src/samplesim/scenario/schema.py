@@ -90,13 +90,13 @@ class Decision:
     """When a call's decisions are taken (``calls[i].decision``).
 
     ``mode = "batch"``: the whole call is shortlisted together once every proposal is
-    reviewed, interviewed (if there is a panel). ``mode = "rolling"``: what is reviewed by a
-    meeting is shortlisted at that meeting (Apollo/ANSMET style). Either way a call with
-    meetings decides only at the first meeting on or after the panel plus the approval delay
-    (none left before the horizon: the proposals stay pending); a batch call without meetings
-    is decided the approval delay after its panel. Meetings: ``meeting_days``, then every
-    ``meeting_every_days`` from the last of them, else from ``first_meeting_day`` or
-    ``close_day``.
+    reviewed (never before ``close_day``), interviewed (if there is a panel).
+    ``mode = "rolling"``: what is reviewed by a meeting is shortlisted at that meeting
+    (Apollo/ANSMET style). Either way a call with meetings decides only at the first meeting
+    on or after the panel plus the approval delay (none left before the horizon: the
+    proposals stay pending); a batch call without meetings is decided the approval delay
+    after its panel. Meetings: ``meeting_days``, then every ``meeting_every_days`` from the
+    last of them, else from ``first_meeting_day`` or ``close_day``.
     """
 
     mode: Literal["batch", "rolling"] = "batch"
@@ -178,6 +178,8 @@ class ProposalModel:
     deadline_rush: float = 0.0
     #: Items requested per item type (``inventory[].item_grams``); None: one item.
     items_requested: Distribution | None = None
+    #: Share of proposals that request no material (data, analysis or images only).
+    data_only_probability: float = 0.0
 
 
 @attrs.frozen
