@@ -47,9 +47,9 @@ def draw_keyed(
         if len(idx):
             rng = entity(call, app).block(stream, attribute, extra)
             parts.append((idx, np.asarray(sample(rng, len(idx)))))
-    if not parts:
-        return np.asarray(sample(np.random.default_rng(0), 0))[:0]
-    first = parts[0][1]
+    # Selected rows with no draw (none selected, or no proposal at all) stay 0: the result
+    # always has one row per proposal, as with rows that drew.
+    first = parts[0][1] if parts else np.asarray(sample(np.random.default_rng(0), 0))
     out = np.zeros((len(p), *first.shape[1:]), dtype=first.dtype)
     for idx, vals in parts:
         out[idx] = vals
