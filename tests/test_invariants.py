@@ -123,10 +123,11 @@ def check_states(res: samplesim.SimulationResult) -> None:
     # No grams to proposals that did not get samples.
     assert (props.loc[state.isin(NO_GRAMS), "grams_granted"] == 0).all()
     assert (props.loc[state.isin(["declined", "not_shortlisted"]), "grams_awarded"] == 0).all()
-    # A deterred application never entered the workflow: no stage, no grams, and a reason
-    # naming the application-gate rule that deterred it.
+    # A deterred application never entered the workflow: no stage (but its notice of intent,
+    # sent before the application: check_intents), no grams, and a reason naming the
+    # application-gate rule that deterred it.
     deterred = props[state == "deterred"]
-    assert deterred[[f"{s}_day" for s in STAGES]].isna().all().all()
+    assert deterred[[f"{s}_day" for s in STAGES if s != "intent"]].isna().all().all()
     assert (deterred["grams_awarded"] == 0).all() and (deterred["rule_delay_days"] == 0).all()
     assert deterred["review_score"].isna().all()
     # Grants equal the award unless a condition's grant_factor cut them (then less).
