@@ -47,8 +47,8 @@ def draw_keyed(
         if len(idx):
             rng = entity(call, app).block(stream, attribute, extra)
             parts.append((idx, np.asarray(sample(rng, len(idx)))))
-    # Selected rows with no draw (none selected, or no proposal at all) stay 0: the result
-    # always has one row per proposal, as with rows that drew.
+    # One row per proposal (unselected rows 0) even when nothing drew: no row selected, e.g.
+    # a call's own setting for a call without proposals, or no proposal at all.
     first = parts[0][1] if parts else np.asarray(sample(np.random.default_rng(0), 0))
     out = np.zeros((len(p), *first.shape[1:]), dtype=first.dtype)
     for idx, vals in parts:
