@@ -135,3 +135,27 @@ def test_bad_intent_keys_name_the_key_path(intent, path, words):
     hits = [p for p in info.value.problems if p.path == path]
     assert hits, info.value.problems
     assert any(words in p.message for p in hits), hits
+
+
+def test_a_deterred_full_proposal_keeps_its_notice_of_intent():
+    """Regression (invariant check): an application-gate deterrence rule acts on the full
+    proposal, after its notice of intent arrived; the row keeps its intent day and has no
+    later stage (the deterred check used to demand no stage day at all, contradicting
+    check_intents, which demands an intent day on every row of a call with intents)."""
+    raw = _raw(outline_days=10)
+    raw["rules"] = [
+        {
+            "name": "stay-home",
+            "gate": "application",
+            "effect": "deterrence",
+            "selector": {"countries": ["US"]},
+            "application_multiplier": 0.0,
+        }
+    ]
+    sc = build_scenario(copy.deepcopy(raw))
+    res = samplesim.simulate(sc, seed=1)
+    check_all(sc, res)
+    p = res.proposals
+    deterred = p[p["state"].astype(str) == "deterred"]
+    assert len(deterred) and (deterred["country"] == "US").all()
+    assert deterred["intent_day"].notna().all() and deterred["submitted_day"].isna().all()

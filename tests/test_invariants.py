@@ -123,10 +123,11 @@ def check_states(res: samplesim.SimulationResult) -> None:
     # No grams to proposals that did not get samples.
     assert (props.loc[state.isin(NO_GRAMS), "grams_granted"] == 0).all()
     assert (props.loc[state.isin(["declined", "not_shortlisted"]), "grams_awarded"] == 0).all()
-    # A deterred application never entered the workflow: no stage, no grams, and a reason
-    # naming the application-gate rule that deterred it.
+    # A deterred application never entered the workflow: no stage (but its notice of intent,
+    # sent before the application: check_intents), no grams, and a reason naming the
+    # application-gate rule that deterred it.
     deterred = props[state == "deterred"]
-    assert deterred[[f"{s}_day" for s in STAGES]].isna().all().all()
+    assert deterred[[f"{s}_day" for s in STAGES if s != "intent"]].isna().all().all()
     assert (deterred["grams_awarded"] == 0).all() and (deterred["rule_delay_days"] == 0).all()
     assert deterred["review_score"].isna().all()
     # Grants equal the award unless a condition's grant_factor cut them (then less).
@@ -310,15 +311,20 @@ def check_windows_and_shared(
     shared (call / run) rule gives one outcome per call / run (per destination for a licence
     with by_country), decided on its resolution day or, after it, at once."""
     ev = _events(res)
+    # The day each proposal reached each gate: its first rule or rule_wait event there (the
+    # rules in force are those of that day; an earlier rule's wait delays a later rule's
+    # event, not the day the proposal reached the gate).
+    touched = ev[ev["kind"].isin(["rule", "rule_wait"])]
+    gate_of = touched["detail"].str.split(": ").str[0]
+    reached = touched.groupby([touched["proposal_id"], gate_of])["day"].min().to_dict()
     waits = ev[ev["kind"] == "rule_wait"]
-    keys = zip(waits["proposal_id"], waits["name"], strict=True)
-    arrived = dict(zip(keys, waits["day"], strict=True))
+    arrived = set(zip(waits["proposal_id"], waits["name"], strict=True))  # waited on the rule
     props = res.proposals.set_index("proposal_id")
     rt = res.rules.set_index("rule")
     for r in sc.rules:
         mine = rule_ev[rule_ev["name"] == r.name]
+        at = np.array([reached[(pid, r.gate)] for pid in mine["proposal_id"]])
         keys = list(zip(mine["proposal_id"], mine["name"], strict=True))
-        at = np.array([arrived.get(k, d) for k, d in zip(keys, mine["day"], strict=True)])
         lo = -np.inf if r.in_force_from is None else r.in_force_from
         hi = np.inf if r.in_force_until is None else r.in_force_until
         assert ((at >= lo) & (at < hi)).all(), (r.name, at, lo, hi)

@@ -311,3 +311,25 @@ def test_a_calls_own_sample_mix_is_checked_against_its_agency():
     second = p[p.call == "round-2"]
     assert len(second) and (second["requested_g:rock"] == 0).all()
     assert (second["requested_g:dust"] > 0).all()
+
+
+@pytest.mark.parametrize("demand", [0.0, 1.0])
+def test_a_call_setting_that_draws_for_a_call_without_proposals(demand):
+    """Regression: a call whose own setting draws (incomplete applications, declined
+    invitations, random ties, discussion) but has no proposal gave a draw of length 0, not
+    one value per proposal (IndexError on ``incomplete[i]`` with one proposal, a broadcast
+    error with more)."""
+    own = {
+        "screening": {"incomplete_probability": 0.5},
+        "review": {"decline_probability": 0.3, "ties": "random"},
+        "panel": {"enabled": True, "discussion_sd": 0.5},
+    }
+    raw = _two_calls(demand=0.0, **own)  # round-2: no proposal at all
+    raw["calls"][0]["demand"] = demand  # round-1: proposals, or none either
+    sc = build_scenario(raw)
+    w = World(sc, seed=3)
+    for name in ("incomplete", "declines", "tiebreak", "discussion"):
+        assert len(getattr(w, name)) == w.n, name
+    assert w.n == 0 or not w.incomplete.any()  # only round-2 screens anyone out
+    res = samplesim.simulate(sc, seed=3)
+    check_all(sc, res)

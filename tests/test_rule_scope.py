@@ -427,3 +427,27 @@ def test_flagship_rules_table_records_scope():
     others = rt.drop(index="wolf-amendment")
     assert (others["scope"] == "proposal").all() and others["shared_outcome"].isna().all()
     assert others["resolution_day"].isna().all() and others["from_day"].isna().all()
+
+
+def test_a_rule_in_force_when_the_gate_is_reached_applies_after_an_earlier_rules_wait():
+    """Regression (invariant check): a rule's window is judged on the day the proposal
+    reaches the gate (README "rule windows"); an earlier rule's wait at the same gate moves
+    the later rule's event past its ``until``, not out of force. The window check used the
+    event's day and failed on such runs."""
+    from test_invariants import check_all
+
+    raw = minimal_raw()
+    raw["rules"] = [
+        {"name": "slow", "gate": "agreement", "effect": "licence", "success_probability": 1.0,
+         "delay": {"dist": "fixed", "value": 100.0}},
+        {"name": "late", "gate": "agreement", "effect": "certification",
+         "success_probability": 1.0, "until": 150.0},
+    ]  # fmt: skip
+    sc = build_scenario(raw)
+    res = samplesim.simulate(sc, seed=1)
+    check_all(sc, res)
+    ev = res.events.astype({"kind": str, "name": str})
+    late = ev[(ev["kind"] == "rule") & (ev["name"] == "late")]
+    waits = ev[(ev["kind"] == "rule_wait") & (ev["name"] == "slow")]
+    assert len(late) and (late["day"] >= 150).all()  # decided after the window closed...
+    assert (waits["day"] < 150).all()  # ...for proposals that reached the gate inside it

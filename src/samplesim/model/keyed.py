@@ -47,9 +47,9 @@ def draw_keyed(
         if len(idx):
             rng = entity(call, app).block(stream, attribute, extra)
             parts.append((idx, np.asarray(sample(rng, len(idx)))))
-    if not parts:
-        return np.asarray(sample(np.random.default_rng(0), 0))[:0]
-    first = parts[0][1]
+    # One row per proposal (unselected rows 0) even when nothing drew: no row selected, e.g.
+    # a call's own setting for a call without proposals, or no proposal at all.
+    first = parts[0][1] if parts else np.asarray(sample(np.random.default_rng(0), 0))
     out = np.zeros((len(p), *first.shape[1:]), dtype=first.dtype)
     for idx, vals in parts:
         out[idx] = vals
