@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import tomllib
 from typing import Any
 
@@ -15,6 +17,7 @@ from helpers import (
     BAD_CASES,
     FLAGSHIP,
     PLAIN_MESSAGE_CASES,
+    ROOT,
     SCENARIOS,
     bad_text,
     clone,
@@ -441,3 +444,34 @@ def test_reviewers_all_conflicted_is_an_error() -> None:
     )
     raw["review"]["conflict_of_interest"] = False
     build_scenario(raw, "x.toml")  # without conflict-of-interest exclusion it is fine
+
+
+def test_a_table_type_check_survives_any_order_of_first_use():
+    """cattrs' ``gen_structure_mapping`` registers the bare mapping hook for its type: a class
+    structured after another class with the same table type then skipped the check (a list
+    gave "invalid value"). In a fresh interpreter, use ``dict[str, float]`` through
+    ``[allocation.balance]`` first, then give ``priority_countries`` a list."""
+    code = """
+import sys
+sys.path.insert(0, "tests")
+from helpers import minimal_raw
+from samplesim.loading import build_scenario
+from samplesim.scenario.convert import structure
+from samplesim.scenario.schema import Allocation, Review
+structure({"policy": "balanced", "balance": {"contribution": {"US": 1.0}}}, Allocation)
+structure({"reviewer_countries": {"US": 2}}, Review)
+raw = minimal_raw()
+raw["allocation"]["priority_countries"] = ["US"]
+raw["review"]["reviewer_countries"] = ["US"]
+try:
+    build_scenario(raw)
+except Exception as e:
+    print(sorted((p.path, p.message) for p in e.problems))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.stdout.strip() == str(
+        [
+            ("allocation.priority_countries", "expected a table, got a list"),
+            ("review.reviewer_countries", "expected a table, got a list"),
+        ]
+    ), out.stderr

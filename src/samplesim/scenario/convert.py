@@ -8,7 +8,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.cols import list_structure_factory
+from cattrs.cols import list_structure_factory, mapping_structure_factory
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -123,7 +123,11 @@ def _checked_container(t: Any, conv: cattrs.Converter) -> Any:
     if get_origin(t) is list:
         inner, want, kinds = list_structure_factory(t, conv), "a list", (list, tuple)
     elif get_origin(t) is dict:
-        inner, want, kinds = conv.gen_structure_mapping(t), "a table", (dict,)
+        # Not conv.gen_structure_mapping: it registers the bare mapping hook for ``t`` as a
+        # direct hook, and a class generated later would then skip this type check.
+        detailed = conv.detailed_validation
+        inner = mapping_structure_factory(t, conv, dict, detailed_validation=detailed)
+        want, kinds = "a table", (dict,)
     elif renames := toml_keys(t):
         inner = make_dict_structure_fn(
             t,
