@@ -61,6 +61,27 @@ def write_scenario(path: Path, raw: dict[str, Any] | str) -> Path:
     return path
 
 
+def assert_refused(tmp_path: Path, capsys: Any, raw: dict[str, Any], path: str, words: str) -> None:
+    """``raw`` is refused at key ``path`` with ``words`` in the message: by the loader, and by
+    ``validate`` and ``run`` with exit status 2, no traceback and nothing left on disk."""
+    import pytest
+
+    import samplesim
+    from samplesim import cli
+
+    f = write_scenario(tmp_path / "bad.toml", raw)
+    with pytest.raises(ScenarioError) as info:
+        samplesim.load_scenario(f)
+    problems = info.value.problems
+    assert any(p.path == path and words in p.message for p in problems), problems
+    before = sorted(tmp_path.iterdir())
+    assert cli.main(["validate", str(f)]) == 2
+    assert cli.main(["run", str(f), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"  {path}: " in err and str(f) in err and "Traceback" not in err
+    assert sorted(tmp_path.iterdir()) == before  # nothing left behind
+
+
 def minimal_raw() -> dict[str, Any]:
     """A small valid scenario (raw dict) that exercises rules, review and allocation."""
     return {

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 import samplesim
-from helpers import SCENARIOS, minimal_raw, write_scenario
+from helpers import SCENARIOS, assert_refused, minimal_raw, write_scenario
 from samplesim import cli
 from samplesim.model.inventory import Inventory
 from samplesim.plots.files import load_run
-from samplesim.scenario import ScenarioError, build_scenario
+from samplesim.scenario import build_scenario
 from samplesim.scenario.resources import n_periods
 from test_invariants import check_all
 
@@ -154,18 +154,7 @@ def test_bad_resource_keys(tmp_path, capsys, change, path, words):
     t.update(change)
     for k in [k for k, v in t.items() if v is None]:
         del t[k]
-    f = write_scenario(tmp_path / "bad.toml", raw)
-    with pytest.raises(ScenarioError) as info:
-        samplesim.load_scenario(f)
-    assert any(p.path == path and words in p.message for p in info.value.problems), (
-        info.value.problems
-    )
-    before = sorted(tmp_path.iterdir())
-    assert cli.main(["validate", str(f)]) == 2
-    assert cli.main(["run", str(f), "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err
-    assert f"  {path}: " in err and str(f) in err and "Traceback" not in err
-    assert sorted(tmp_path.iterdir()) == before  # nothing left behind
+    assert_refused(tmp_path, capsys, raw, path, words)
 
 
 def test_run_writes_and_reads_back_the_periods(tmp_path):
