@@ -26,9 +26,9 @@ from samplesim.model.keyed import (
     MERIT,
     POOL,
     draw_keyed,
+    keyed_by_call,
 )
 from samplesim.model.meetings import rush_times
-from samplesim.model.per_call import by_call
 from samplesim.model.requests import draw_requests, keyed_by_model, proposal_model
 from samplesim.rng import Streams
 from samplesim.scenario.schema import Call, Institution, ProposalModel, Scenario
@@ -105,31 +105,6 @@ def _arrival_times(rng: np.random.Generator, n: int, call: Call, rush: float) ->
         return rush_times(rng.random(n), call, rush)
     u = rng.random(n) if rush == 0 else rng.beta(1.0 + rush, 1.0, n)
     return call.open_day + (call.close_day - call.open_day) * u
-
-
-def keyed_by_call(
-    p: ProposalTable,
-    streams: Streams,
-    stream: str,
-    attribute: int,
-    values: list[T],
-    sample_of: Callable[[T], Callable[[np.random.Generator, int], np.ndarray]],
-) -> np.ndarray:
-    """:func:`~samplesim.model.arrivals.draw_keyed` with the sampler of each proposal's
-    call's setting (``values``: one per call; ``sample_of(value)`` its sampler)."""
-    groups = by_call(values, p.call)
-    if len(groups) == 1 or len(p) == 0:
-        return draw_keyed(p, streams, stream, attribute, sample_of(groups[0][0]))
-    out: np.ndarray | None = None
-    for value, rows in groups:
-        assert rows is not None
-        if not rows.any():
-            continue
-        part = draw_keyed(p, streams, stream, attribute, sample_of(value), rows=rows)
-        mask = rows.reshape(-1, *([1] * (part.ndim - 1)))
-        out = part if out is None else np.where(mask, part, out)
-    assert out is not None  # some group has rows whenever there are several
-    return out
 
 
 def _arrivals(

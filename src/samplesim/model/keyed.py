@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from samplesim.distributions import Fixed
+from samplesim.model.per_call import by_call
 from samplesim.rng import Streams
 
 if TYPE_CHECKING:
     from samplesim.model.arrivals import ProposalTable
 
+T = TypeVar("T")
+
 __all__ = ["CO_INVESTIGATORS", "DESTRUCTIVE", "FOREIGN", "GRAMS", "MERIT", "POOL", "TYPES"]
-__all__ += ["draw_keyed"]
+__all__ += ["draw_keyed", "keyed_by_call"]
 
 #: Attribute numbers of the ``proposals`` stream's blocks (append; never renumber).
 MERIT, GRAMS, TYPES, DESTRUCTIVE, CO_INVESTIGATORS, FOREIGN, POOL = range(7)
@@ -53,4 +56,30 @@ def draw_keyed(
     out = np.zeros((len(p), *first.shape[1:]), dtype=first.dtype)
     for idx, vals in parts:
         out[idx] = vals
+    return out
+
+
+def keyed_by_call(
+    p: ProposalTable,
+    streams: Streams,
+    stream: str,
+    attribute: int,
+    values: list[T],
+    sample_of: Callable[[T], Callable[[np.random.Generator, int], np.ndarray]],
+    extra: int = 0,
+) -> np.ndarray:
+    """:func:`draw_keyed` with the sampler of each proposal's call's setting (``values``: one
+    per call; ``sample_of(value)`` its sampler). Calls with equal settings draw as one."""
+    groups = by_call(values, p.call)
+    if len(groups) == 1 or len(p) == 0:
+        return draw_keyed(p, streams, stream, attribute, sample_of(groups[0][0]), extra)
+    out: np.ndarray | None = None
+    for value, rows in groups:
+        assert rows is not None
+        if not rows.any():
+            continue
+        part = draw_keyed(p, streams, stream, attribute, sample_of(value), extra, rows)
+        mask = rows.reshape(-1, *([1] * (part.ndim - 1)))
+        out = part if out is None else np.where(mask, part, out)
+    assert out is not None  # some group has rows whenever there are several
     return out

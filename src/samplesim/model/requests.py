@@ -27,7 +27,7 @@ import numpy as np
 
 from samplesim.distributions import Distribution
 from samplesim.model.agencies import types_by_call
-from samplesim.model.keyed import GRAMS, TYPES, draw_keyed
+from samplesim.model.keyed import GRAMS, TYPES, keyed_by_call
 from samplesim.rng import Streams, name_key
 from samplesim.scenario.schema import Call, ProposalModel, Scenario
 
@@ -52,22 +52,6 @@ def proposal_model(sc: Scenario, call: Call) -> ProposalModel:
     return getattr(call, "proposals", None) or sc.proposals
 
 
-def _by_model(sc: Scenario, p: ProposalTable) -> list[tuple[ProposalModel, np.ndarray | None]]:
-    """Distinct proposal models and the rows of their calls (None: every row)."""
-    models = [proposal_model(sc, c) for c in sc.calls]
-    distinct: list[ProposalModel] = []
-    for m in models:
-        if not any(m == d for d in distinct):  # equal models draw as one
-            distinct.append(m)
-    if len(distinct) == 1:
-        return [(distinct[0], None)]
-    out = []
-    for d in distinct:
-        calls = [ci for ci, m in enumerate(models) if m == d]
-        out.append((d, np.isin(p.call, calls)))
-    return out
-
-
 def keyed_by_model(
     sc: Scenario,
     p: ProposalTable,
@@ -77,17 +61,8 @@ def keyed_by_model(
     extra: int = 0,
 ) -> np.ndarray:
     """One keyed attribute of every proposal, drawn with its call's proposal model."""
-    out: np.ndarray | None = None
-    for pm, rows in _by_model(sc, p):
-        if rows is None:
-            return draw_keyed(p, streams, "proposals", attribute, pick(pm), extra)
-        if not rows.any():
-            continue
-        vals = draw_keyed(p, streams, "proposals", attribute, pick(pm), extra, rows)
-        mask = rows.reshape(rows.shape + (1,) * (vals.ndim - 1))
-        out = vals if out is None else np.where(mask, vals, out)
-    assert out is not None
-    return out
+    models = [proposal_model(sc, c) for c in sc.calls]
+    return keyed_by_call(p, streams, "proposals", attribute, models, pick, extra)
 
 
 def _per_call(sc: Scenario, value: Callable[[ProposalModel], object]) -> list[object]:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from samplesim.model.arrivals import draw_keyed, keyed_by_call
 from samplesim.model.conflicts import perceived_merit
+from samplesim.model.keyed import draw_keyed, keyed_by_call
 from samplesim.model.per_call import by_call, settings
 from samplesim.model.reviewer_traits import review_se
 from samplesim.model.sources import source_reliability
