@@ -61,6 +61,18 @@ def write_scenario(path: Path, raw: dict[str, Any] | str) -> Path:
     return path
 
 
+def assert_problem(raw: dict[str, Any], path: str, words: str) -> None:
+    """Building ``raw`` is refused with a problem at key ``path`` whose message has ``words``."""
+    try:
+        build_scenario(raw, source="x.toml")
+    except ScenarioError as e:
+        hits = [p for p in e.problems if p.path == path]
+        assert hits, e.problems
+        assert any(words in p.message for p in hits), hits
+    else:
+        raise AssertionError(f"accepted; expected a problem at {path}")
+
+
 def assert_refused(tmp_path: Path, capsys: Any, raw: dict[str, Any], path: str, words: str) -> None:
     """``raw`` is refused at key ``path`` with ``words`` in the message: by the loader, and by
     ``validate`` and ``run`` with exit status 2, no traceback and nothing left on disk."""
@@ -760,6 +772,8 @@ def _call_sections(draw, types: list[str]) -> dict[str, Any]:
     if draw(st.booleans()):
         out["screening"] = {"incomplete_probability": draw(st.sampled_from([0.0, 0.5]))}
     return out
+
+
 @st.composite
 def feasibility_tables(draw: st.DrawFn) -> dict[str, Any]:
     """A ``[feasibility]`` table: off (mostly), or a feasibility review that declines and cuts."""

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import samplesim
-from helpers import SCENARIOS, minimal_raw
+from helpers import SCENARIOS, assert_problem, minimal_raw
 from samplesim.model.world import World
 from samplesim.scenario import ScenarioError, build_scenario, load_raw
 
@@ -143,11 +143,7 @@ def test_fixed_counts_are_deterministic_and_keep_the_invariants():
 def test_bad_proposal_counts_name_the_key_path(counts, path, words):
     raw = minimal_raw()
     raw["calls"][0]["proposal_counts"] = counts
-    with pytest.raises(ScenarioError) as info:
-        build_scenario(raw, source="x.toml")
-    hits = [p for p in info.value.problems if p.path == path]
-    assert hits, info.value.problems
-    assert any(words in p.message for p in hits), hits
+    assert_problem(raw, path, words)
 
 
 def test_a_country_without_institutions_of_positive_propensity_is_refused():
