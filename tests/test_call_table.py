@@ -38,7 +38,8 @@ def _crafted(sc):
     n, k = 6, len(sc.inventory)
     days = {s: np.full(n, NAN) for s in rec.days}
     # rows: call 0: three submitted (two approved, one with samples), one deterred;
-    # call 2: two submitted, none approved. Other calls: nothing.
+    # call 2: two submitted, none approved, the second a resubmission of row 2. Other calls:
+    # nothing.
     days["submitted"] = np.array([10.0, 20.0, 30.0, NAN, 200.0, 210.0])
     days["decision"] = np.array([100.0, 80.0, 90.0, NAN, 300.0, NAN])
     days["samples"] = np.array([130.0, NAN, NAN, NAN, NAN, NAN])
@@ -47,6 +48,8 @@ def _crafted(sc):
     return attrs.evolve(
         rec,
         n=n,
+        proposal=np.array([0, 1, 2, 3, 4, 2]),
+        attempt=np.array([0, 0, 0, 0, 0, 1]),
         call=np.array([0, 0, 0, 0, 2, 2]),
         country=np.array(["AA", "BB", "BB", "CC", "CC", "AA"], dtype=object),
         awarded=np.array([2.0, 3.5, 0.0, 0.0, 0.0, 0.0]),
@@ -70,6 +73,7 @@ def test_known_answers(shifts):
     assert (c0["applicant_countries"], c0["awardee_countries"]) == (2, 2)
     assert (c0["applicant_country_list"], c0["awardee_country_list"]) == ("AA;BB", "AA;BB")
     assert (c2["submitted"], c2["approved"], c2["grams_granted"]) == (2, 0, 0.0)
+    assert (c0["resubmitted"], c2["resubmitted"]) == (0, 1)
     assert c2["acceptance_rate"] == 0.0
     assert np.isnan(c2["median_days_deadline_to_decision"])
     assert (c2["applicant_country_list"], c2["awardee_country_list"]) == ("AA;CC", "")

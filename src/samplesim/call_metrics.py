@@ -29,6 +29,7 @@ CALL_METRICS: Mapping[str, str] = {
     "median_days_deadline_to_samples": "continuous",
     "applicant_countries": "count",
     "awardee_countries": "count",
+    "resubmitted": "count",
 }
 #: Prefix of the per-call entries a worker adds to a run's metric arrays.
 CALL_PREFIX = "call:"
@@ -68,6 +69,7 @@ def call_values(record: RunRecord) -> dict[str, np.ndarray]:
         sub, app = mine & submitted, mine & approved
         n_sub, n_app = int(sub.sum()), int(app.sum())
         out["submitted"][k] = n_sub
+        out["resubmitted"][k] = int((sub & (np.asarray(r.attempt) > 0)).sum())
         out["approved"][k] = n_app
         out["acceptance_rate"][k] = n_app / n_sub if n_sub else np.nan
         out["grams_granted"][k] = float(granted[mine].sum())

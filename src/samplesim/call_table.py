@@ -19,7 +19,8 @@ __all__ = ["CALL_COLUMNS", "calls_frame"]
 CALL_COLUMNS: dict[str, str] = {
     "call": "the call's name, in scenario order",
     "deadline_date": "calendar date of the call's close_day",
-    "submitted": "proposals submitted to the call (deterred applications excluded)",
+    "submitted": "proposals submitted to the call (deterred applications excluded), "
+    "resubmissions included",
     "approved": "proposals approved at a decision, data-only included (as the summary's)",
     "acceptance_rate": "approved / submitted (NaN with none submitted)",
     "grams_granted": "total finally granted, in the resource's unit (column unit)",
@@ -28,6 +29,8 @@ CALL_COLUMNS: dict[str, str] = {
     "with samples in hand (NaN with none)",
     "applicant_countries": "distinct lead countries among the submitted",
     "awardee_countries": "distinct lead countries among the approved",
+    "resubmitted": "of the submitted, resubmissions of proposals declined earlier "
+    "([resubmission])",
     "applicant_country_list": "those countries, sorted and ';'-joined ('' for none)",
     "awardee_country_list": "those countries, sorted and ';'-joined ('' for none)",
     "unit": "unit of grams_granted (the inventory's unit, e.g. g or shifts)",

@@ -36,7 +36,9 @@ __all__ = [
 ]
 
 PROPOSAL_COLUMNS: dict[str, str] = {
-    "proposal_id": "P<call>-<n>: unique within the run",
+    "proposal_id": "P<call>-<n>: unique within the run (one row per submission)",
+    "attempt": "1 for a first submission, k for its (k-1)-th resubmission ([resubmission])",
+    "first_proposal_id": "proposal_id of the proposal's first submission (its own if attempt 1)",
     "call": "name of the call the proposal answered",
     "institution": "lead institution",
     "country": "lead institution's country",
@@ -196,8 +198,11 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
     for c in r.call:
         counters[c] = counters.get(c, 0) + 1
         ids.append(f"P{c + 1}-{counters[c]:04d}")
+    first = np.asarray(r.proposal, dtype=np.int64)
     cols: dict[str, Any] = {
         "proposal_id": ids,
+        "attempt": np.asarray(r.attempt, dtype=np.int64) + 1,
+        "first_proposal_id": [ids[k] for k in first.tolist()],
         "call": [calls[c] for c in r.call],
         "institution": [apps[a].name for a in r.applicant],
         "country": r.country.tolist(),

@@ -34,6 +34,7 @@ STREAMS: dict[str, int] = {
     "allocation": 7,
     "logistics": 8,
     "decision": 9,
+    "resubmission": 10,
 }
 
 

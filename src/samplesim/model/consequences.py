@@ -71,24 +71,34 @@ class Consequences:
     ) -> None:
         self.env, self.trace, self.inventory = env, trace, inventory
         self.desks, self.call_of, self.asked, self.horizon = desks, call_of, asked, horizon
+        self.rules, self.streams = rules, streams
         #: rule name -> (uniforms for withdrawal, extra delays) per proposal.
-        self.draws: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for rule in rules:
+        self.draws: dict[str, tuple[np.ndarray, np.ndarray]] = self._draw(props)
+        #: Proposals that withdrew under a condition (their terminal state is ``withdrawn``).
+        self.withdrew: set[int] = set()
+        #: proposal -> (rule name, days) of the extra delay it is to serve now.
+        self.owed: dict[int, tuple[str, float]] = {}
+
+    def _draw(self, props: ProposalTable) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        out = {}
+        for rule in self.rules:
             if not has_consequences(rule):
                 continue
             # The proposal's entity blocks 3 and 4 of this rule (see model/gates.py).
-            x, n = name_key(rule.name), len(props)
+            x, n, streams = name_key(rule.name), len(props), self.streams
             u = draw_keyed(props, streams, "rules", 3, lambda r, m: r.random(m), extra=x)
             extra = (
                 draw_keyed(props, streams, "rules", 4, rule.extra_delay.sample, extra=x)
                 if rule.extra_delay
                 else np.zeros(n)
             )
-            self.draws[rule.name] = (u, extra)
-        #: Proposals that withdrew under a condition (their terminal state is ``withdrawn``).
-        self.withdrew: set[int] = set()
-        #: proposal -> (rule name, days) of the extra delay it is to serve now.
-        self.owed: dict[int, tuple[str, float]] = {}
+            out[rule.name] = (u, extra)
+        return out
+
+    def add_row(self, j: int, q: ProposalTable) -> None:
+        """Draw row ``j``'s consequences (the one proposal of ``q``, a resubmission)."""
+        for name, (u, extra) in self._draw(q).items():
+            self.draws[name][0][j], self.draws[name][1][j] = u[0], extra[0]
 
     def state(self, i: int) -> str:
         """The terminal state of proposal ``i`` stopped at a gate: withdrawn or blocked."""

@@ -148,6 +148,10 @@ class CallDesk:
         if reallocation == "waiting_list":
             assert waitlist_rng is not None
             self.waitlist = WaitingList(self, waitlist_rng)
+        #: A batch call's wait for ``close_day`` is under way (the batch is taken then).
+        self.waiting_close = False
+        #: The rolling call's meeting process is running.
+        self.meeting = False
         if call.decision.mode == "rolling" and n_expected:
             env.process(self._rolling())
 
@@ -174,6 +178,13 @@ class CallDesk:
         self._maybe_batch()
         return ev
 
+    def expect(self) -> None:
+        """One more proposal will come (a resubmission, announced before it arrives and, for
+        a batch call, before ``close_day``): the call waits for it."""
+        self.n_expected += 1
+        if self.call.decision.mode == "rolling" and not self.meeting and not self.closed:
+            self.env.process(self._rolling())
+
     def all_decided(self) -> bool:
         """Whether every proposal the call will decide has been decided."""
         return self.settled == self.n_expected and not self.ready and not self.deciding
@@ -191,16 +202,27 @@ class CallDesk:
     def _maybe_batch(self) -> None:
         """Decide a batch call once every proposal is reviewed, but never before it closes:
         the desk cannot know that no more proposals will come until ``close_day``."""
-        if self.call.decision.mode == "batch" and self.settled == self.n_expected and self.ready:
-            batch, self.ready = self.ready, []
+        if (
+            self.call.decision.mode == "batch"
+            and self.settled == self.n_expected
+            and self.ready
+            and not self.waiting_close
+        ):
             self.deciding += 1
-            self.env.process(self._decide_after_close(batch))
+            self.waiting_close = True
+            self.env.process(self._decide_after_close())
 
-    def _decide_after_close(self, batch: list[int]) -> Iterator[simpy.Event]:
-        """Wait for ``close_day`` if needed, then decide the whole call."""
+    def _decide_after_close(self) -> Iterator[simpy.Event]:
+        """Wait for ``close_day`` if needed, then decide the whole call; if a proposal was
+        announced meanwhile (a resubmission), its settling starts the decision instead."""
         wait = self.call.close_day - self.env.now
         if wait > 0:
             yield self.env.timeout(wait)
+        self.waiting_close = False
+        if self.settled < self.n_expected:
+            self.deciding -= 1
+            return
+        batch, self.ready = self.ready, []
         yield from self._decide(batch, self.event, whole_call=True)
 
     # -- schedules --------------------------------------------------------------------
@@ -210,7 +232,11 @@ class CallDesk:
 
     def _rolling(self) -> Iterator[simpy.Event]:
         env = self.env
+        self.meeting = True
+        start = env.now  # a restart (a resubmission announced) skips the meetings held
         for m in self.meetings:
+            if m < start:
+                continue
             if m > env.now:
                 yield env.timeout(m - env.now)
             if self.ready:
@@ -221,7 +247,9 @@ class CallDesk:
                     self.deciding += 1
                     env.process(self._decide(batch, ev, whole_call=False))
             if self.settled == self.n_expected and not self.ready:
+                self.meeting = False
                 return
+        self.meeting = False
         self.closed = True
         for i in self.ready:
             self._no_meeting(i, env.now)

@@ -49,6 +49,9 @@ class NoFeasibility:
         """None: there was no feasibility review."""
         return None
 
+    def add_row(self, _j: int, _q: ProposalTable) -> None:
+        """Nothing to draw."""
+
 
 _OFF = NoFeasibility()
 
@@ -60,24 +63,36 @@ class FeasibilityDesk:
         self, env: simpy.Environment, fe: Feasibility, p: ProposalTable, streams: Streams
     ) -> None:
         self.env = env
+        self.fe, self.streams = fe, streams
         self.staff = simpy.Resource(env, capacity=fe.staff)
-        self.duration = draw_keyed(p, streams, "screening", FIRST, fe.duration.sample).tolist()
+        duration, self.infeasible, self.kept = self._draw(p)
+        self.duration = duration.tolist()
         n = len(p)
-
-        def uniform(attribute: int) -> np.ndarray:
-            return draw_keyed(p, streams, "screening", FIRST + attribute, lambda r, m: r.random(m))
-
-        self.infeasible = uniform(1) < fe.decline_probability
-        shrunk = uniform(2) < fe.shrink_probability
-        fraction = np.minimum(
-            draw_keyed(p, streams, "screening", FIRST + 3, fe.shrink_to.sample), 1.0
-        )
-        #: Fraction of the request kept when assessed (1: whole; 0: infeasible).
-        self.kept = np.where(self.infeasible, 0.0, np.where(shrunk, fraction, 1.0))
         #: Per proposal: days waited for a free assessor (NaN: never assessed).
         self.wait = np.full(n, np.nan)
         #: Per proposal: True once its assessment is finished.
         self.assessed = np.zeros(n, dtype=bool)
+
+    def _draw(self, p: ProposalTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every proposal's (duration, infeasible, fraction of the request kept when
+        assessed: 1 whole, 0 infeasible), from its entity stream."""
+        fe, streams = self.fe, self.streams
+        duration = draw_keyed(p, streams, "screening", FIRST, fe.duration.sample)
+
+        def uniform(attribute: int) -> np.ndarray:
+            return draw_keyed(p, streams, "screening", FIRST + attribute, lambda r, m: r.random(m))
+
+        infeasible = uniform(1) < fe.decline_probability
+        shrunk = uniform(2) < fe.shrink_probability
+        fraction = np.minimum(
+            draw_keyed(p, streams, "screening", FIRST + 3, fe.shrink_to.sample), 1.0
+        )
+        return duration, infeasible, np.where(infeasible, 0.0, np.where(shrunk, fraction, 1.0))
+
+    def add_row(self, j: int, q: ProposalTable) -> None:
+        """Draw row ``j``'s assessment (the one proposal of ``q``, a resubmission)."""
+        duration, infeasible, kept = self._draw(q)
+        self.duration[j], self.infeasible[j], self.kept[j] = float(duration[0]), infeasible[0], kept[0]
 
     def assess(self, i: int, asked: np.ndarray) -> Generator[simpy.Event, object, bool]:
         """Wait for an assessor, assess proposal ``i`` and shrink its row of ``asked`` (what

@@ -50,6 +50,17 @@ def _draw(rule: Rule, rng: np.random.Generator, k: int) -> tuple[list, list, lis
     return u.tolist(), delay.tolist(), fb.tolist()
 
 
+def _proposal_draws(rule: Rule, p: ProposalTable, streams: Streams) -> tuple[list, list, list]:
+    """``rule``'s draws for every proposal of ``p``: from its entity's blocks, keyed by the
+    rule's name (attributes 0-2)."""
+    x, n = name_key(rule.name), len(p)
+    u = draw_keyed(p, streams, "rules", 0, lambda r, m: r.random(m), extra=x)
+    dl, fb = rule.delay, rule.fallback_delay
+    d = draw_keyed(p, streams, "rules", 1, dl.sample, extra=x) if dl else np.zeros(n)
+    f = draw_keyed(p, streams, "rules", 2, fb.sample, extra=x) if fb else np.zeros(n)
+    return u.tolist(), np.asarray(d, dtype=float).tolist(), np.asarray(f, float).tolist()
+
+
 def _base_names(sc: Scenario) -> dict[str, str]:
     """Numbered copies' names (``Name #2``) -> the institution's name in the file."""
     return {
@@ -109,6 +120,7 @@ class RuleBook:
         streams: Streams,
     ) -> None:
         n = len(p)
+        self.sc, self.apps, self.streams = sc, apps, streams
         self.rules = sc.rules
         self.country_of = country_of
         self.call = p.call.tolist()
@@ -141,12 +153,48 @@ class RuleBook:
             return
         submit = p.submit.tolist()
         for i in range(n):
-            for r in self.in_force("application", i, submit[i]):
-                _wait, dec = self.decide(r, i, submit[i])
-                self.application[i].append((r, dec))
-                if dec.outcome == "block":
-                    self.deterred[i] = True
-                    break
+            self._apply(i, submit[i])
+
+    def _apply(self, i: int, day: float) -> None:
+        """Take proposal ``i``'s application-gate decisions as of its submission ``day``."""
+        for r in self.in_force("application", i, day):
+            _wait, dec = self.decide(r, i, day)
+            self.application[i].append((r, dec))
+            if dec.outcome == "block":
+                self.deterred[i] = True
+                break
+
+    # -- rows added during the run (resubmissions: model/resubmission.py) --------------
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` rows after the first attempts (filled by :meth:`add_row`)."""
+        for lists in self.applicable.values():
+            lists.extend([] for _ in range(extra))
+        n = len(self.call) + extra
+        for r, rule in enumerate(self.rules):
+            if rule.scope == "proposal":
+                u, d, f = self.draws[r]
+                for col in (u, d, f):
+                    col.extend([0.0] * (n - len(col)))
+        self.call.extend([0] * extra)
+        self.application.extend([] for _ in range(extra))
+        self.deterred = np.concatenate([self.deterred, np.zeros(extra, dtype=bool)])
+
+    def add_row(self, j: int, q: ProposalTable, country: str) -> None:
+        """Compile the rules for row ``j``, the one proposal of ``q`` (its own entity draws),
+        and take its application-gate decisions as of its submission day."""
+        const = constants(self.sc)
+        self.call[j] = int(q.call[0])
+        for r, rule in enumerate(self.rules):
+            chosen = selects(rule, self.sc, q, self.apps, [country]) & const.rule_calls[r][q.call]
+            if not chosen[0]:
+                continue
+            self.applicable[rule.gate][j].append(r)
+            if rule.scope == "proposal":
+                for col, got in zip(self.draws[r], _proposal_draws(rule, q, self.streams),
+                                    strict=True):  # fmt: skip
+                    col[j] = got[0]
+        if any(rule.gate == "application" for rule in self.rules):
+            self._apply(j, float(q.submit[0]))
 
     def _draw(self, rule: Rule, streams: Streams, n: int) -> tuple[list, list, list]:
         """``rule``'s draws by its scope: per proposal, per call or one for the run."""
@@ -159,13 +207,7 @@ class RuleBook:
             return us, ds, fs
         if rule.scope == "run":
             return _draw(rule, streams.named("rules", rule.name), 1)
-        # Per proposal: from its entity's blocks, keyed by the rule's name (attributes 0-2).
-        p, x = self.props, name_key(rule.name)
-        u = draw_keyed(p, streams, "rules", 0, lambda r, m: r.random(m), extra=x)
-        dl, fb = rule.delay, rule.fallback_delay
-        d = draw_keyed(p, streams, "rules", 1, dl.sample, extra=x) if dl else np.zeros(n)
-        f = draw_keyed(p, streams, "rules", 2, fb.sample, extra=x) if fb else np.zeros(n)
-        return u.tolist(), np.asarray(d, dtype=float).tolist(), np.asarray(f, float).tolist()
+        return _proposal_draws(rule, self.props, streams)
 
     def in_force(self, gate: str, i: int, now: float) -> list[int]:
         """The rules of ``gate`` that select proposal ``i`` and are in force on day ``now``."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -78,12 +78,30 @@ class ReviewPanels:
         w.pool = ReviewerPool(countries, 1, False)
         self._draw(w)
 
-    def _draw(self, w: World) -> None:
-        """Each proposal's review scores, durations and declines under its panel."""
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` rows after the first attempts (see :meth:`add_row`)."""
+        self.of = np.concatenate([self.of, np.zeros(extra, dtype=self.of.dtype)])
+
+    def add_row(self, w: World, one: Any, j: int) -> None:
+        """Route row ``j`` (the one proposal of ``one``, a stand-in world whose stage draws
+        are set) to its panel, and draw its reviews and conflicts under that panel."""
+        sc, q, apps = w.sc, one.props, w.applicants
+        of = route_rows(sc, [sc.calls[int(q.call[0])].name], [apps[int(q.applicant[0])].kind],
+                        one.country_of, q.requested)  # fmt: skip
+        g = int(of[0])
+        self.of[j] = g
+        self._draw(one, of)
+        _pool, conf = reviewer_source(self.scenarios[g], q, one.country_of)
+        w.conflicted[j] = [] if conf is None else conf[0]
+
+    def _draw(self, w: Any, of: np.ndarray | None = None) -> None:
+        """Each proposal's review scores, durations and declines under its panel (``of``:
+        each row's panel; the run's routing by default)."""
+        of = self.of if of is None else of
         sc, p, s, n = w.sc, w.props, w.streams, w.n
-        k_row = np.array([rv.reviews_per_proposal for rv in self.reviews])[self.of]
+        k_row = np.array([rv.reviews_per_proposal for rv in self.reviews])[of]
         kmax = max(rv.reviews_per_proposal for rv in self.reviews)
-        rho = np.array([source_reliability(rv) for rv in self.reviews])[self.of]
+        rho = np.array([source_reliability(rv) for rv in self.reviews])[of]
         noise = draw_keyed(p, s, "review", 0, lambda r, m: r.standard_normal((m, kmax)))
         noise = noise.reshape(n, kmax)
         w.review_noise = noise
@@ -93,7 +111,7 @@ class ReviewPanels:
         w.review_scores = scores
         durations = np.zeros((n, kmax))
         for g, rv in enumerate(self.reviews):
-            rows = self.of == g
+            rows = of == g
             if rows.any():
 
                 def sample(r: np.random.Generator, m: int, d=rv.duration) -> np.ndarray:
@@ -106,7 +124,7 @@ class ReviewPanels:
         w.review_mean = [float(scores[i, : k_row[i]].mean()) for i in range(n)]
         se = [0.0] * n
         for g, rv in enumerate(self.reviews):
-            idx = np.flatnonzero(self.of == g)
+            idx = np.flatnonzero(of == g)
             if len(idx):
                 k = rv.reviews_per_proposal
                 got = review_se(scores[idx, :k], source_reliability(rv))

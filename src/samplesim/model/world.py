@@ -28,6 +28,7 @@ from samplesim.model.inventory import Inventory, renewals
 from samplesim.model.ledger import ledger_for
 from samplesim.model.per_call import setting, settings
 from samplesim.model.record import InventoryRecord, ReviewRecord, RunRecord
+from samplesim.model.resubmission import Resubmissions, capacity
 from samplesim.model.reviewer_traits import draw_traits, subjects
 from samplesim.model.reviewers import Reviews
 from samplesim.model.routes import feasibility_desk, review_panels
@@ -93,7 +94,7 @@ class World:
         self.n = n
         apps = self.applicants
         self.country_of = [apps[a].country for a in p.applicant]
-        self.trace = Trace(n, len(sc.inventory))
+        self.trace = Trace(capacity(self), len(sc.inventory))  # rows for every attempt
         self.grades = grade_map(sc.review)  # None: scores stay on the latent scale
         #: Each call's review, panel and logistics settings (its own or the scenario's).
         self.call_review = settings(sc, "review")
@@ -118,6 +119,11 @@ class World:
         # Deterred applications never reach a call's desk.
         went_on = ~self.rulebook.deterred & (p.fate == "")  # intents not followed up: no desk
         counts = np.bincount(p.call[went_on], minlength=len(sc.calls))
+        #: Declined proposals that come back (None without [resubmission]): its reserved
+        #: rows are added to every per-row structure before the desks are built on them.
+        self.resubmit = Resubmissions(self) if sc.resubmission.enabled else None
+        if self.resubmit is not None:
+            self.resubmit.reserve()
         ledger = ledger_for([POLICIES[a.policy] for a in const.call_allocation])
         self.asked = p.requested.copy()  # what the desks allocate against (conditions cut it)
         self.desks = [
@@ -170,21 +176,30 @@ class World:
 
     # -- the proposal's path ------------------------------------------------------------
     def _arrivals(self) -> Iterator[simpy.Event]:
-        env, p = self.env, self.props
-        application, deterred = self.rulebook.application, self.rulebook.deterred
-        for t, kind, i in schedule(p.submit, p.intent):
+        env, p, n = self.env, self.props, self.n  # first attempts (resubmissions: arrive)
+        for t, kind, i in schedule(p.submit[:n], p.intent[:n]):
             if t > env.now:
                 yield env.timeout(t - env.now)
             if kind == 0 or p.fate[i]:  # a notice of intent, or how it ended (model/intent.py)
                 intent_step(self.trace, i, kind, env.now, p.fate[i])
                 continue
-            for r, dec in application[i]:
-                self._record_rule(i, "application", self.sc.rules[r], dec)
-            if deterred[i]:  # never applied: no stage, no process (the last rule deterred it)
-                r, dec = application[i][-1]
-                self.trace.finish(i, env.now, "deterred", f"{self.sc.rules[r].name}: {dec.detail}")
-                continue
-            env.process(self._proposal(i))
+            self.arrive(i)
+
+    def arrive(self, i: int) -> None:
+        """Full proposal ``i`` arrives now: its application-gate decisions, then its path."""
+        application, deterred = self.rulebook.application, self.rulebook.deterred
+        for r, dec in application[i]:
+            self._record_rule(i, "application", self.sc.rules[r], dec)
+        if deterred[i]:  # never applied: no stage, no process (the last rule deterred it)
+            r, dec = application[i][-1]
+            self.trace.finish(i, self.env.now, "deterred", f"{self.sc.rules[r].name}: {dec.detail}")
+            return
+        self.env.process(self._proposal(i))
+
+    def _ended(self, i: int) -> None:
+        """Row ``i`` took its terminal state: it may come back (``[resubmission]``)."""
+        if self.resubmit is not None:
+            self.resubmit.ended(i)
 
     def _gate(self, i: int, gate: str) -> Iterator[simpy.Event]:
         """Apply every rule of ``gate`` that selects proposal ``i`` and is in force now (see
@@ -238,6 +253,7 @@ class World:
         if self.incomplete[i]:
             tr.finish(i, env.now, "incomplete", "screening: incomplete application")
             desk.drop()
+            self._ended(i)
             return
         if (call.eligible_countries and app.country not in call.eligible_countries) or (
             call.eligible_kinds and app.kind not in call.eligible_kinds
@@ -253,6 +269,7 @@ class World:
                 return
         tr.stamp(i, "cleared", env.now)
         if not (yield from self.feasibility.route(i, self.asked, tr, desk)):
+            self._ended(i)  # infeasible
             return
         yield self._review(i, app.country)
         tr.review_score[i] = self.review_mean[i]
@@ -263,6 +280,7 @@ class World:
             ended = yield desk.waitlist.wait(i)
         if ended is not None:  # not shortlisted or declined
             tr.finish(i, env.now, *ended)
+            self._ended(i)
             return
         yield from self._logistics(i)
 
@@ -304,6 +322,11 @@ class World:
         tr.stamp(i, "returned", env.now)
 
     # -- run --------------------------------------------------------------------------
+    @property
+    def rows(self) -> int:
+        """Rows in use: the first attempts, then each resubmission so far."""
+        return self.n if self.resubmit is None else self.resubmit.used
+
     def run(self) -> RunRecord:
         """Run to the horizon (once); proposals still in the workflow end as ``pending``."""
         self.env.process(self._arrivals())
@@ -312,7 +335,7 @@ class World:
         # simpy numbers every scheduled event; the counter's next value is how many there were.
         self.n_events = next(self.env._eid)
         tr = self.trace
-        for i in range(self.n):
+        for i in range(self.rows):
             if tr.state[i] != "pending":
                 continue
             if i in self.waiting:  # the horizon cut a rule wait short: count what elapsed
@@ -326,8 +349,12 @@ class World:
 
     def _record(self) -> RunRecord:
         """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
-        tr, p, n, inv = self.trace, self.props, self.n, self.inventory
+        tr, p, n, inv = self.trace, self.props, self.rows, self.inventory
         days = np.asarray([tr.days[s] for s in STAGE_NAMES], dtype=float)  # one conversion
+        rs = self.resubmit
+        cut = slice(None) if rs is None or rs.capacity == n else slice(n)  # rows used
+        if cut.stop is not None:
+            days = days[:, cut]
         i = np.asarray(tr.rv_i, dtype=np.int64)
         j = np.asarray(tr.rv_j, dtype=np.int64)
         end = np.asarray(tr.rv_end, dtype=float)
@@ -353,25 +380,25 @@ class World:
             seed=self.seed,
             replication=self.replication,
             n=n,
-            proposal=np.arange(n, dtype=np.int64),
-            attempt=np.zeros(n, dtype=np.int64),
-            call=p.call,
-            applicant=p.applicant,
-            country=np.asarray(self.country_of, dtype=object),
-            merit=p.merit,
-            requested=p.requested,
-            destructive=p.destructive,
-            team_countries=tuple(p.team_countries),
+            proposal=np.arange(n, dtype=np.int64) if rs is None else rs.proposal[cut],
+            attempt=np.zeros(n, dtype=np.int64) if rs is None else rs.attempt[cut],
+            call=p.call[cut],
+            applicant=p.applicant[cut],
+            country=np.asarray(self.country_of[cut], dtype=object),
+            merit=p.merit[cut],
+            requested=p.requested[cut],
+            destructive=p.destructive[cut],
+            team_countries=tuple(p.team_countries[cut]),
             days=dict(zip(STAGE_NAMES, days, strict=True)),
-            state=np.asarray(tr.state, dtype=object),
-            reason=np.asarray(tr.reason, dtype=object),
-            conditions=np.asarray(tr.conditions, dtype=object),
-            review_score=reported(self.grades, tr.review_score),
-            final_score=reported(self.grades, tr.final_score),
-            review_wait=tr.review_wait,
-            rule_delay=tr.rule_delay,
-            awarded=tr.awarded,
-            granted=tr.granted,
+            state=np.asarray(tr.state[cut], dtype=object),
+            reason=np.asarray(tr.reason[cut], dtype=object),
+            conditions=np.asarray(tr.conditions[cut], dtype=object),
+            review_score=reported(self.grades, tr.review_score[cut]),
+            final_score=reported(self.grades, tr.final_score[cut]),
+            review_wait=tr.review_wait[cut],
+            rule_delay=tr.rule_delay[cut],
+            awarded=tr.awarded[cut],
+            granted=tr.granted[cut],
             reviews=reviews,
             events=tr.log,
             inventory=inventory,
@@ -380,12 +407,16 @@ class World:
             applicants=tuple(self.applicants),
             applicant_countries=tuple(sorted({a.country for a in self.applicants})),
             n_events=self.n_events,
-            condition_delay=tr.condition_delay,
-            from_waiting_list=tr.from_waiting_list,
+            condition_delay=tr.condition_delay[cut],
+            from_waiting_list=tr.from_waiting_list[cut],
             rule_withdrew=tr.rule_withdrew,
-            invitations=tr.invitations,
-            declines=tr.declines,
-            late_reviews=tr.late_reviews,
-            unassigned_reviews=tr.unassigned_reviews,
-            feasible=self.feasibility.feasible_request(p.requested),
+            invitations=tr.invitations[cut],
+            declines=tr.declines[cut],
+            late_reviews=tr.late_reviews[cut],
+            unassigned_reviews=tr.unassigned_reviews[cut],
+            feasible=_rows(self.feasibility.feasible_request(p.requested), cut),
         )
+
+
+def _rows(x: np.ndarray | None, cut: slice) -> np.ndarray | None:
+    return None if x is None else x[cut]

@@ -21,6 +21,7 @@ from samplesim.scenario.observed import check_observed
 from samplesim.scenario.peer_review import check_peer_review
 from samplesim.scenario.per_call import check_calls
 from samplesim.scenario.resources import check_resources
+from samplesim.scenario.resubmission import check_resubmission
 from samplesim.scenario.routes import check_routes, conflict_kinds
 from samplesim.scenario.schema import Rule, Scenario
 from samplesim.scenario.units import check_units
@@ -289,6 +290,7 @@ def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
     ck.duration("allocation.approval_delay", al.approval_delay)
     check_awards(ck, sc)
     check_resources(ck, sc)
+    check_resubmission(ck, sc)
 
     lg = sc.logistics
     ck.duration("logistics.agreement_delay", lg.agreement_delay)

@@ -16,6 +16,7 @@ from samplesim.distributions import Distribution, Fixed
 from samplesim.scenario.awards import Balance
 from samplesim.scenario.intake import Intent, ProposalCounts
 from samplesim.scenario.panels import ReviewPanel, Route
+from samplesim.scenario.resubmission import Resubmission
 from samplesim.scenario.routes import Feasibility
 from samplesim.stages import GATES
 
@@ -26,6 +27,7 @@ __all__ = [
     "Call",
     "Decision",
     "Feasibility",
+    "Resubmission",
     "GradeScale",
     "Institution",
     "Intent",
@@ -413,6 +415,7 @@ class Scenario:
     variant: str = attrs.field(default="baseline")
     digest: str = attrs.field(default="", eq=False)
     feasibility: Feasibility = attrs.Factory(Feasibility)
+    resubmission: Resubmission = attrs.Factory(Resubmission)
 
     @property
     def countries(self) -> list[str]:

@@ -22,10 +22,12 @@ _BYTES_PER_CO_INVESTIGATOR = 64
 def expected_proposals(sc: Scenario) -> float:
     """An upper bound of the expected number of proposals of one run."""
     rate = sum(max(i.propensity, 0.0) * max(i.count, 0) for i in sc.institutions)
-    return sum(
+    first = sum(
         rate * max(c.demand, 0.0) if c.proposal_counts is None else expected_in_call(sc, c)
         for c in sc.calls
     )
+    rs = sc.resubmission  # rows are reserved for every attempt a proposal may make
+    return first * (max(rs.max_attempts, 1) if rs.enabled else 1)
 
 
 def estimated_bytes(sc: Scenario) -> float:
