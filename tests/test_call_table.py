@@ -53,8 +53,9 @@ def _crafted(sc):
         call=np.array([0, 0, 0, 0, 2, 2]),
         country=np.array(["AA", "BB", "BB", "CC", "CC", "AA"], dtype=object),
         awarded=np.array([2.0, 3.5, 0.0, 0.0, 0.0, 0.0]),
-        state=np.array(["delivered", "pending", "declined", "deterred", "declined", "pending"],
-                       dtype=object),
+        state=np.array(
+            ["delivered", "pending", "declined", "deterred", "declined", "pending"], dtype=object
+        ),
         granted=granted,
         days=days,
     )

@@ -29,8 +29,7 @@ CALL_COLUMNS: dict[str, str] = {
     "with samples in hand (NaN with none)",
     "applicant_countries": "distinct lead countries among the submitted",
     "awardee_countries": "distinct lead countries among the approved",
-    "resubmitted": "of the submitted, resubmissions of proposals declined earlier "
-    "([resubmission])",
+    "resubmitted": "of the submitted, resubmissions of proposals declined earlier ([resubmission])",
     "applicant_country_list": "those countries, sorted and ';'-joined ('' for none)",
     "awardee_country_list": "those countries, sorted and ';'-joined ('' for none)",
     "unit": "unit of grams_granted (the inventory's unit, e.g. g or shifts)",

@@ -92,7 +92,8 @@ class FeasibilityDesk:
     def add_row(self, j: int, q: ProposalTable) -> None:
         """Draw row ``j``'s assessment (the one proposal of ``q``, a resubmission)."""
         duration, infeasible, kept = self._draw(q)
-        self.duration[j], self.infeasible[j], self.kept[j] = float(duration[0]), infeasible[0], kept[0]
+        self.duration[j] = float(duration[0])
+        self.infeasible[j], self.kept[j] = infeasible[0], kept[0]
 
     def assess(self, i: int, asked: np.ndarray) -> Generator[simpy.Event, object, bool]:
         """Wait for an assessor, assess proposal ``i`` and shrink its row of ``asked`` (what
