@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from samplesim.scenario import Problem, ScenarioError, build_scenario
+from samplesim.scenario.resubmission import RESUBMITTABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -676,7 +677,26 @@ def _scenario_drafts(draw, max_propensity: float = 2.5) -> dict[str, Any]:
     if draw(st.integers(0, 2)) == 0:
         _add_intake(draw, raw)
     _award_keys(draw, raw, known)
+    _resubmission_keys(draw, raw)
     return raw
+
+
+def _resubmission_keys(draw, raw: dict[str, Any]) -> None:
+    """Sometimes declined proposals come back (drawn last: the draws above are unchanged)."""
+    if draw(st.integers(0, 3)):
+        return
+    raw["resubmission"] = {
+        "probability": draw(st.sampled_from([0.3, 1.0])),
+        "max_attempts": draw(st.integers(2, 3)),
+        "merit_gain": draw(st.sampled_from([0.0, 0.5])),
+        "states": draw(st.lists(st.sampled_from(RESUBMITTABLE), min_size=1, unique=True)),
+        "same_call": draw(st.booleans()),
+    }
+    if draw(st.booleans()):  # a last call open until near the horizon: room to come back
+        last = max(c["close_day"] for c in raw["calls"])
+        if raw["horizon_days"] - last > 20:
+            raw["calls"].append({"name": "call-again", "open_day": last,
+                                 "close_day": raw["horizon_days"] - 10.0})  # fmt: skip
 
 
 def _add_intake(draw: Any, raw: dict[str, Any]) -> None:

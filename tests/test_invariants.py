@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import samplesim
+from attempt_checks import check_attempts
 from helpers import FLAGSHIP, minimal_raw, valid_scenarios
 from samplesim.model.trace import STAGES, TERMINAL_STATES
 from samplesim.scenario import Scenario, build_scenario, load_raw, scenario_variants
@@ -552,6 +553,7 @@ def check_all(sc: Scenario, res: samplesim.SimulationResult) -> None:
     check_calls(sc, res)
     check_request_deadlines(sc, res)
     check_intents(sc, res)
+    check_attempts(sc, res)
 
 
 def check_calls(sc: Scenario, res: samplesim.SimulationResult) -> None:
