@@ -287,6 +287,25 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
         "calls[0].proposals.data_only_probability",
         "probability",
     ),
+    # resubmission (issue 10, item 6)
+    (
+        "resubmission-state",
+        _set(["resubmission"], {"probability": 0.5, "states": ["delivered"]}),
+        "resubmission.states[0]",
+        "cannot be resubmitted",
+    ),
+    (
+        "resubmission-attempts",
+        _set(["resubmission"], {"probability": 0.5, "max_attempts": 1}),
+        "resubmission.max_attempts",
+        "between 2",
+    ),
+    (
+        "resubmission-key",
+        _set(["resubmission"], {"chance": 0.5}),
+        "resubmission.chance",
+        "unknown key",
+    ),
 ]
 
 
