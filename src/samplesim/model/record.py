@@ -5,10 +5,11 @@
 from nothing else. It holds numpy arrays (one entry per row), the raw event log and a few
 small run-level tables.
 
-Rows are ``proposal × attempt``: row ``r`` is attempt ``attempt[r]`` of proposal
-``proposal[r]``. Every proposal has exactly one attempt today (``attempt`` is all 0 and row
-``r`` is proposal ``r``); resubmission and two-stage submission will add rows. Every
-per-row column, the event log's first field and the reviews' ``row`` index rows.
+Rows are ``proposal × attempt``: row ``r`` is attempt ``attempt[r]`` (0 = the first
+submission) of proposal ``proposal[r]`` (the row of its first submission). First attempts come
+first, in submission order; each resubmission (``[resubmission]``) follows, in the order it
+was made. Every per-row column, the event log's first field and the reviews' ``row`` index
+rows.
 """
 
 from __future__ import annotations
