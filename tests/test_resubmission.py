@@ -218,3 +218,16 @@ def test_bad_input_exits_2_and_leaves_nothing(tmp_path, capsys):
     raw = clone(_two_calls())
     raw["resubmission"]["states"] = ["pending"]
     assert_refused(tmp_path, capsys, raw, "resubmission.states[0]", "cannot be resubmitted")
+
+
+def test_per_call_funnel_says_how_many_were_resubmitted(example_runs):
+    from samplesim.plots.call_funnel import call_funnel
+
+    _sc, runs = example_runs
+    res = runs[0]
+    fig = call_funnel(res)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    calls = res.calls.set_index("call")
+    for name, title in zip(calls.index, titles, strict=True):
+        k = int(calls.loc[name, "resubmitted"])
+        assert (f"{k} of the" in title) == (k > 0), title

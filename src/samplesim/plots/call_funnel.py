@@ -47,9 +47,11 @@ def _panel_title(name: str, row: pd.Series | None, unit: str) -> str:
     date = pd.Timestamp(row["deadline_date"]).date().isoformat()
     rate = row["acceptance_rate"]
     rate_s = f" ({rate:.0%})" if pd.notna(rate) else ""
+    again = int(row.get("resubmitted", 0) or 0)  # older per-call tables have no column
+    again_s = f"\n{again} of the {int(row['submitted'])} resubmitted" if again else ""
     return (
         f"{name} (deadline {date})\n{int(row['approved'])} of {int(row['submitted'])} "
-        f"approved{rate_s}; {float(row['grams_granted']):.3g} {unit} granted"
+        f"approved{rate_s}; {float(row['grams_granted']):.3g} {unit} granted{again_s}"
     )
 
 
