@@ -292,7 +292,7 @@ BAD_CASES: list[tuple[str, Any, str, str]] = [
         "resubmission-state",
         _set(["resubmission"], {"probability": 0.5, "states": ["delivered"]}),
         "resubmission.states[0]",
-        "cannot be resubmitted",
+        "unknown resubmittable state",
     ),
     (
         "resubmission-attempts",

@@ -204,7 +204,7 @@ def test_distributed_review_with_resubmission():
         ("max_attempts", 99, "resubmission.max_attempts", "between 2 and"),
         ("merit_gain", 40.0, "resubmission.merit_gain", "latent merit SDs"),
         ("states", [], "resubmission.states", "at least one"),
-        ("states", ["delivered"], "resubmission.states[0]", "cannot be resubmitted"),
+        ("states", ["delivered"], "resubmission.states[0]", "unknown resubmittable state"),
         ("states", ["declined", "declined"], "resubmission.states", "twice"),
     ],
 )
@@ -217,7 +217,7 @@ def test_bad_keys_are_refused_with_their_path(key, value, path, words):
 def test_bad_input_exits_2_and_leaves_nothing(tmp_path, capsys):
     raw = clone(_two_calls())
     raw["resubmission"]["states"] = ["pending"]
-    assert_refused(tmp_path, capsys, raw, "resubmission.states[0]", "cannot be resubmitted")
+    assert_refused(tmp_path, capsys, raw, "resubmission.states[0]", "unknown resubmittable state")
 
 
 def test_per_call_funnel_says_how_many_were_resubmitted(example_runs):

@@ -92,6 +92,15 @@ class _Checker:
             if v not in known:
                 self.fail(path, f"unknown {what} {v!r} (known: {', '.join(known)})")
 
+    def choices(self, path: str, values: list[str], allowed: Iterable[str], what: str) -> None:
+        """Each of ``values`` one of ``allowed`` (problem at ``path[j]``), none twice."""
+        allowed = tuple(allowed)
+        for j, v in enumerate(values):
+            if v not in allowed:
+                self.fail(f"{path}[{j}]", f"unknown {what} {v!r} (known: {', '.join(allowed)})")
+        if len(set(values)) != len(values):
+            self.fail(path, f"lists a {what} twice")
+
 
 def check_scenario(sc: Scenario, known: Registries | None) -> list[Problem]:
     """All cross-field problems of ``sc`` (an empty list when it is valid); policy and effect

@@ -126,14 +126,7 @@ def _check_conflicts(ck: _Checker, sc: Scenario) -> None:
     """``review.conflicts``, ``reviewer_institutions``, ``dual_anonymous``, ``identity_bias``."""
     rv = sc.review
     if rv.conflicts is not None:
-        for j, kind in enumerate(rv.conflicts):
-            if kind not in CONFLICT_KINDS:
-                ck.fail(
-                    f"review.conflicts[{j}]",
-                    f"unknown conflict {kind!r} (known: {', '.join(CONFLICT_KINDS)})",
-                )
-        if len(set(rv.conflicts)) != len(rv.conflicts):
-            ck.fail("review.conflicts", "lists a conflict twice")
+        ck.choices("review.conflicts", list(rv.conflicts), CONFLICT_KINDS, "conflict")
         if rv.conflicts and not rv.conflict_of_interest:
             ck.fail(
                 "review.conflicts",
