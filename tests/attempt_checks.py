@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import samplesim
+from samplesim.model.resubmission import full_proposals_from
 from samplesim.scenario import Scenario
 
 TOL = 1e-9
@@ -58,7 +59,7 @@ def check_attempts(sc: Scenario, res: samplesim.SimulationResult) -> None:
             if cur["call"] == prev["call"]:
                 assert rs.same_call and call.decision.mode == "rolling"
             if not pd.isna(cur["submitted_day"]):  # a deterred attempt has no submission day
-                lo = max(ended, call.open_day)
+                lo = max(ended, full_proposals_from(call))
                 assert lo - TOL <= cur["submitted_day"] <= call.close_day + TOL
             # The announcement is the previous attempt's, on the day it ended.
             said = resub[resub["proposal_id"] == prev_id]

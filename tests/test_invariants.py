@@ -411,8 +411,9 @@ def check_intents(sc: Scenario, res: samplesim.SimulationResult) -> None:
             assert mine["intent_day"].isna().all()
             assert not state[mine.index].isin(INTENT_ENDS).any()
             continue
-        assert mine["intent_day"].notna().all()
-        assert mine["intent_day"].between(call.open_day, it.deadline_day).all()
+        first = mine[mine["attempt"] == 1]  # a resubmission comes as a full proposal
+        assert first["intent_day"].notna().all() and mine["intent_day"].notna().sum() == len(first)
+        assert first["intent_day"].between(call.open_day, it.deadline_day).all()
         sub = mine["submitted_day"].dropna()
         assert (sub >= it.deadline_day + it.outline_days - 1e-9).all()
         ended = mine[state[mine.index].isin(INTENT_ENDS)]

@@ -28,6 +28,7 @@ def test_stream_ids_never_renumbered():
         "allocation": 7,
         "logistics": 8,
         "decision": 9,
+        "resubmission": 10,
     }
 
 

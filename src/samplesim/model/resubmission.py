@@ -7,7 +7,8 @@ up front, stream ``resubmission``). It goes to the *next call open to it*: the f
 order of ``open_day`` (then file order), that closes after ``t``, is open to the applicant
 (``eligible_countries``, ``eligible_kinds``, ``applies_to``) and, if it is a rolling call,
 still holds meetings; its own call counts again only if it is rolling (``same_call``). The
-new row is submitted on a day uniform in ``[max(t, open_day), close_day]`` as a full
+new row is submitted on a day uniform in ``[max(t, first), close_day]`` (``first``: the
+call's first day for full proposals, :func:`full_proposals_from`) as a full
 proposal (no notice of intent), with the same applicant, team, request and destructiveness,
 and true merit ``merit + merit_gain``. Its call's desk waits for it (a batch call is not
 decided before it has been reviewed).
@@ -35,8 +36,9 @@ from samplesim.model.stage_draws import draw_stages
 
 if TYPE_CHECKING:
     from samplesim.model.world import World
+    from samplesim.scenario.schema import Call
 
-__all__ = ["ROW_DRAWS", "Resubmissions", "capacity"]
+__all__ = ["ROW_DRAWS", "Resubmissions", "capacity", "full_proposals_from"]
 
 #: The world's per-row stage draws (lists or arrays, first axis the row).
 ROW_DRAWS = (
@@ -51,6 +53,13 @@ _TABLE = {
     "team_countries": frozenset(), "partner_countries": frozenset(),
     "team_funders": frozenset(), "team_institutions": frozenset(),
 }  # fmt: skip
+
+
+def full_proposals_from(call: Call) -> float:
+    """The first day ``call`` takes full proposals: ``open_day``, or with notices of intent
+    once the invitations are known (intent deadline + ``outline_days``)."""
+    it = call.intent
+    return call.open_day if it is None else max(call.open_day, it.deadline_day + it.outline_days)
 
 
 def capacity(w: World) -> int:
@@ -141,7 +150,7 @@ class Resubmissions:
             tr.event(i, now, "resubmission", "no_call", detail)
             return
         call = w.sc.calls[target]
-        lo = max(now, call.open_day)
+        lo = max(now, full_proposals_from(call))
         day = lo + (call.close_day - lo) * self.when[i]
         j = self._add(i, target, day)
         detail = f"attempt {k + 2} to {call.name}, submitted on day {day:g}"
