@@ -18,7 +18,7 @@ from samplesim.call_table import CALL_COLUMNS, calls_frame
 from samplesim.metrics import in_unit, metric_label
 from samplesim.model import run_world
 from samplesim.plots.call_funnel import call_funnel, call_funnel_counts
-from samplesim.scenario import ScenarioError
+from samplesim.scenario import ScenarioError, build_scenario
 from samplesim.stages import FUNNEL
 from samplesim.summary_table import print_run_summary
 from test_invariants import check_all
@@ -230,3 +230,27 @@ def test_call_funnel_shows_intents_when_a_call_has_them():
     counts = call_funnel_counts(res.proposals, list(res.calls["call"]))
     assert counts["intents"].iloc[0] == res.proposals["intent_day"].notna().sum()
     assert counts["intents"].iloc[0] > counts["submitted"].iloc[0]
+
+
+def test_a_rolling_call_times_each_request_from_its_arrival():
+    raw = minimal_raw()
+    raw["calls"] = [{"name": "rolling", "open_day": 0, "close_day": 300,
+                     "decision": {"mode": "rolling", "meeting_every_days": 60.0,
+                                  "first_meeting_day": 60.0}}]  # fmt: skip
+    sc = build_scenario(raw)
+    rec = run_world(sc, 1, 0)
+    n, k = 3, len(sc.inventory)
+    days = {s: np.full(n, NAN) for s in rec.days}
+    days["submitted"] = np.array([10.0, 50.0, 100.0])
+    days["decision"] = np.array([60.0, 120.0, 180.0])
+    days["samples"] = np.array([90.0, NAN, 200.0])
+    crafted = attrs.evolve(
+        rec, n=n, proposal=np.arange(n), attempt=np.zeros(n, dtype=np.int64),
+        call=np.zeros(n, dtype=np.int64), country=np.array(["US", "FR", "US"], dtype=object),
+        awarded=np.array([1.0, 1.0, 1.0]), granted=np.ones((n, k)),
+        state=np.array(["delivered", "pending", "delivered"], dtype=object), days=days,
+    )  # fmt: skip
+    row = calls_frame(crafted).set_index("call").loc["rolling"]
+    # 50, 70 and 80 days from arrival to decision (not -240, -180, -120 from close_day 300).
+    assert row["median_days_deadline_to_decision"] == pytest.approx(70.0)
+    assert row["median_days_deadline_to_samples"] == pytest.approx(90.0)  # 80 and 100

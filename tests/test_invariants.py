@@ -576,13 +576,20 @@ def check_calls(sc: Scenario, res: samplesim.SimulationResult) -> None:
     assert rate[calls["submitted"] > 0].between(0, 1).all()
     assert rate[calls["submitted"] == 0].isna().all()
     close = {c.name: c.close_day for c in sc.calls}
+    rolling = {c.name: c.decision.mode == "rolling" for c in sc.calls}
     data_only = props["state"].astype(str) == "approved_no_material"
     approved = props[(props["grams_awarded"] > 0) | data_only]
     for _, row in calls.iterrows():
         mine = approved[approved["call"] == row["call"]]
-        want = (mine["decision_day"] - close[row["call"]]).median()
+        # A rolling call times each request from its arrival; a batch call from close_day.
+        start = mine["submitted_day"] if rolling[row["call"]] else close[row["call"]]
+        want = (mine["decision_day"] - start).median()
         got = row["median_days_deadline_to_decision"]
         assert (np.isnan(want) and np.isnan(got)) or got == pytest.approx(want, abs=TOL)
+        assert np.isnan(got) or got >= -TOL  # never decided before its deadline
+        theirs = props[(props["call"] == row["call"]) & props["submitted_day"].notna()]
+        resub = int((theirs["attempt"] > 1).sum())  # a deterred resubmission is not submitted
+        assert row["resubmitted"] == resub
         awardees = sorted(set(mine["country"]))
         assert row["awardee_countries"] == len(awardees)
         assert str(row["awardee_country_list"] or "") == ";".join(awardees)

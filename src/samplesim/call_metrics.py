@@ -73,8 +73,10 @@ def call_values(record: RunRecord) -> dict[str, np.ndarray]:
         out["approved"][k] = n_app
         out["acceptance_rate"][k] = n_app / n_sub if n_sub else np.nan
         out["grams_granted"][k] = float(granted[mine].sum())
-        out["median_days_deadline_to_decision"][k] = _median(days["decision"][app] - c.close_day)
-        out["median_days_deadline_to_samples"][k] = _median(days["samples"][app] - c.close_day)
+        # A rolling call has no one deadline: each request is timed from its submission.
+        start = days["submitted"][app] if c.decision.mode == "rolling" else c.close_day
+        out["median_days_deadline_to_decision"][k] = _median(days["decision"][app] - start)
+        out["median_days_deadline_to_samples"][k] = _median(days["samples"][app] - start)
         out["applicant_countries"][k] = len(apps[k])
         out["awardee_countries"][k] = len(awards[k])
     return out

@@ -24,9 +24,10 @@ CALL_COLUMNS: dict[str, str] = {
     "approved": "proposals approved at a decision, data-only included (as the summary's)",
     "acceptance_rate": "approved / submitted (NaN with none submitted)",
     "grams_granted": "total finally granted, in the resource's unit (column unit)",
-    "median_days_deadline_to_decision": "median of decision_day - close_day over the approved",
+    "median_days_deadline_to_decision": "median of decision_day - close_day over the approved "
+    "(a rolling call: decision_day - submitted_day, each request timed from its arrival)",
     "median_days_deadline_to_samples": "median of samples_day - close_day over the approved "
-    "with samples in hand (NaN with none)",
+    "with samples in hand (NaN with none; a rolling call: from submitted_day)",
     "applicant_countries": "distinct lead countries among the submitted",
     "awardee_countries": "distinct lead countries among the approved",
     "resubmitted": "of the submitted, resubmissions of proposals declined earlier ([resubmission])",
