@@ -17,13 +17,13 @@ import ctypes
 
 import numpy as np
 
-__all__ = ["PhiloxReset", "fast_layout"]
+__all__ = ["EMPTY", "PhiloxReset", "fast_layout"]
 
 _U64x8 = ctypes.c_uint64 * 8
 _U64x4 = ctypes.c_uint64 * 4
 _U64x2 = ctypes.c_uint64 * 2
 #: ``buffer_pos = 4`` (an empty buffer), buffer zeros, ``has_uint32 = uinteger = 0``.
-_EMPTY = (4, 0, 0, 0, 0, 0)
+EMPTY = (4, 0, 0, 0, 0, 0)
 _LAYOUT: bool | None = None  # checked once per process
 
 
@@ -54,17 +54,20 @@ def fast_layout() -> bool:
 
 
 class PhiloxReset:
-    """Resets one ``Philox`` bit generator (keeps a reference: the views live with it)."""
+    """Resets one ``Philox`` bit generator (keeps a reference: the views live with it).
 
-    __slots__ = ("_bg", "_ctr", "_head", "_key", "_state")
+    ``views``: the ``(counter, key, head)`` ``ctypes`` arrays of the C state, for a caller
+    that inlines :meth:`reset` (head ``[2:8] = EMPTY``); None when the layout check failed.
+    """
+
+    __slots__ = ("_bg", "_state", "views")
 
     def __init__(self, bg: np.random.Philox) -> None:
         self._bg = bg
-        self._head = self._ctr = self._key = None
+        self.views: tuple[ctypes.Array, ctypes.Array, ctypes.Array] | None = None
         if fast_layout():
-            self._head = _U64x8.from_address(bg.ctypes.state_address)
-            self._ctr = _U64x4.from_address(self._head[0])
-            self._key = _U64x2.from_address(self._head[1])
+            head = _U64x8.from_address(bg.ctypes.state_address)
+            self.views = (_U64x4.from_address(head[0]), _U64x2.from_address(head[1]), head)
         self._state = {
             "bit_generator": "Philox",
             "state": {"counter": np.zeros(4, np.uint64), "key": np.zeros(2, np.uint64)},
@@ -76,12 +79,12 @@ class PhiloxReset:
 
     def reset(self, c2: int, c3: int, k0: int, k1: int) -> None:
         """Counter ``(0, 0, c2, c3)``, key ``(k0, k1)``, nothing buffered."""
-        if self._head is not None:
-            ctr, key = self._ctr, self._key
+        if self.views is not None:
+            ctr, key, head = self.views
             ctr[0] = ctr[1] = 0
             ctr[2], ctr[3] = c2, c3
             key[0], key[1] = k0, k1
-            self._head[2:8] = _EMPTY
+            head[2:8] = EMPTY
             return
         st = self._state["state"]
         st["counter"][2:] = (c2, c3)

@@ -21,7 +21,7 @@ import zlib
 
 import numpy as np
 
-from samplesim.philox_reset import PhiloxReset
+from samplesim.philox_reset import EMPTY, PhiloxReset
 
 __all__ = ["REDRAWABLE", "STREAMS", "EntityStream", "Streams", "entity_key", "name_key"]
 
@@ -91,7 +91,8 @@ class Streams:
                 self._hash = hashlib.blake2b(_key_text(self.seed, self.replication), digest_size=16)
             h = self._hash.copy()  # type: ignore[union-attr]
             h.update("".join("\x1f" + n for n in names).encode("utf-8"))
-            key = np.frombuffer(h.digest(), dtype="<u8").astype(np.uint64)
+            d = h.digest()  # the key's two little-endian 64-bit words (as entity_key)
+            key = (int.from_bytes(d[:8], "little"), int.from_bytes(d[8:], "little"))
             got = EntityStream(key, self.ids, self._philox, self._reset)
             self._entities[names] = got
         return got
@@ -127,24 +128,32 @@ class EntityStream:
     (:class:`samplesim.philox_reset.PhiloxReset`), exactly as assigning ``state`` would.
     """
 
-    __slots__ = ("_gen", "_ids", "_k0", "_k1", "_reset")
+    __slots__ = ("_gen", "_ids", "_k0", "_k1", "_reset", "_views")
 
     def __init__(
         self,
-        key: np.ndarray,
+        key: np.ndarray | tuple[int, int],
         ids: dict[str, int] | None = None,
         generator: np.random.Generator | None = None,
         reset: PhiloxReset | None = None,
     ) -> None:
         self._ids = STREAMS if ids is None else ids
         if generator is None:
-            generator = np.random.Generator(np.random.Philox(key=key))
+            generator = np.random.Generator(np.random.Philox(key=np.asarray(key, np.uint64)))
         self._gen = generator
         self._reset = PhiloxReset(generator.bit_generator) if reset is None else reset
+        self._views = self._reset.views
         self._k0, self._k1 = (int(k) for k in key)
 
     def block(self, stream: str, attribute: int, extra: int = 0) -> np.random.Generator:
         """The generator of ``attribute`` of ``stream`` (``extra``: e.g. a rule's name key)."""
         hi = (self._ids[stream] << 32) | (extra & 0xFFFFFFFF)
-        self._reset.reset(attribute, hi, self._k0, self._k1)
+        if self._views is None:
+            self._reset.reset(attribute, hi, self._k0, self._k1)
+        else:  # PhiloxReset.reset, inlined: a few hundred blocks a run
+            ctr, key, head = self._views
+            ctr[0] = ctr[1] = 0
+            ctr[2], ctr[3] = attribute, hi
+            key[0], key[1] = self._k0, self._k1
+            head[2:8] = EMPTY
         return self._gen
