@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -96,6 +97,16 @@ class Streams:
             got = EntityStream(key, self.ids, self._philox, self._reset)
             self._entities[names] = got
         return got
+
+    def blocks(
+        self, names: Iterable[tuple[str, ...]], stream: str, attribute: int, extra: int = 0
+    ) -> Iterator[np.random.Generator]:
+        """Each named entity's generator at its block ``(stream, attribute, extra)``, in turn
+        (shared: each is valid until the next one is taken)."""
+        entities, entity = self._entities, self.entity
+        for key in names:
+            es = entities.get(key) or entity(*key)
+            yield es.block(stream, attribute, extra)
 
     def named(self, stream: str, name: str) -> np.random.Generator:
         """A sub-stream of ``stream`` keyed by a user-given name (rule, call)."""
