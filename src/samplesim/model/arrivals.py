@@ -29,6 +29,7 @@ from samplesim.model.keyed import (
     keyed_by_call,
 )
 from samplesim.model.meetings import rush_times
+from samplesim.model.memo import per_scenario
 from samplesim.model.requests import draw_requests, keyed_by_model, proposal_model
 from samplesim.rng import Streams
 from samplesim.scenario.schema import Call, Institution, ProposalModel, Scenario
@@ -107,16 +108,27 @@ def _arrival_times(rng: np.random.Generator, n: int, call: Call, rush: float) ->
     return call.open_day + (call.close_day - call.open_day) * u
 
 
+@per_scenario
+def _rates(sc: Scenario) -> list[tuple[float, list[float]]]:
+    """Per call: its deadline rush and each applicant's expected proposals (once per
+    scenario; the applicants are :func:`expand_institutions` of the scenario's)."""
+    applicants = expand_institutions(sc.institutions)
+    rate = np.array([a.propensity for a in applicants])
+    out = []
+    for call in sc.calls:
+        rush = proposal_model(sc, call).deadline_rush
+        lam = np.broadcast_to(rate * call.demand * applies(sc, call, len(applicants)), rate.shape)
+        out.append((rush, lam.tolist()))
+    return out
+
+
 def _arrivals(
     sc: Scenario, applicants: list[Applicant], streams: Streams
 ) -> list[tuple[int, int, np.ndarray]]:
     """(call index, applicant index, submission days in ordinal order) per entity with
     proposals; each count and its days come from the entity's own ``arrivals`` blocks."""
-    rate = np.array([a.propensity for a in applicants])
     out = []
-    for ci, call in enumerate(sc.calls):
-        rush = proposal_model(sc, call).deadline_rush
-        lam = np.broadcast_to(rate * call.demand * applies(sc, call, len(applicants)), rate.shape)
+    for (ci, call), (rush, lam) in zip(enumerate(sc.calls), _rates(sc), strict=True):
         fixed = _listed(sc, call, applicants, streams)
         for a, app in enumerate(applicants):
             if fixed is not None and fixed[1][a]:
@@ -208,7 +220,7 @@ def _draw_attributes(
             return lambda r, m: r.random(m)
         return lambda _r, m: np.full(m, 0.0 if pd_ >= 1 else 1.0)
 
-    pds = np.array([proposal_model(sc, c).destructive_probability for c in sc.calls])
+    pds = _destructive_probability(sc)
     p.destructive = (
         keyed_by_model(sc, p, streams, DESTRUCTIVE, destructive) < pds[call_a]
         if n
@@ -220,17 +232,12 @@ def _draw_attributes(
             sc, p, streams, CO_INVESTIGATORS, lambda pm: pm.co_investigators.sample
         )
         n_coi = np.maximum(np.rint(coi), 0).astype(np.int64)
-    # The pool of foreign co-investigator affiliations: partners, then other applicants.
-    pool = [(q.institution, q.country, tuple(q.funders), q.weight) for q in sc.partners]
-    if not pool:
-        pool = [(a.name, a.country, a.funders, 1.0) for a in applicants]
-    pw = np.cumsum([w for *_, w in pool])
-    pw = pw / pw[-1]
+    pool, pw = _partner_pool(sc)
     # Each co-investigator's draws: the entity's FOREIGN and POOL blocks, read in ordinal
     # order (a proposal's depend only on the entity's earlier proposals).
     foreign: list[list[bool]] = [[]] * n
     picks: list[list[int]] = [[]] * n
-    fpp = {c.name: proposal_model(sc, c).foreign_partner_probability for c in sc.calls}
+    fpp = _foreign_probability(sc)
     for call, app, idx in p.groups:
         m = n_coi[idx].tolist()
         total = sum(m)
@@ -272,3 +279,30 @@ def _draw_attributes(
     p.team_countries, p.partner_countries = team_c, partner_c
     p.team_funders, p.team_institutions = team_f, team_i
     p.n_members = n_coi + 1
+
+
+@per_scenario
+def _partner_pool(
+    sc: Scenario,
+) -> tuple[list[tuple[str, str, tuple[str, ...], float]], np.ndarray]:
+    """The pool of foreign co-investigator affiliations (partners, else the applicants) and
+    its cumulative weights, normalised (once per scenario)."""
+    pool = [(q.institution, q.country, tuple(q.funders), q.weight) for q in sc.partners]
+    if not pool:
+        pool = [(a.name, a.country, a.funders, 1.0) for a in expand_institutions(sc.institutions)]
+    pw = np.cumsum([w for *_, w in pool])
+    pw = pw / pw[-1]
+    pw.flags.writeable = False
+    return pool, pw
+
+
+@per_scenario
+def _foreign_probability(sc: Scenario) -> dict[str, float]:
+    return {c.name: proposal_model(sc, c).foreign_partner_probability for c in sc.calls}
+
+
+@per_scenario
+def _destructive_probability(sc: Scenario) -> np.ndarray:
+    out = np.array([proposal_model(sc, c).destructive_probability for c in sc.calls])
+    out.flags.writeable = False
+    return out

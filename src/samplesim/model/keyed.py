@@ -73,6 +73,7 @@ def _fill(out: np.ndarray, idxs: list[np.ndarray], vals: list[np.ndarray]) -> No
     for idx, v in zip(idxs, vals, strict=True):
         out[idx] = v
 
+
 def keyed_by_call(
     p: ProposalTable,
     streams: Streams,
