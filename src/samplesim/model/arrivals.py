@@ -238,16 +238,25 @@ def _draw_attributes(
     foreign: list[list[bool]] = [[]] * n
     picks: list[list[int]] = [[]] * n
     fpp = _foreign_probability(sc)
-    for call, app, idx in p.groups:
-        m = n_coi[idx].tolist()
+    counts = [n_coi[idx].tolist() for *_, idx in p.groups]
+    fs, us, probs = [], [], []
+    for (call, app, _), m in zip(p.groups, counts, strict=True):
         total = sum(m)
         es = streams.entity(call, app)
-        f = (es.block("proposals", FOREIGN).random(total) < fpp[call]).tolist()
-        u = es.block("proposals", POOL).random(total)
-        k = np.minimum(np.searchsorted(pw, u, side="right"), len(pool) - 1).tolist()
-        pos = 0
+        fs.append(es.block("proposals", FOREIGN).random(total))
+        us.append(es.block("proposals", POOL).random(total))
+        probs.append(fpp[call])
+    # Compared and looked up for every entity at once (elementwise: the same values).
+    sizes = [len(u) for u in us]
+    f_all = (
+        np.concatenate(fs) < np.repeat(probs, sizes) if fs else np.zeros(0, dtype=bool)
+    ).tolist()
+    u_all = np.concatenate(us) if us else np.zeros(0)
+    k_all = np.minimum(np.searchsorted(pw, u_all, side="right"), len(pool) - 1).tolist()
+    pos = 0
+    for (*_, idx), m in zip(p.groups, counts, strict=True):
         for i, c in zip(idx.tolist(), m, strict=True):
-            foreign[i], picks[i] = f[pos : pos + c], k[pos : pos + c]
+            foreign[i], picks[i] = f_all[pos : pos + c], k_all[pos : pos + c]
             pos += c
 
     team_c, partner_c, team_f, team_i = [], [], [], []
