@@ -62,14 +62,8 @@ def draw_keyed(
 
 
 def _fill(out: np.ndarray, idxs: list[np.ndarray], vals: list[np.ndarray]) -> None:
-    """``out[idx] = val`` for each entity's rows (disjoint): in one assignment when the parts
-    stack exactly (same dtype, one value per row), else one by one."""
-    if len(vals) > 1 and all(
-        v.dtype == out.dtype and v.shape == (len(i), *out.shape[1:])
-        for i, v in zip(idxs, vals, strict=True)
-    ):
-        out[np.concatenate(idxs)] = np.concatenate(vals)
-        return
+    """``out[idx] = val`` for each entity's rows (one small assignment each: cheaper than
+    concatenating the parts for a single one)."""
     for idx, v in zip(idxs, vals, strict=True):
         out[idx] = v
 
