@@ -14,6 +14,7 @@ country) and imports neither pandas nor the model.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal
 
@@ -90,8 +91,9 @@ class RunView:
         x = x[keep]
         g = self.group[keep]
         order = np.lexsort((x, g))  # by country, then value
-        per = _sorted_medians(x[order], np.bincount(g, minlength=self.k))
-        return np.append(per, _sorted_medians(np.sort(x), np.array([len(x)])))
+        counts = np.bincount(g, minlength=self.k).tolist()
+        per = _sorted_medians(x[order].tolist(), counts)
+        return np.array(per + _sorted_medians(np.sort(x).tolist(), [len(x)]), dtype=float)
 
     def whole_run(self, value: float) -> np.ndarray:
         """A whole-run metric's values: NaN for every country, ``value`` for ``ALL``."""
@@ -100,17 +102,15 @@ class RunView:
         return out
 
 
-def _sorted_medians(xs: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def _sorted_medians(xs: list[float], counts: list[int]) -> list[float]:
     """Medians of consecutive groups of sorted ``xs`` with ``counts`` values each (NaN for an
     empty group): the middle value, or the mean of the two middle values as ``np.median``
-    computes it, ``(a + b) / 2``."""
-    if not len(xs):
-        return np.full(len(counts), np.nan)
-    starts = np.cumsum(counts) - counts
-    last = len(xs) - 1
-    lo = xs[np.clip(starts + (counts - 1) // 2, 0, last)]
-    hi = xs[np.clip(starts + counts // 2, 0, last)]
-    return np.where(counts > 0, (lo + hi) / 2, np.nan)
+    computes it, ``(a + b) / 2`` (in Python floats: a handful of groups of a few values)."""
+    out, start = [], 0
+    for c in counts:
+        out.append((xs[start + (c - 1) // 2] + xs[start + c // 2]) / 2 if c else math.nan)
+        start += c
+    return out
 
 
 def _jain(x: np.ndarray) -> float:

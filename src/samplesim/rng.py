@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Iterable, Iterator
 
 import numpy as np
+
+from samplesim.philox_reset import EMPTY, PhiloxReset
 
 __all__ = ["REDRAWABLE", "STREAMS", "EntityStream", "Streams", "entity_key", "name_key"]
 
@@ -69,6 +72,8 @@ class Streams:
         self.ids = stream_ids(self.redraw)
         self._entities: dict[tuple[str, ...], EntityStream] = {}
         self._philox: np.random.Generator | None = None  # shared by this run's entities
+        self._reset: PhiloxReset | None = None
+        self._hash: hashlib._Hash | None = None  # BLAKE2b of the key text's seed prefix
 
     def get(self, stream: str, *sub: int) -> np.random.Generator:
         """The generator of ``stream`` (optionally a sub-stream keyed by integers)."""
@@ -83,11 +88,25 @@ class Streams:
         if got is None:
             if self._philox is None:  # one Philox for every entity: a block sets its key
                 self._philox = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
-            got = EntityStream(
-                entity_key(self.seed, self.replication, *names), self.ids, self._philox
-            )
+                self._reset = PhiloxReset(self._philox.bit_generator)
+                self._hash = hashlib.blake2b(_key_text(self.seed, self.replication), digest_size=16)
+            h = self._hash.copy()  # type: ignore[union-attr]
+            h.update("".join("\x1f" + n for n in names).encode("utf-8"))
+            d = h.digest()  # the key's two little-endian 64-bit words (as entity_key)
+            key = (int.from_bytes(d[:8], "little"), int.from_bytes(d[8:], "little"))
+            got = EntityStream(key, self.ids, self._philox, self._reset)
             self._entities[names] = got
         return got
+
+    def blocks(
+        self, names: Iterable[tuple[str, ...]], stream: str, attribute: int, extra: int = 0
+    ) -> Iterator[np.random.Generator]:
+        """Each named entity's generator at its block ``(stream, attribute, extra)``, in turn
+        (shared: each is valid until the next one is taken)."""
+        entities, entity = self._entities, self.entity
+        for key in names:
+            es = entities.get(key) or entity(*key)
+            yield es.block(stream, attribute, extra)
 
     def named(self, stream: str, name: str) -> np.random.Generator:
         """A sub-stream of ``stream`` keyed by a user-given name (rule, call)."""
@@ -102,6 +121,11 @@ def entity_key(seed: int, replication: int, *names: str) -> np.ndarray:
     return np.frombuffer(digest, dtype="<u8").astype(np.uint64)
 
 
+def _key_text(seed: int, replication: int) -> bytes:
+    """The start of every entity key's text of one run (the names follow, each after 0x1f)."""
+    return f"{int(seed)}\x1f{int(replication)}".encode()
+
+
 class EntityStream:
     """The random streams of one entity (a call x institution pair of proposals).
 
@@ -111,36 +135,36 @@ class EntityStream:
     depend on how many proposals follow). A block costs a state reset (key and counter), so
     the entities of one :class:`Streams` share one Philox ``generator`` (building one per
     entity cost more than the draws). The returned generator is valid until the next
-    ``block`` call of any entity sharing it.
+    ``block`` call of any entity sharing it. The reset writes the generator's state in place
+    (:class:`samplesim.philox_reset.PhiloxReset`), exactly as assigning ``state`` would.
     """
 
-    __slots__ = ("_bg", "_counter", "_gen", "_ids", "_state")
+    __slots__ = ("_gen", "_ids", "_k0", "_k1", "_reset", "_views")
 
     def __init__(
         self,
-        key: np.ndarray,
+        key: np.ndarray | tuple[int, int],
         ids: dict[str, int] | None = None,
         generator: np.random.Generator | None = None,
+        reset: PhiloxReset | None = None,
     ) -> None:
         self._ids = STREAMS if ids is None else ids
         if generator is None:
-            generator = np.random.Generator(np.random.Philox(key=key))
+            generator = np.random.Generator(np.random.Philox(key=np.asarray(key, np.uint64)))
         self._gen = generator
-        self._bg = generator.bit_generator
-        self._counter = np.zeros(4, dtype=np.uint64)
-        # Setting ``state`` copies these arrays into the generator: one template, reused.
-        self._state = {
-            "bit_generator": "Philox",
-            "state": {"counter": self._counter, "key": key},
-            "buffer": np.zeros(4, dtype=np.uint64),
-            "buffer_pos": 4,
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
+        self._reset = PhiloxReset(generator.bit_generator) if reset is None else reset
+        self._views = self._reset.views
+        self._k0, self._k1 = (int(k) for k in key)
 
     def block(self, stream: str, attribute: int, extra: int = 0) -> np.random.Generator:
         """The generator of ``attribute`` of ``stream`` (``extra``: e.g. a rule's name key)."""
-        self._counter[2] = attribute
-        self._counter[3] = (self._ids[stream] << 32) | (extra & 0xFFFFFFFF)
-        self._bg.state = self._state
+        hi = (self._ids[stream] << 32) | (extra & 0xFFFFFFFF)
+        if self._views is None:
+            self._reset.reset(attribute, hi, self._k0, self._k1)
+        else:  # PhiloxReset.reset, inlined: a few hundred blocks a run
+            ctr, key, head = self._views
+            ctr[0] = ctr[1] = 0
+            ctr[2], ctr[3] = attribute, hi
+            key[0], key[1] = self._k0, self._k1
+            head[2:8] = EMPTY
         return self._gen

@@ -29,6 +29,7 @@ from samplesim.model.keyed import (
     keyed_by_call,
 )
 from samplesim.model.meetings import rush_times
+from samplesim.model.memo import per_scenario
 from samplesim.model.requests import draw_requests, keyed_by_model, proposal_model
 from samplesim.rng import Streams
 from samplesim.scenario.schema import Call, Institution, ProposalModel, Scenario
@@ -107,16 +108,27 @@ def _arrival_times(rng: np.random.Generator, n: int, call: Call, rush: float) ->
     return call.open_day + (call.close_day - call.open_day) * u
 
 
+@per_scenario
+def _rates(sc: Scenario) -> list[tuple[float, list[float]]]:
+    """Per call: its deadline rush and each applicant's expected proposals (once per
+    scenario; the applicants are :func:`expand_institutions` of the scenario's)."""
+    applicants = expand_institutions(sc.institutions)
+    rate = np.array([a.propensity for a in applicants])
+    out = []
+    for call in sc.calls:
+        rush = proposal_model(sc, call).deadline_rush
+        lam = np.broadcast_to(rate * call.demand * applies(sc, call, len(applicants)), rate.shape)
+        out.append((rush, lam.tolist()))
+    return out
+
+
 def _arrivals(
     sc: Scenario, applicants: list[Applicant], streams: Streams
 ) -> list[tuple[int, int, np.ndarray]]:
     """(call index, applicant index, submission days in ordinal order) per entity with
     proposals; each count and its days come from the entity's own ``arrivals`` blocks."""
-    rate = np.array([a.propensity for a in applicants])
     out = []
-    for ci, call in enumerate(sc.calls):
-        rush = proposal_model(sc, call).deadline_rush
-        lam = np.broadcast_to(rate * call.demand * applies(sc, call, len(applicants)), rate.shape)
+    for (ci, call), (rush, lam) in zip(enumerate(sc.calls), _rates(sc), strict=True):
         fixed = _listed(sc, call, applicants, streams)
         for a, app in enumerate(applicants):
             if fixed is not None and fixed[1][a]:
@@ -208,7 +220,7 @@ def _draw_attributes(
             return lambda r, m: r.random(m)
         return lambda _r, m: np.full(m, 0.0 if pd_ >= 1 else 1.0)
 
-    pds = np.array([proposal_model(sc, c).destructive_probability for c in sc.calls])
+    pds = _destructive_probability(sc)
     p.destructive = (
         keyed_by_model(sc, p, streams, DESTRUCTIVE, destructive) < pds[call_a]
         if n
@@ -220,27 +232,31 @@ def _draw_attributes(
             sc, p, streams, CO_INVESTIGATORS, lambda pm: pm.co_investigators.sample
         )
         n_coi = np.maximum(np.rint(coi), 0).astype(np.int64)
-    # The pool of foreign co-investigator affiliations: partners, then other applicants.
-    pool = [(q.institution, q.country, tuple(q.funders), q.weight) for q in sc.partners]
-    if not pool:
-        pool = [(a.name, a.country, a.funders, 1.0) for a in applicants]
-    pw = np.cumsum([w for *_, w in pool])
-    pw = pw / pw[-1]
+    pool, pw = _partner_pool(sc)
     # Each co-investigator's draws: the entity's FOREIGN and POOL blocks, read in ordinal
     # order (a proposal's depend only on the entity's earlier proposals).
     foreign: list[list[bool]] = [[]] * n
     picks: list[list[int]] = [[]] * n
-    fpp = {c.name: proposal_model(sc, c).foreign_partner_probability for c in sc.calls}
-    for call, app, idx in p.groups:
-        m = n_coi[idx].tolist()
+    fpp = _foreign_probability(sc)
+    counts = [n_coi[idx].tolist() for *_, idx in p.groups]
+    fs, us, probs = [], [], []
+    for (call, app, _), m in zip(p.groups, counts, strict=True):
         total = sum(m)
         es = streams.entity(call, app)
-        f = (es.block("proposals", FOREIGN).random(total) < fpp[call]).tolist()
-        u = es.block("proposals", POOL).random(total)
-        k = np.minimum(np.searchsorted(pw, u, side="right"), len(pool) - 1).tolist()
-        pos = 0
+        fs.append(es.block("proposals", FOREIGN).random(total))
+        us.append(es.block("proposals", POOL).random(total))
+        probs.append(fpp[call])
+    # Compared and looked up for every entity at once (elementwise: the same values).
+    sizes = [len(u) for u in us]
+    f_all = (
+        np.concatenate(fs) < np.repeat(probs, sizes) if fs else np.zeros(0, dtype=bool)
+    ).tolist()
+    u_all = np.concatenate(us) if us else np.zeros(0)
+    k_all = np.minimum(np.searchsorted(pw, u_all, side="right"), len(pool) - 1).tolist()
+    pos = 0
+    for (*_, idx), m in zip(p.groups, counts, strict=True):
         for i, c in zip(idx.tolist(), m, strict=True):
-            foreign[i], picks[i] = f[pos : pos + c], k[pos : pos + c]
+            foreign[i], picks[i] = f_all[pos : pos + c], k_all[pos : pos + c]
             pos += c
 
     team_c, partner_c, team_f, team_i = [], [], [], []
@@ -272,3 +288,30 @@ def _draw_attributes(
     p.team_countries, p.partner_countries = team_c, partner_c
     p.team_funders, p.team_institutions = team_f, team_i
     p.n_members = n_coi + 1
+
+
+@per_scenario
+def _partner_pool(
+    sc: Scenario,
+) -> tuple[list[tuple[str, str, tuple[str, ...], float]], np.ndarray]:
+    """The pool of foreign co-investigator affiliations (partners, else the applicants) and
+    its cumulative weights, normalised (once per scenario)."""
+    pool = [(q.institution, q.country, tuple(q.funders), q.weight) for q in sc.partners]
+    if not pool:
+        pool = [(a.name, a.country, a.funders, 1.0) for a in expand_institutions(sc.institutions)]
+    pw = np.cumsum([w for *_, w in pool])
+    pw = pw / pw[-1]
+    pw.flags.writeable = False
+    return pool, pw
+
+
+@per_scenario
+def _foreign_probability(sc: Scenario) -> dict[str, float]:
+    return {c.name: proposal_model(sc, c).foreign_partner_probability for c in sc.calls}
+
+
+@per_scenario
+def _destructive_probability(sc: Scenario) -> np.ndarray:
+    out = np.array([proposal_model(sc, c).destructive_probability for c in sc.calls])
+    out.flags.writeable = False
+    return out

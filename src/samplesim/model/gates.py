@@ -31,6 +31,7 @@ import numpy as np
 
 from samplesim.model.arrivals import Applicant, ProposalTable, draw_keyed
 from samplesim.model.constants import constants
+from samplesim.model.memo import per_scenario
 from samplesim.rng import Streams, name_key
 from samplesim.rules import EFFECTS, RuleDecision, RuleDraw
 from samplesim.scenario.schema import Rule, Scenario
@@ -61,8 +62,10 @@ def _proposal_draws(rule: Rule, p: ProposalTable, streams: Streams) -> tuple[lis
     return u.tolist(), np.asarray(d, dtype=float).tolist(), np.asarray(f, float).tolist()
 
 
+@per_scenario
 def _base_names(sc: Scenario) -> dict[str, str]:
-    """Numbered copies' names (``Name #2``) -> the institution's name in the file."""
+    """Numbered copies' names (``Name #2``) -> the institution's name in the file (once per
+    scenario)."""
     return {
         f"{inst.name} #{k + 1}": inst.name
         for inst in sc.institutions

@@ -42,21 +42,30 @@ def draw_keyed(
     if isinstance(getattr(sample, "__self__", None), Fixed):
         value = np.asarray(sample(None, len(p)))  # type: ignore[arg-type]
         return value if rows is None else np.where(rows, value, 0.0)
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
-    entity = streams.entity
+    idxs: list[np.ndarray] = []
+    names: list[tuple[str, str]] = []
     for call, app, idx in p.groups:
         if rows is not None:
             idx = idx[rows[idx]]
         if len(idx):
-            rng = entity(call, app).block(stream, attribute, extra)
-            parts.append((idx, np.asarray(sample(rng, len(idx)))))
+            idxs.append(idx)
+            names.append((call, app))
+    blocks = streams.blocks(names, stream, attribute, extra)
+    # ``zip`` takes entity i's block, then ``sample`` draws from it before block i + 1.
+    vals = [np.asarray(sample(rng, len(idx))) for rng, idx in zip(blocks, idxs, strict=True)]
     # One row per proposal (unselected rows 0) even when nothing drew: no row selected, e.g.
     # a call's own setting for a call without proposals, or no proposal at all.
-    first = parts[0][1] if parts else np.asarray(sample(np.random.default_rng(0), 0))
+    first = vals[0] if vals else np.asarray(sample(np.random.default_rng(0), 0))
     out = np.zeros((len(p), *first.shape[1:]), dtype=first.dtype)
-    for idx, vals in parts:
-        out[idx] = vals
+    _fill(out, idxs, vals)
     return out
+
+
+def _fill(out: np.ndarray, idxs: list[np.ndarray], vals: list[np.ndarray]) -> None:
+    """``out[idx] = val`` for each entity's rows (one small assignment each: cheaper than
+    concatenating the parts for a single one)."""
+    for idx, v in zip(idxs, vals, strict=True):
+        out[idx] = v
 
 
 def keyed_by_call(

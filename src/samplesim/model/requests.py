@@ -28,6 +28,7 @@ import numpy as np
 from samplesim.distributions import Distribution
 from samplesim.model.agencies import types_by_call
 from samplesim.model.keyed import GRAMS, TYPES, keyed_by_call
+from samplesim.model.memo import per_scenario
 from samplesim.rng import Streams, name_key
 from samplesim.scenario.schema import Call, ProposalModel, Scenario
 
@@ -69,8 +70,10 @@ def _per_call(sc: Scenario, value: Callable[[ProposalModel], object]) -> list[ob
     return [value(proposal_model(sc, c)) for c in sc.calls]
 
 
+@per_scenario
 def _type_weights(sc: Scenario) -> np.ndarray:
-    """``(calls × types)``: each call's normalised sample-type weights on its agency's types."""
+    """``(calls × types)``: each call's normalised sample-type weights on its agency's types
+    (once per scenario; read-only)."""
     types = sc.sample_types
     rows = []
     for c in sc.calls:
@@ -79,7 +82,9 @@ def _type_weights(sc: Scenario) -> np.ndarray:
         if not pm.sample_type_weights:
             w = np.ones(len(types))
         rows.append(w / w.sum())
-    return np.where(types_by_call(sc), np.array(rows), 0.0)
+    out = np.where(types_by_call(sc), np.array(rows), 0.0)
+    out.flags.writeable = False
+    return out
 
 
 def _types_per_proposal(
