@@ -95,6 +95,7 @@ class World:
         apps = self.applicants
         self.country_of = [apps[a].country for a in p.applicant]
         self.trace = Trace(capacity(self), len(sc.inventory))  # rows for every attempt
+        self._affixes: dict[tuple[str, str, str], tuple[str, str]] = {}  # see _affix
         self.grades = grade_map(sc.review)  # None: scores stay on the latent scale
         #: Each call's review, panel and logistics settings (its own or the scenario's).
         self.call_review = settings(sc, "review")
@@ -227,9 +228,17 @@ class World:
 
     def _record_rule(self, i: int, gate: str, rule: Rule, dec: RuleDecision) -> None:
         tr = self.trace
-        mirror = f" (reciprocal to {rule.reciprocal_to})" if rule.reciprocal_to else ""
-        tr.event(i, self.env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}{mirror}")
+        tr.event(i, self.env.now, "rule", rule.name, dec.detail, affix=self._affix(gate, rule, dec))
         tr.rule_decision(rule.name, dec.outcome, dec.delay)
+
+    def _affix(self, gate: str, rule: Rule, dec: RuleDecision) -> tuple[str, str]:
+        """What a rule event's detail says around ``dec.detail`` (formatted once a kind)."""
+        key = (gate, rule.reciprocal_to, dec.outcome)
+        got = self._affixes.get(key)
+        if got is None:
+            mirror = f" (reciprocal to {rule.reciprocal_to})" if rule.reciprocal_to else ""
+            got = self._affixes[key] = (f"{gate}: {dec.outcome}: ", mirror)
+        return got
 
     def _on_condition(self, i: int, rule: Rule, dec: RuleDecision) -> str | None:
         """Record ``rule``'s condition on proposal ``i`` and apply its consequences
@@ -350,7 +359,7 @@ class World:
     def _record(self) -> RunRecord:
         """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
         tr, p, n, inv = self.trace, self.props, self.rows, self.inventory
-        days = np.asarray([tr.days[s] for s in STAGE_NAMES], dtype=float)  # one conversion
+        days = np.stack([np.frombuffer(tr.days[s], dtype=float) for s in STAGE_NAMES])
         rs = self.resubmit
         cut = slice(None) if rs is None or rs.capacity == n else slice(n)  # rows used
         if cut.stop is not None:
