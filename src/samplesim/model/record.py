@@ -15,7 +15,7 @@ rows.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -189,8 +189,9 @@ class InventoryRecord:
     names: tuple[str, ...]  # sample types, in scenario order
     initial: tuple[float, ...]  # grams at the start, by type
     reserved: np.ndarray  # grams held in reserve at the end, by type
-    log: list[tuple[float, int, float, float, float, float]]
-    """(day, type index, remaining, reserved, on loan, consumed) snapshots, in order."""
+    log: Sequence[float]
+    """(day, type index, remaining, reserved, on loan, consumed) snapshots, in order, flat
+    (six numbers each: ``np.asarray(log).reshape(-1, 6)``)."""
     periods: tuple[tuple[int, int, float, float, float, float, float], ...] = ()
     """Renewable resources: ``(type index, period, start day, offered, granted, expired,
     left at the horizon)`` per period, in start order (empty when none is renewable)."""

@@ -59,11 +59,11 @@ class Trace:
         self._seq = log.stage_seq
         # one entry per review started: proposal index, review index j, reviewer id, start and
         # end day (NaN while the review is under way)
-        self.rv_i: list[int] = []
-        self.rv_j: list[int] = []
-        self.rv_rid: list[int] = []
-        self.rv_start: list[float] = []
-        self.rv_end: list[float] = []
+        self.rv_i = array("q")
+        self.rv_j = array("q")
+        self.rv_rid = array("q")
+        self.rv_start = array("d")
+        self.rv_end = array("d")
         #: Review invitations issued, declined, and reviews finished after the deadline.
         self.invitations = np.zeros(n, dtype=np.int64)
         self.declines = np.zeros(n, dtype=np.int64)

@@ -381,7 +381,7 @@ class World:
             names=tuple(inv.names),
             initial=tuple(s.grams for s in self.sc.inventory),
             reserved=inv.reserved.copy(),
-            log=inv.log,
+            log=inv.snapshots,
             periods=inv.close(self.horizon),
         )
         return RunRecord(
