@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 import simpy
@@ -321,7 +322,12 @@ class World:
         yield env.timeout(self.ship_delay[i])
         tr.stamp(i, "samples", env.now)
         tr.finish(i, env.now, "delivered", tr.conditions[i])
-        yield env.timeout(self.loan_days[i])
+        # The loan ends by a callback: the proposal's process (its frames) ends now.
+        env.timeout(self.loan_days[i]).callbacks.append(partial(self._returned, i))
+
+    def _returned(self, i: int, _e: object = None) -> None:
+        """The loan of delivered row ``i`` is over: its grams are consumed or come back."""
+        env, tr = self.env, self.trace
         grams = tr.granted[i]
         if self.props.destructive[i]:
             self.inventory.consume(env.now, grams)
@@ -342,7 +348,7 @@ class World:
         with _gc_paused():
             self.env.run(until=self.horizon)
         # simpy numbers every scheduled event; the counter's next value is how many there were.
-        self.n_events = next(self.env._eid)
+        self.n_events = next(self.env._eid) - self._loans_out()
         tr = self.trace
         for i in range(self.rows):
             if tr.state[i] != "pending":
@@ -355,6 +361,14 @@ class World:
             else:  # never reached a terminal state
                 tr.finish(i, self.horizon, "pending", tr.pending_reason[i] or "horizon reached")
         return self._record()
+
+    def _loans_out(self) -> int:
+        """Loans still out at the horizon: a process that waited one out would not have
+        ended, so its end event (scheduled at the delivery, see :meth:`_logistics`) is not
+        counted in ``n_events``."""
+        days = self.trace.days
+        out = ~np.isnan(np.frombuffer(days["samples"], dtype=float))
+        return int((out & np.isnan(np.frombuffer(days["returned"], dtype=float))).sum())
 
     def _record(self) -> RunRecord:
         """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
