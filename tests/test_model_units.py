@@ -99,7 +99,7 @@ def test_batch_decides_the_whole_call_after_the_last_review():
         2: (35.0, None),
     }
     assert b.policy.calls == [([1, 2], {"rock": 10.0})]  # by score, shortlisted only
-    assert b.trace.days["decision"] == [35.0] * 3
+    assert list(b.trace.days["decision"]) == [35.0] * 3
     np.testing.assert_array_equal(b.trace.days["shortlisted"], [np.nan, 30.0, 30.0])
     assert list(b.trace.awarded) == [0.0, 1.0, 1.0]
     assert b.trace.granted[:, 0].tolist() == [0.0, 1.0, 1.0]
@@ -132,7 +132,7 @@ def test_batch_meeting_is_the_first_on_or_after_panel_plus_approval():
 def test_panel_day_and_panel_delay():
     panel = Panel(enabled=True, weight=0.5, delay=Fixed(7))
     b = Bench(2, panel=panel).run([10, 20], [1.0, 3.0])
-    assert b.trace.days["panel"] == [27.0, 27.0]  # the panel delay after the last review
+    assert list(b.trace.days["panel"]) == [27.0, 27.0]  # the panel delay after the last review
     np.testing.assert_allclose(b.trace.final_score, [0.5, 1.5])  # panel scores are 0
 
 

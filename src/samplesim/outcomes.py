@@ -242,20 +242,19 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
 
 
 def _events(r: RunRecord, ids: list[str]) -> pd.DataFrame:
-    ev_i, ev_day, kind, name, detail, grams = r.events.columns()
-    idx = np.asarray(ev_i, dtype=np.int64)
+    log = r.events
+    idx, days, (kind, kinds), (name, names), detail, grams = log.table()  # in run order
     id_arr = np.asarray([*ids, None], dtype=object)  # row -1: a run-level event
-    days = np.asarray(ev_day, dtype=float)
     df = pd.DataFrame(
         {
             "proposal_id": id_arr[idx] if len(idx) else np.zeros(0, dtype=object),
             "day": days,
             "date": _dates(r.scenario.start_date, days),
             # Few distinct values in millions of rows: categoricals are smaller and faster.
-            "kind": pd.Categorical(kind),
-            "name": pd.Categorical(name),
+            "kind": pd.Categorical.from_codes(kind, categories=kinds),
+            "name": pd.Categorical.from_codes(name, categories=names),
             "detail": pd.Categorical(_na(detail)),
-            "grams": np.asarray(grams, dtype=float),
+            "grams": grams,
         }
     )
     # Stable sort by time keeps each proposal's own order of equal-time events.

@@ -114,6 +114,8 @@ class CallDesk:
         self.review_se = review_se
         #: Why the policy drew or did not draw each candidate (lottery family), by proposal.
         self.reasons: dict[int, str] = {}
+        self._said: dict[str, tuple[str, str]] = {}  # see _say
+        self._not_selected: str | None = None  # see decline_reason
         self.index = index
         self.call = call
         self.n_expected = n_expected
@@ -353,7 +355,7 @@ class CallDesk:
                 waiting.append(i)
             else:
                 tr.stamp(i, "decision", env.now)
-                decisions[i] = ("declined", self.decline_reason(i))
+                decisions[i] = self._declined(self.decline_reason(i))
         self.deciding -= 1
         if self.waitlist is not None:
             data_only = sum(1 for i in granted if i in decisions)
@@ -363,14 +365,29 @@ class CallDesk:
             if i in self.own:
                 self.own.pop(i).succeed(decisions)
 
+    def _declined(self, why: str) -> tuple[str, str]:
+        """The decision ``("declined", why)``: one shared tuple for a reason the desk says."""
+        return self._said.get(why) or ("declined", why)
+
+    def _say(self, why: str) -> str:
+        """``why``, a reason the desk says itself: kept once, with its decision."""
+        got = self._said.get(why)
+        if got is None:
+            got = self._said[why] = ("declined", why)
+        return got[1]
+
     def decline_reason(self, i: int) -> str:
         """Why shortlisted proposal ``i`` was not granted samples."""
         al = self.allocation
         if al.score_bar is not None and self.trace.final_score[i] < al.score_bar:
-            return f"final score below the allocation bar ({self.bar_label})"
+            return self._say(f"final score below the allocation bar ({self.bar_label})")
         if i in self.reasons:
             return self.reasons[i]
-        return f"not selected by {al.policy} (inventory or award limit)"
+        if self._not_selected is None:
+            self._not_selected = self._say(
+                f"not selected by {al.policy} (inventory or award limit)"
+            )
+        return self._not_selected
 
     def candidate(self, i: int) -> Candidate:
         """Proposal ``i`` as a candidate of an allocation decision."""

@@ -25,13 +25,14 @@ all get the same outcome (per destination for a licence with ``by_country``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import MutableSequence, Sequence
 
 import numpy as np
 
 from samplesim.model.arrivals import Applicant, ProposalTable, draw_keyed
 from samplesim.model.constants import constants
 from samplesim.model.memo import per_scenario
+from samplesim.model.typed import floats
 from samplesim.rng import Streams, name_key
 from samplesim.rules import EFFECTS, RuleDecision, RuleDraw
 from samplesim.scenario.schema import Rule, Scenario
@@ -39,19 +40,21 @@ from samplesim.stages import GATES
 
 __all__ = ["RuleBook", "Shared"]
 
+#: A rule's draws (uniform, delay, fallback delay), per proposal, per call or one for the run.
+Draws = tuple[MutableSequence[float], MutableSequence[float], MutableSequence[float]]
 #: One shared resolution of a rule: (who shares it: call name or "run", with the destination
 #: for a licence with ``by_country``), outcome, resolution day.
 Shared = tuple[str, str, float]
 
 
-def _draw(rule: Rule, rng: np.random.Generator, k: int) -> tuple[list, list, list]:
+def _draw(rule: Rule, rng: np.random.Generator, k: int) -> Draws:
     u = rng.random(k)
     delay = rule.delay.sample(rng, k) if rule.delay is not None else np.zeros(k)
     fb = rule.fallback_delay.sample(rng, k) if rule.fallback_delay else np.zeros(k)
-    return u.tolist(), delay.tolist(), fb.tolist()
+    return floats(u), floats(delay), floats(fb)
 
 
-def _proposal_draws(rule: Rule, p: ProposalTable, streams: Streams) -> tuple[list, list, list]:
+def _proposal_draws(rule: Rule, p: ProposalTable, streams: Streams) -> Draws:
     """``rule``'s draws for every proposal of ``p``: from its entity's blocks, keyed by the
     rule's name (attributes 0-2)."""
     x, n = name_key(rule.name), len(p)
@@ -59,7 +62,7 @@ def _proposal_draws(rule: Rule, p: ProposalTable, streams: Streams) -> tuple[lis
     dl, fb = rule.delay, rule.fallback_delay
     d = draw_keyed(p, streams, "rules", 1, dl.sample, extra=x) if dl else np.zeros(n)
     f = draw_keyed(p, streams, "rules", 2, fb.sample, extra=x) if fb else np.zeros(n)
-    return u.tolist(), np.asarray(d, dtype=float).tolist(), np.asarray(f, float).tolist()
+    return floats(u), floats(d), floats(f)
 
 
 @per_scenario
@@ -129,9 +132,11 @@ class RuleBook:
         self.call = p.call.tolist()
         self.calls = [c.name for c in sc.calls]
         self.props = p
-        #: gate -> per proposal: indices of the rules of that gate selecting it.
-        self.applicable: dict[str, list[list[int]]] = {g: [[] for _ in range(n)] for g in GATES}
-        self.draws: list[tuple[list, list, list]] = []
+        #: gate -> per proposal: indices of the rules of that gate selecting it (equal tuples
+        #: shared: most proposals have the same few).
+        self.applicable: dict[str, list[tuple[int, ...]]] = {g: [()] * n for g in GATES}
+        self._tuples: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self.draws: list[Draws] = []
         #: per rule: (call index or 0, destination) -> (decision, resolution day).
         self.shared: list[dict[tuple[int, str], tuple[RuleDecision, float]]] = []
         const = constants(sc)
@@ -147,10 +152,10 @@ class RuleBook:
             self.draws.append(self._draw(rule, streams, n) if chosen else ([], [], []))
             lists = self.applicable[rule.gate]
             for i in chosen:
-                lists[i].append(r)
+                lists[i] = self._with(lists[i], r)
         #: Per proposal: the application-gate decisions taken at its submission, in order
         #: (the last one blocks if it was deterred).
-        self.application: list[list[tuple[int, RuleDecision]]] = [[] for _ in range(n)]
+        self.application: list[list[tuple[int, RuleDecision]] | tuple] = [()] * n
         self.deterred = np.zeros(n, dtype=bool)
         if not any(rule.gate == "application" for rule in sc.rules):
             return
@@ -160,18 +165,26 @@ class RuleBook:
 
     def _apply(self, i: int, day: float) -> None:
         """Take proposal ``i``'s application-gate decisions as of its submission ``day``."""
+        taken = []
         for r in self.in_force("application", i, day):
             _wait, dec = self.decide(r, i, day)
-            self.application[i].append((r, dec))
+            taken.append((r, dec))
             if dec.outcome == "block":
                 self.deterred[i] = True
                 break
+        if taken:
+            self.application[i] = taken
+
+    def _with(self, rules: tuple[int, ...], r: int) -> tuple[int, ...]:
+        """``rules`` and ``r``, as the one shared tuple of those rules."""
+        t = (*rules, r)
+        return self._tuples.setdefault(t, t)
 
     # -- rows added during the run (resubmissions: model/resubmission.py) --------------
     def reserve(self, extra: int) -> None:
         """Make room for ``extra`` rows after the first attempts (filled by :meth:`add_row`)."""
         for lists in self.applicable.values():
-            lists.extend([] for _ in range(extra))
+            lists.extend([()] * extra)
         n = len(self.call) + extra
         for r, rule in enumerate(self.rules):
             if rule.scope == "proposal":
@@ -179,7 +192,7 @@ class RuleBook:
                 for col in (u, d, f):
                     col.extend([0.0] * (n - len(col)))
         self.call.extend([0] * extra)
-        self.application.extend([] for _ in range(extra))
+        self.application.extend([()] * extra)
         self.deterred = np.concatenate([self.deterred, np.zeros(extra, dtype=bool)])
 
     def add_row(self, j: int, q: ProposalTable, country: str) -> None:
@@ -191,7 +204,8 @@ class RuleBook:
             chosen = selects(rule, self.sc, q, self.apps, [country]) & const.rule_calls[r][q.call]
             if not chosen[0]:
                 continue
-            self.applicable[rule.gate][j].append(r)
+            lists = self.applicable[rule.gate]
+            lists[j] = self._with(lists[j], r)
             if rule.scope == "proposal":
                 for col, got in zip(self.draws[r], _proposal_draws(rule, q, self.streams),
                                     strict=True):  # fmt: skip
@@ -199,7 +213,7 @@ class RuleBook:
         if any(rule.gate == "application" for rule in self.rules):
             self._apply(j, float(q.submit[0]))
 
-    def _draw(self, rule: Rule, streams: Streams, n: int) -> tuple[list, list, list]:
+    def _draw(self, rule: Rule, streams: Streams, n: int) -> Draws:
         """``rule``'s draws by its scope: per proposal, per call or one for the run."""
         if rule.scope == "call":
             per = [

@@ -16,6 +16,7 @@ Periods start lazily: every change first opens the periods that started by its d
 from __future__ import annotations
 
 import math
+from array import array
 
 import numpy as np
 
@@ -47,7 +48,8 @@ class Inventory:
         self.reserved = np.zeros(k)
         self.on_loan = np.zeros(k)
         self.consumed = np.zeros(k)
-        self.log: list[tuple[float, int, float, float, float, float]] = []
+        #: (day, type index, remaining, reserved, on loan, consumed) snapshots, flat.
+        self.snapshots = array("d")
         #: Renewal of each type (None: a stock that is not renewable).
         self.renewal: list[Renewal | None] = list(renewal) if renewal else [None] * k
         self.renewable = np.array([r is not None for r in self.renewal], dtype=bool)
@@ -63,9 +65,15 @@ class Inventory:
             self._snap(0.0, t)
 
     def _snap(self, day: float, t: int) -> None:
-        self.log.append(
+        self.snapshots.extend(
             (day, t, self.remaining[t], self.reserved[t], self.on_loan[t], self.consumed[t])
         )
+
+    @property
+    def log(self) -> list[tuple[float, int, float, float, float, float]]:
+        """The snapshots as (day, type index, remaining, reserved, on loan, consumed)."""
+        x = self.snapshots
+        return [(x[k], int(x[k + 1]), *x[k + 2 : k + 6]) for k in range(0, len(x), 6)]
 
     # -- renewable resources ---------------------------------------------------------------
     def advance(self, day: float, inclusive: bool = True) -> None:

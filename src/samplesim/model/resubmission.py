@@ -24,6 +24,7 @@ attempts draw exactly what they drew without resubmission.
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -69,10 +70,13 @@ def capacity(w: World) -> int:
 
 
 def padded(x: Any, extra: int, fill: Any) -> Any:
-    """``x`` with ``extra`` more rows of ``fill``: a list grows in place (whoever holds it
-    sees the rows), an array is copied; None stays None."""
+    """``x`` with ``extra`` more rows of ``fill``: a list or typed array grows in place
+    (whoever holds it sees the rows), a numpy array is copied; None stays None."""
     if isinstance(x, list):
         x.extend([fill] * extra)
+        return x
+    if isinstance(x, array):
+        x.extend(array(x.typecode, [fill]) * extra)
         return x
     if isinstance(x, np.ndarray):
         return np.concatenate([x, np.full((extra, *x.shape[1:]), fill, dtype=x.dtype)])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Hashable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from samplesim.model.reviewer_traits import review_se
@@ -220,7 +221,7 @@ class Reviews:
             env.timeout(deadline).callbacks.append(self._deadline)
 
     def _invite(self, j: int) -> None:
-        grant = lambda rid, j=j: self._granted(rid, j)  # noqa: E731
+        grant = partial(self._granted, j)  # no closure per review: a partial is smaller
         if self.pool.limit is None:
             self.pool.request(self.exclude, self.used, grant)
         else:
@@ -237,7 +238,7 @@ class Reviews:
         elif self.overdue and self.finished:
             self._close_soon()
 
-    def _granted(self, rid: int, j: int) -> None:
+    def _granted(self, j: int, rid: int) -> None:
         env, w, i = self.env, self.world, self.i
         if self.closed:  # the panel went ahead without this review: nobody is invited
             self.used.remove(rid)
@@ -250,7 +251,7 @@ class Reviews:
             self.trace.declines[i] += 1
             self.used.remove(rid)
             self.pool.release(rid, reviewed=False, rnd=self.round)
-            env.timeout(self.rv.invitation_days).callbacks.append(lambda _e: self._reinvite(j))
+            env.timeout(self.rv.invitation_days).callbacks.append(partial(self._reinvite, j))
             return
         now = env.now
         self.wait += now - self.start
@@ -264,13 +265,13 @@ class Reviews:
             )
             w.review_scores[i, j] = score if w.grades is None else float(w.grades.graded(score))
         t = env.timeout(self.durations[j])
-        t.callbacks.append(lambda _e: self._finished(rid, row, j))
+        t.callbacks.append(partial(self._finished, rid, row, j))
 
-    def _reinvite(self, j: int) -> None:
+    def _reinvite(self, j: int, _e: object = None) -> None:
         if not self.closed:
             self._invite(j)
 
-    def _finished(self, rid: int, row: int, j: int) -> None:
+    def _finished(self, rid: int, row: int, j: int, _e: object = None) -> None:
         tr = self.trace
         tr.rv_end[row] = self.env.now
         self.pool.release(rid)
@@ -295,7 +296,11 @@ class Reviews:
     def _close_soon(self) -> None:
         """Close at this instant, after every review that also ends now (they count)."""
         self.overdue = False
-        self.env.timeout(0).callbacks.append(lambda _e: None if self.closed else self._close())
+        self.env.timeout(0).callbacks.append(self._close_if_open)
+
+    def _close_if_open(self, _e: object) -> None:
+        if not self.closed:
+            self._close()
 
     def _close(self) -> None:
         """The panel goes ahead with the reviews in hand."""

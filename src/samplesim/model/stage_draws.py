@@ -20,6 +20,7 @@ from samplesim.model.keyed import draw_keyed, keyed_by_call
 from samplesim.model.per_call import by_call, settings
 from samplesim.model.reviewer_traits import review_se
 from samplesim.model.sources import source_reliability
+from samplesim.model.typed import floats
 from samplesim.rng import name_key
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def draw_stages(w: World) -> None:
     if w.declines is not None:
         w.declines[:, :, -1] = False
     w.review_durations = durations.reshape(n, k).tolist()
-    w.review_mean = w.review_scores.mean(axis=1).tolist()
+    w.review_mean = floats(w.review_scores.mean(axis=1))
     if isinstance(rho, np.ndarray) and k < 2:
         w.review_se = np.sqrt(1 - rho).tolist()
     else:
@@ -124,9 +125,9 @@ def draw_stages(w: World) -> None:
         if tie == "random":
             u = draw_keyed(p, s, "review", 2, lambda r, m: r.random(m), rows=rows)
             order = u if rows is None else np.where(rows, u, order)
-    w.tiebreak = order.tolist()
+    w.tiebreak = floats(order)
     _logistics(w)
-    w.screen_delay = screen_delay.tolist()
+    w.screen_delay = floats(screen_delay)
 
 
 def _logistics(w: World) -> None:
@@ -145,7 +146,7 @@ def _logistics(w: World) -> None:
                 alt = draw_keyed(p, s, "logistics", 1, dist.sample, extra=name_key(country),
                                  rows=mask)  # fmt: skip
                 ship = np.where(mask, alt, ship)
-    # Per-proposal scalars as plain lists: indexing a list is much cheaper than numpy.
-    w.ship_delay = ship.tolist()
-    w.loan_days = keyed_by_call(p, s, "logistics", 2, lgs, lambda x: x.loan_days.sample).tolist()
-    w.agreement_delay = agreement.tolist()
+    # Per-proposal scalars as typed arrays: indexing one is much cheaper than numpy.
+    w.ship_delay = floats(ship)
+    w.loan_days = floats(keyed_by_call(p, s, "logistics", 2, lgs, lambda x: x.loan_days.sample))
+    w.agreement_delay = floats(agreement)

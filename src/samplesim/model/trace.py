@@ -1,14 +1,16 @@
 """The trace: what happened during a run, recorded in columns while the run goes on.
 
-Per-proposal stage timestamps live in preallocated lists of floats (NaN until reached;
-plain lists because setting one item is several times cheaper than on a numpy array); state
-changes and rule decisions are appended to one event log in columns (:class:`EventLog`). At
-the end of the
-run :class:`~samplesim.model.world.World` freezes the trace into a
+Per-proposal stage timestamps live in preallocated typed arrays (``array('d')``: NaN until
+reached; setting one item costs what it costs on a list, and holds no float object); reaching
+a stage stores its sequence number in the event log, other state changes and rule decisions
+are appended to the log in columns (:class:`EventLog`). At the end of the run
+:class:`~samplesim.model.world.World` freezes the trace into a
 :class:`~samplesim.model.record.RunRecord` (numpy columns). Nothing here builds DataFrames.
 """
 
 from __future__ import annotations
+
+from array import array
 
 import numpy as np
 
@@ -28,7 +30,7 @@ class Trace:
     def __init__(self, n: int, n_types: int) -> None:
         self.n = n
         nan = float("nan")
-        self.days: dict[str, list[float]] = {s: [nan] * n for s in STAGE_NAMES}
+        self.days: dict[str, array] = {s: array("d", [nan]) * n for s in STAGE_NAMES}
         self.state: list[str] = ["pending"] * n
         self.reason: list[str] = [""] * n
         self.conditions: list[str] = [""] * n
@@ -49,17 +51,19 @@ class Trace:
         self.rule_withdrew: dict[str, int] = {}
         # rule name -> (applied, passed, conditioned, blocked, delay sum, delays counted)
         self.rule_stats: dict[str, tuple[int, int, int, int, float, int]] = {}
-        # event log: (proposal index, day, kind, name, detail, grams) in columns
-        self.log = log = EventLog()
-        self._ev = (log.row.append, log.day.append, log.kind.append, log.name.append,
-                    log.detail.append, log.grams.append)  # fmt: skip
+        # event log: (proposal index, day, code, detail, grams) in columns; stages by number
+        self.log = log = EventLog(self.days, n)
+        self._ev = log.appenders()
+        self._staged = 0  # stage events so far (their numbers share one counter with the log)
+        self._codes = log.codes
+        self._seq = log.stage_seq
         # one entry per review started: proposal index, review index j, reviewer id, start and
         # end day (NaN while the review is under way)
-        self.rv_i: list[int] = []
-        self.rv_j: list[int] = []
-        self.rv_rid: list[int] = []
-        self.rv_start: list[float] = []
-        self.rv_end: list[float] = []
+        self.rv_i = array("q")
+        self.rv_j = array("q")
+        self.rv_rid = array("q")
+        self.rv_start = array("d")
+        self.rv_end = array("d")
         #: Review invitations issued, declined, and reviews finished after the deadline.
         self.invitations = np.zeros(n, dtype=np.int64)
         self.declines = np.zeros(n, dtype=np.int64)
@@ -69,9 +73,12 @@ class Trace:
 
     def stamp(self, i: int, stage: str, day: float) -> None:
         """Record that proposal ``i`` reached ``stage`` at ``day`` and log the state change."""
-        self.days[stage][i] = day
-        a, b, c, d, e, f = self._ev
-        a(i), b(day), c("stage"), d(stage), e(""), f(0.0)
+        seq, days = self._seq[stage], self.days[stage]
+        if seq[i] >= 0:  # reached again: the first time keeps its place in the log
+            self.log.restamped.append((seq[i], i, stage, days[i]))
+        days[i] = day
+        seq[i] = self._staged + self.log.logged
+        self._staged += 1
 
     def review_started(self, i: int, j: int, rid: int, day: float) -> int:
         """Record that review ``j`` of proposal ``i`` went to reviewer ``rid`` at ``day``;
@@ -84,11 +91,23 @@ class Trace:
         return len(self.rv_end) - 1
 
     def event(
-        self, i: int, day: float, kind: str, name: str, detail: str = "", grams: float = 0.0
+        self,
+        i: int,
+        day: float,
+        kind: str,
+        name: str,
+        detail: str = "",
+        grams: float = 0.0,
+        affix: tuple[str, str] = ("", ""),
     ) -> None:
-        """Append one row to the event log (``i = -1`` for run-level events)."""
-        a, b, c, d, e, f = self._ev
-        a(i), b(day), c(kind), d(name), e(detail), f(grams)
+        """Append one row to the event log (``i = -1`` for run-level events); its detail is
+        ``affix[0] + detail + affix[1]``, joined when a table is built."""
+        key = (kind, name, *affix)
+        c = self._codes.get(key)
+        if c is None:
+            c = self.log.code(key)
+        a, b, cc, d, e = self._ev
+        a(i), b(day), cc(c), d(detail), e(grams)
 
     @property
     def events(self) -> list[EventRow]:

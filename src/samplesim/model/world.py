@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
+from functools import partial
 
 import numpy as np
 import simpy
@@ -95,6 +96,7 @@ class World:
         apps = self.applicants
         self.country_of = [apps[a].country for a in p.applicant]
         self.trace = Trace(capacity(self), len(sc.inventory))  # rows for every attempt
+        self._affixes: dict[tuple[str, str, str], tuple[str, str]] = {}  # see _affix
         self.grades = grade_map(sc.review)  # None: scores stay on the latent scale
         #: Each call's review, panel and logistics settings (its own or the scenario's).
         self.call_review = settings(sc, "review")
@@ -227,9 +229,17 @@ class World:
 
     def _record_rule(self, i: int, gate: str, rule: Rule, dec: RuleDecision) -> None:
         tr = self.trace
-        mirror = f" (reciprocal to {rule.reciprocal_to})" if rule.reciprocal_to else ""
-        tr.event(i, self.env.now, "rule", rule.name, f"{gate}: {dec.outcome}: {dec.detail}{mirror}")
+        tr.event(i, self.env.now, "rule", rule.name, dec.detail, affix=self._affix(gate, rule, dec))
         tr.rule_decision(rule.name, dec.outcome, dec.delay)
+
+    def _affix(self, gate: str, rule: Rule, dec: RuleDecision) -> tuple[str, str]:
+        """What a rule event's detail says around ``dec.detail`` (formatted once a kind)."""
+        key = (gate, rule.reciprocal_to, dec.outcome)
+        got = self._affixes.get(key)
+        if got is None:
+            mirror = f" (reciprocal to {rule.reciprocal_to})" if rule.reciprocal_to else ""
+            got = self._affixes[key] = (f"{gate}: {dec.outcome}: ", mirror)
+        return got
 
     def _on_condition(self, i: int, rule: Rule, dec: RuleDecision) -> str | None:
         """Record ``rule``'s condition on proposal ``i`` and apply its consequences
@@ -312,7 +322,12 @@ class World:
         yield env.timeout(self.ship_delay[i])
         tr.stamp(i, "samples", env.now)
         tr.finish(i, env.now, "delivered", tr.conditions[i])
-        yield env.timeout(self.loan_days[i])
+        # The loan ends by a callback: the proposal's process (its frames) ends now.
+        env.timeout(self.loan_days[i]).callbacks.append(partial(self._returned, i))
+
+    def _returned(self, i: int, _e: object = None) -> None:
+        """The loan of delivered row ``i`` is over: its grams are consumed or come back."""
+        env, tr = self.env, self.trace
         grams = tr.granted[i]
         if self.props.destructive[i]:
             self.inventory.consume(env.now, grams)
@@ -333,7 +348,7 @@ class World:
         with _gc_paused():
             self.env.run(until=self.horizon)
         # simpy numbers every scheduled event; the counter's next value is how many there were.
-        self.n_events = next(self.env._eid)
+        self.n_events = next(self.env._eid) - self._loans_out()
         tr = self.trace
         for i in range(self.rows):
             if tr.state[i] != "pending":
@@ -347,10 +362,18 @@ class World:
                 tr.finish(i, self.horizon, "pending", tr.pending_reason[i] or "horizon reached")
         return self._record()
 
+    def _loans_out(self) -> int:
+        """Loans still out at the horizon: a process that waited one out would not have
+        ended, so its end event (scheduled at the delivery, see :meth:`_logistics`) is not
+        counted in ``n_events``."""
+        days = self.trace.days
+        out = ~np.isnan(np.frombuffer(days["samples"], dtype=float))
+        return int((out & np.isnan(np.frombuffer(days["returned"], dtype=float))).sum())
+
     def _record(self) -> RunRecord:
         """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
         tr, p, n, inv = self.trace, self.props, self.rows, self.inventory
-        days = np.asarray([tr.days[s] for s in STAGE_NAMES], dtype=float)  # one conversion
+        days = np.stack([np.frombuffer(tr.days[s], dtype=float) for s in STAGE_NAMES])
         rs = self.resubmit
         cut = slice(None) if rs is None or rs.capacity == n else slice(n)  # rows used
         if cut.stop is not None:
@@ -372,7 +395,7 @@ class World:
             names=tuple(inv.names),
             initial=tuple(s.grams for s in self.sc.inventory),
             reserved=inv.reserved.copy(),
-            log=inv.log,
+            log=inv.snapshots,
             periods=inv.close(self.horizon),
         )
         return RunRecord(
