@@ -257,7 +257,7 @@ def write_png(fig: Figure, target: str | Path | BinaryIO, dpi: int) -> None:
     with matplotlib.rc_context(STYLE):
         engine = fig.get_layout_engine()
         if engine is None or not fig.axes or not isinstance(fig.canvas, FigureCanvasAgg):
-            fig.savefig(target, format="png", dpi=dpi, facecolor="white")
+            fig.savefig(target, **_png_options(dpi))
             return
         was = fig.dpi
         try:
@@ -265,10 +265,24 @@ def write_png(fig: Figure, target: str | Path | BinaryIO, dpi: int) -> None:
             _lay_out(fig, engine)
             with matplotlib.rc_context(_NO_LAYOUT):  # None: no engine at all, not the rc's
                 fig.set_layout_engine(None)  # so savefig draws once
-            fig.savefig(target, format="png", dpi=dpi, facecolor="white")
+            fig.savefig(target, **_png_options(dpi))
         finally:
             fig.set_layout_engine(engine)
             fig.dpi = was
+
+
+#: zlib level of the PNG files: 3 encodes in about 60 % of the time of the default (6), for
+#: files a few per cent larger; the pixels are the same.
+PNG_COMPRESS_LEVEL = 3
+
+
+def _png_options(dpi: int) -> dict[str, Any]:
+    return {
+        "format": "png",
+        "dpi": dpi,
+        "facecolor": "white",
+        "pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL},
+    }
 
 
 #: The rc settings under which ``set_layout_engine(None)`` removes the engine.
