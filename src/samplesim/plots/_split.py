@@ -10,7 +10,6 @@ here, so errors surface as usual, in this process.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import threading
@@ -38,16 +37,14 @@ def can_split() -> bool:
 
 def split_calls(calls: Sequence[Callable[[], object]]) -> None:
     """Make every call (results discarded); a forked child makes every second one meanwhile
-    where :func:`can_split`. A child that fails (or is killed) has all its calls made again
-    here afterwards; an error here is raised once the child has finished."""
+    where :func:`can_split`. Whatever the child did not finish is done here afterwards."""
     if len(calls) < 2 or not can_split():
         for call in calls:
             call()
         return
     mine, theirs = calls[0::2], calls[1::2]
-    for stream in (sys.stdout, sys.stderr):  # a child's message flushes nothing of ours
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            stream.flush()
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered twice
+        stream.flush()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (coverage does not follow it)
         status = 1
