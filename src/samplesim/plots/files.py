@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,6 @@ from samplesim.plots._common import (
     run_tables,
     save_figure,
 )
-from samplesim.plots._split import split_calls
 from samplesim.plots.many import (
     comparison_forest,
     morris_bars,
@@ -43,7 +43,6 @@ from samplesim.results_dir import (
 
 __all__ = [
     "FigureItem",
-    "FigureMaker",
     "detect_kind",
     "dir_figures",
     "load_experiment",
@@ -127,13 +126,9 @@ def run_label(rt: RunTables, m: dict[str, Any]) -> str:
     return rt.label
 
 
-#: (file name, caption, a function that draws the figure)
-FigureMaker = tuple[str, str, Callable[[], Figure]]
-
-
 def _run_figures(
     res: SimulationResult | RunTables, m: dict[str, Any] | None = None
-) -> Iterator[FigureMaker]:
+) -> Iterator[FigureItem]:
     rt = run_tables(res)
     if m:
         horizon = m.get("horizon_days")
@@ -143,19 +138,17 @@ def _run_figures(
             horizon_days=float(horizon) if horizon is not None else rt.horizon_days,
         )
     for name, fn in RUN_FIGURES.items():
-        yield name, caption(name, rt.proposals), partial(fn, rt)
+        yield name, caption(name, rt.proposals), fn(rt)
 
 
-def _experiment_figures(
-    kind: str, t: dict[str, pd.DataFrame], m: dict[str, Any]
-) -> Iterator[FigureMaker]:
+def _experiment_figures(kind: str, t: dict[str, pd.DataFrame], m: dict[str, Any]):
     runs = t.get("runs")
     if kind == "comparison" and "comparison" in t and len(t["comparison"]):
         cmp = t["comparison"]
         yield (
             "comparison.png",
             "Paired difference of each variant from the baseline (95 % CI), whole run.",
-            partial(comparison_forest, cmp),
+            comparison_forest(cmp),
         )
         countries = [c for c in sorted(cmp["country"].unique()) if c != "ALL"]
         if countries:
@@ -168,13 +161,13 @@ def _experiment_figures(
                 yield (
                     "comparison_countries.png",
                     "Paired differences from the baseline by lead country (95 % CI).",
-                    partial(comparison_forest, cmp, metrics=per, countries=["ALL", *countries]),
+                    comparison_forest(cmp, metrics=per, countries=["ALL", *countries]),
                 )
     if kind in ("replications", "comparison") and "replications" in t and len(t["replications"]):
         yield (
             "replications.png",
             "Mean of each metric over the replications with its 95 % CI, by lead country.",
-            partial(replication_metrics, _first_point(t["replications"])),
+            replication_metrics(_first_point(t["replications"])),
         )
     if kind in ("replications", "comparison") and runs is not None and len(runs):
         for metric in ("approval_rate", "grams_granted"):
@@ -183,7 +176,7 @@ def _experiment_figures(
                     f"trace_{metric}.png",
                     f"Running mean of {metric_title(metric)} (all countries), replication by "
                     "replication.",
-                    partial(replication_trace, runs, metric),
+                    replication_trace(runs, metric),
                 )
     if kind == "sweep" and runs is not None and "points" in t:
         params = [c for c in t["points"].columns if c != "point"][:4]
@@ -200,66 +193,49 @@ def _experiment_figures(
                 yield (
                     f"sweep_{safe}_{metric}{'_' + cc if cc else ''}.png",
                     f"{metric_title(metric)} [{country}] against {human(param)}: runs and mean.",
-                    partial(sweep_response, runs, t["points"], param, metric, country=country),
+                    sweep_response(runs, t["points"], param, metric, country=country),
                 )
     if "sensitivity" in t and len(t["sensitivity"]):
         yield (
             "sensitivity.png",
             "Sobol first-order (S1) and total (ST) sensitivity indices with 95 % confidence.",
-            partial(sensitivity_bars, t["sensitivity"]),
+            sensitivity_bars(t["sensitivity"]),
         )
     if "morris" in t and len(t["morris"]):
         yield (
             "morris.png",
             "Morris mu* per parameter with 95 % confidence and the dummy's noise floor.",
-            partial(morris_bars, t["morris"]),
+            morris_bars(t["morris"]),
         )
-
-
-def _dir_makers(path: Path) -> list[FigureMaker]:
-    """Every applicable figure of an output directory, not drawn yet (the tables are read)."""
-    kind = detect_kind(path)
-    m = read_manifest(path)
-    if kind == "run":
-        return list(_run_figures(load_run(path), m))
-    return list(_experiment_figures(kind, load_experiment(path), m))
-
-
-@contextlib.contextmanager
-def _unit_of(path: Path) -> Iterator[None]:
-    """Figures drawn inside say amounts in the unit of the directory's manifest."""
-    token = PLOT_UNIT.set(str(read_manifest(path).get("unit") or "g"))
-    try:
-        yield
-    finally:
-        with contextlib.suppress(ValueError):  # finalised in another context: nothing set
-            PLOT_UNIT.reset(token)
 
 
 def dir_figures(path: str | Path) -> Iterator[FigureItem]:
     """Every applicable figure of an output directory, as (file name, caption, figure)."""
     path = Path(path)
-    with _unit_of(path):
-        for name, text, make in _dir_makers(path):
-            yield name, text, make()
+    kind = detect_kind(path)
+    m = read_manifest(path)
+    token = PLOT_UNIT.set(str(m.get("unit") or "g"))
+    try:
+        if kind == "run":
+            yield from _run_figures(load_run(path), m)
+        else:
+            yield from _experiment_figures(kind, load_experiment(path), m)
+    finally:
+        with contextlib.suppress(ValueError):  # finalised in another context: nothing set
+            PLOT_UNIT.reset(token)
 
 
 def save_dir_plots(path: str | Path, out_dir: str | Path | None = None, dpi: int = 130):
     """Re-draw every applicable figure of ``path`` into ``out_dir`` (default path/plots);
-    each file is replaced atomically (a symlink is replaced, not followed). The figures are
-    drawn in two processes where that pays (:func:`~samplesim.plots._split.split_calls`);
-    the files are the same."""
+    each file is replaced atomically (a symlink is replaced, not followed)."""
     path = Path(path)
     out = Path(out_dir) if out_dir is not None else path / "plots"
     detect_kind(path)
-    with _unit_of(path):
-        makers = _dir_makers(path)  # reads the tables: a damaged file fails before any write
-        ensure_dir(out)
-
-        def save(name: str, make: Callable[[], Figure]) -> None:
-            atomic_write(
-                out / name, partial(save_figure, make(), dpi=dpi), suffix=Path(name).suffix
-            )
-
-        split_calls([partial(save, name, make) for name, _, make in makers])
-    return [out / name for name, _, _ in makers]
+    figures = dir_figures(path)
+    first = next(figures, None)  # reads the tables: a damaged file fails before any write
+    ensure_dir(out)
+    paths = []
+    for name, _, fig in itertools.chain([first] if first else [], figures):
+        atomic_write(out / name, partial(save_figure, fig, dpi=dpi), suffix=Path(name).suffix)
+        paths.append(out / name)
+    return paths
