@@ -2,7 +2,7 @@
 
 Runs, interleaved round by round in fresh processes: ``python -c "import samplesim"`` (the
 reference), ``samplesim --help``, ``samplesim run scenarios/change5-2023.toml`` (the main job:
-20 quick replications to pick the typical one, the tables and five figures, into a scratch
+20 quick replications to pick the typical one, the tables and six figures, into a scratch
 directory) and the same run with ``--no-plots``. Prints each one's median wall time and its
 ratio to the reference (median of the rounds' ratios). The machine is shared and noisy: read
 the ratios, not the absolute times.

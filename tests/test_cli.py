@@ -226,6 +226,20 @@ def test_command_table_matches_the_command_modules():
         assert (name, text) == (mod.NAME, mod.HELP)
 
 
+def test_the_main_job_imports_no_scipy_and_quietly_no_rich(tmp_path):
+    """``samplesim -q run SCENARIO`` (figures included) needs neither scipy nor the table
+    renderer: both would only slow its start."""
+    code = (
+        "import sys\nfrom samplesim.cli import main\n"
+        f"status = main(['-q', 'run', {str(FLAGSHIP)!r}, '--out', {str(tmp_path / 'o')!r}])\n"
+        "print(status, sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'rich'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "0 []"
+    assert (tmp_path / "o" / "plots" / "funnel.png").exists()
+
+
 def test_help_imports_no_command_and_running_one_imports_only_it():
     code = (
         "import sys\nfrom samplesim import cli\np = cli._parser()\n"

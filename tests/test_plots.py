@@ -343,6 +343,26 @@ def test_save_figure_leaves_the_figure_unchanged(flagship_result, tmp_path):
     assert _state(fig) == before
 
 
+def test_save_figure_draws_once_and_matches_savefig(flagship_result, tmp_path):
+    """save_figure lays the figure out itself and draws it once; savefig alone draws twice
+    (a dry run for the constrained layout). The pixels are the same."""
+    from PIL import Image
+
+    from samplesim.plots._common import STYLE
+
+    for make in (plots.funnel, plots.timeline):
+        fig = make(flagship_result)
+        draws, dpi = [], fig.dpi
+        fig.canvas.mpl_connect("draw_event", draws.append)
+        mine = plots.save_figure(fig, tmp_path / "mine.png")
+        assert len(draws) == 1
+        assert fig.get_layout_engine() is not None and fig.dpi == dpi  # left as it was
+        with matplotlib.rc_context(STYLE):
+            make(flagship_result).savefig(tmp_path / "plain.png", dpi=130, facecolor="white")
+        with Image.open(mine) as a, Image.open(tmp_path / "plain.png") as b:
+            assert a.size == b.size and a.tobytes() == b.tobytes()
+
+
 def _many_tables():
     t = synthetic_experiment(replications=4, points=6, variants=["baseline", "lottery"])
     one = synthetic_experiment(replications=6, points=1, variants=["baseline", "lottery"])

@@ -137,13 +137,10 @@ def _human_columns(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
 
 def figure_to_data_uri(fig: Any, dpi: int = 110) -> str:
     """Render a matplotlib figure to a ``data:image/png;base64,...`` URI (and clear it)."""
-    import matplotlib
-
-    from samplesim.plots._common import STYLE
+    from samplesim.plots._common import write_png
 
     buf = io.BytesIO()
-    with matplotlib.rc_context(STYLE):
-        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    write_png(fig, buf, dpi)
     fig.clear()
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 

@@ -14,11 +14,11 @@ import warnings
 import attrs
 import numpy as np
 
+from samplesim.errors import check_seed
 from samplesim.metrics import METRICS, RunView
-from samplesim.model import run_world
-from samplesim.outcomes import SimulationResult
+from samplesim.model import RunRecord, run_world
+from samplesim.outcomes import SimulationResult, build_result
 from samplesim.scenario import Scenario
-from samplesim.simulation import simulate
 
 __all__ = ["TYPICAL_METRICS", "TYPICAL_OF", "Typical", "typical_replication"]
 
@@ -59,10 +59,10 @@ class Typical:
         }
 
 
-def _whole_run(scenario: Scenario, seed: int, r: int, metrics: tuple[str, ...]) -> list[float]:
-    """The whole-run (``ALL``, the last row) values of ``metrics`` in replication ``r``: the
-    summary table's numbers, from the run record without building any table."""
-    v = RunView(run_world(scenario, seed, r))
+def _whole_run(record: RunRecord, metrics: tuple[str, ...]) -> list[float]:
+    """The whole-run (``ALL``, the last row) values of ``metrics`` in a run record: the
+    summary table's numbers, without building any table."""
+    v = RunView(record)
     return [float(v[m][-1]) for m in metrics]
 
 
@@ -96,7 +96,9 @@ def typical_replication(
         raise ValueError(f"unknown metrics: {', '.join(unknown)}")
     if of < 1:
         raise ValueError("of must be at least 1")
-    rows = np.array([_whole_run(scenario, seed, r, metrics) for r in range(of)])
+    seed = check_seed(seed)
+    records = [run_world(scenario, seed, r) for r in range(of)]
+    rows = np.array([_whole_run(rec, metrics) for rec in records])
     r = nearest_median(rows)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a metric missing in every run
@@ -105,7 +107,7 @@ def typical_replication(
         replication=r,
         of=of,
         seed=seed,
-        result=simulate(scenario, seed, r),
+        result=build_result(records[r]),  # what simulate(scenario, seed, r) returns
         values={m: float(x) for m, x in zip(metrics, rows[r], strict=True)},
         medians=dict(zip(metrics, med, strict=True)),
     )

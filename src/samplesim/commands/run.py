@@ -15,7 +15,6 @@ from samplesim.outcomes import SimulationResult
 from samplesim.paths import atomic_dir, default_out
 from samplesim.run_output import make_manifest, write_run
 from samplesim.simulation import simulate
-from samplesim.summary_table import print_run_summary
 from samplesim.typical import TYPICAL_OF, typical_replication
 
 NAME = "run"
@@ -179,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
 
             plots.save_dir_plots(tmp)
     if not args.quiet:
+        from samplesim.summary_table import print_run_summary  # rich: not for --quiet
+
         print_run_summary(res, sc)
         print(f"{said}; use --replications N for intervals")
     print(f"wrote {out}/ ({_applications(res)}, {res.n_events} simpy events, {wall * 1000:.1f} ms)")

@@ -7,20 +7,23 @@ with :func:`matplotlib.rc_context` inside each plotting function.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, BinaryIO, ParamSpec, TypeVar
 
 import attrs
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, FigureBase
+from matplotlib.layout_engine import LayoutEngine
 from matplotlib.ticker import FuncFormatter
 
 from samplesim.metrics import METRICS, in_unit
@@ -197,8 +200,12 @@ def styled(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """A figure not registered with pyplot (no global state; freed when unreferenced)."""
-    return Figure(figsize=(width, height), layout="constrained")
+    """A figure not registered with pyplot (no global state; freed when unreferenced), on an
+    Agg canvas: :func:`save_figure` lays it out and draws it with one renderer, so the text
+    measured for the layout is not measured again for the pixels."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
 
 
 Size = tuple[float, float]
@@ -237,9 +244,61 @@ def root(fig: FigureBase) -> Figure:
 def save_figure(fig: Figure, path: str | Path, dpi: int = 130) -> Path:
     """Save ``fig`` as PNG in the package style; the figure itself is left as it was."""
     path = Path(path)
-    with matplotlib.rc_context(STYLE):
-        fig.savefig(path, dpi=dpi, facecolor="white")
+    write_png(fig, path, dpi)
     return path
+
+
+def write_png(fig: Figure, target: str | Path | BinaryIO, dpi: int) -> None:
+    """Render ``fig`` as PNG (white background, package style) into a path or binary file.
+
+    A figure with a layout engine on an Agg canvas (:func:`new_figure`) is laid out once
+    here, at the file's resolution, and then drawn once: ``savefig`` alone draws it twice (a
+    dry-run draw for the layout, then the pixels). The pixels are the same."""
+    with matplotlib.rc_context(STYLE):
+        engine = fig.get_layout_engine()
+        if engine is None or not fig.axes or not isinstance(fig.canvas, FigureCanvasAgg):
+            fig.savefig(target, **_png_options(dpi))
+            return
+        was = fig.dpi
+        try:
+            fig.dpi = dpi
+            _lay_out(fig, engine)
+            with matplotlib.rc_context(_NO_LAYOUT):  # None: no engine at all, not the rc's
+                fig.set_layout_engine(None)  # so savefig draws once
+            fig.savefig(target, **_png_options(dpi))
+        finally:
+            fig.set_layout_engine(engine)
+            fig.dpi = was
+
+
+#: zlib level of the PNG files: 3 encodes in about 60 % of the time of the default (6), for
+#: files a few per cent larger; the pixels are the same.
+PNG_COMPRESS_LEVEL = 3
+
+
+def _png_options(dpi: int) -> dict[str, Any]:
+    return {
+        "format": "png",
+        "dpi": dpi,
+        "facecolor": "white",
+        "pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL},
+    }
+
+
+#: The rc settings under which ``set_layout_engine(None)`` removes the engine.
+_NO_LAYOUT = {"figure.autolayout": False, "figure.constrained_layout.use": False}
+
+
+def _lay_out(fig: Figure, engine: LayoutEngine) -> None:
+    """What the first draw of ``savefig`` does before any pixel: the axes' aspect, then the
+    layout engine (a ValueError leaves the layout as it is, as in a draw)."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for ax in fig.axes:
+        for a in (ax, *(c for c in ax.get_children() if isinstance(c, Axes))):
+            locator = a.get_axes_locator()
+            a.apply_aspect(locator(a, renderer) if locator else None)
+    with contextlib.suppress(ValueError):
+        engine.execute(fig)
 
 
 @attrs.frozen
