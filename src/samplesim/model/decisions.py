@@ -204,12 +204,8 @@ class CallDesk:
     def _maybe_batch(self) -> None:
         """Decide a batch call once every proposal is reviewed, but never before it closes:
         the desk cannot know that no more proposals will come until ``close_day``."""
-        if (
-            self.call.decision.mode == "batch"
-            and self.settled == self.n_expected
-            and self.ready
-            and not self.waiting_close
-        ):
+        batch = self.call.decision.mode == "batch"
+        if batch and self.settled == self.n_expected and self.ready and not self.waiting_close:
             self.deciding += 1
             self.waiting_close = True
             self.env.process(self._decide_after_close())
