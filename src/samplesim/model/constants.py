@@ -9,14 +9,12 @@ new object with its own entry). Nothing here is random.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
-
 import attrs
 import numpy as np
 
 from samplesim.model.agencies import call_allocation, call_types, types_by_call
 from samplesim.model.arrivals import Applicant, expand_institutions
+from samplesim.model.memo import per_scenario
 from samplesim.scenario.agencies import agency_of, rule_window
 from samplesim.scenario.routes import institution_reviewers
 from samplesim.scenario.schema import Allocation, Scenario
@@ -68,27 +66,7 @@ def _compute(sc: Scenario) -> ScenarioConstants:
     )
 
 
-#: id(scenario) -> (a weak reference to it, its constants); an entry goes with its scenario.
-_CACHE: dict[int, tuple[weakref.ref, ScenarioConstants]] = {}
-
-
+@per_scenario
 def constants(sc: Scenario) -> ScenarioConstants:
     """The :class:`ScenarioConstants` of ``sc``, computed on the first call for this object."""
-    key = id(sc)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is sc:
-        return hit[1]
-    value = _compute(sc)
-    _CACHE[key] = (weakref.ref(sc, _forget(key)), value)
-    return value
-
-
-def _forget(key: int) -> Callable[[weakref.ref], None]:
-    """The callback that drops ``key``'s entry when its scenario goes (only that entry)."""
-
-    def forget(ref: weakref.ref) -> None:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] is ref:
-            del _CACHE[key]
-
-    return forget
+    return _compute(sc)

@@ -1,7 +1,7 @@
 """Per-scenario memoisation of what every run of a scenario recomputes the same way.
 
-Like :func:`samplesim.model.constants.constants`, for small helpers that cannot import it
-(import cycles) or that belong to their own module: ``@per_scenario`` caches ``f(sc)`` per
+:func:`samplesim.model.constants.constants` and small helpers that belong to their own module
+use it: ``@per_scenario`` caches ``f(sc)`` per
 :class:`~samplesim.scenario.schema.Scenario` object while it lives (scenarios are frozen; an
 evolved scenario is a new object). Nothing memoised may be random or mutated by a caller.
 """
