@@ -34,6 +34,7 @@ from samplesim.model.arrivals import ProposalTable
 from samplesim.model.keyed import draw_keyed
 from samplesim.model.reviewer_traits import subjects
 from samplesim.model.stage_draws import draw_stages
+from samplesim.model.typed import floats
 
 if TYPE_CHECKING:
     from samplesim.model.world import World
@@ -105,8 +106,8 @@ class Resubmissions:
         self.proposal = np.arange(self.capacity, dtype=np.int64)
         self.attempt = np.zeros(self.capacity, dtype=np.int64)
         #: Per row: the uniform that decides whether it comes back, and where in the window.
-        self.back = padded(self._uniforms(w.props, 0).tolist(), self.capacity - n, 1.0)
-        self.when = padded(self._uniforms(w.props, 1).tolist(), self.capacity - n, 0.0)
+        self.back = padded(floats(self._uniforms(w.props, 0)), self.capacity - n, 1.0)
+        self.when = padded(floats(self._uniforms(w.props, 1)), self.capacity - n, 0.0)
         self.states = frozenset(rs.states)
         calls = w.sc.calls
         self.order = sorted(range(len(calls)), key=lambda k: (calls[k].open_day, k))

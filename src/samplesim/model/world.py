@@ -375,7 +375,8 @@ class World:
         tr, p, n, inv = self.trace, self.props, self.rows, self.inventory
         days = np.stack([np.frombuffer(tr.days[s], dtype=float) for s in STAGE_NAMES])
         rs = self.resubmit
-        cut = slice(None) if rs is None or rs.capacity == n else slice(n)  # rows used
+        # Rows used (lists are converted whole, then sliced: no copy without resubmission).
+        cut = slice(None) if rs is None or rs.capacity == n else slice(n)
         if cut.stop is not None:
             days = days[:, cut]
         i = np.asarray(tr.rv_i, dtype=np.int64)
@@ -407,15 +408,15 @@ class World:
             attempt=np.zeros(n, dtype=np.int64) if rs is None else rs.attempt[cut],
             call=p.call[cut],
             applicant=p.applicant[cut],
-            country=np.asarray(self.country_of[cut], dtype=object),
+            country=np.asarray(self.country_of, dtype=object)[cut],
             merit=p.merit[cut],
             requested=p.requested[cut],
             destructive=p.destructive[cut],
-            team_countries=tuple(p.team_countries[cut]),
+            team_countries=tuple(p.team_countries)[cut],
             days=dict(zip(STAGE_NAMES, days, strict=True)),
-            state=np.asarray(tr.state[cut], dtype=object),
-            reason=np.asarray(tr.reason[cut], dtype=object),
-            conditions=np.asarray(tr.conditions[cut], dtype=object),
+            state=np.asarray(tr.state, dtype=object)[cut],
+            reason=np.asarray(tr.reason, dtype=object)[cut],
+            conditions=np.asarray(tr.conditions, dtype=object)[cut],
             review_score=reported(self.grades, tr.review_score[cut]),
             final_score=reported(self.grades, tr.final_score[cut]),
             review_wait=tr.review_wait[cut],
