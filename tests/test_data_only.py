@@ -140,3 +140,23 @@ def test_bad_per_call_probability_names_the_call(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "calls[0].proposals.data_only_probability" in err and "Traceback" not in err
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_data_only_request_approved_from_the_waiting_list_ends_without_material():
+    """Regression: it went through agreement and shipping and ended 'delivered' with 0 g."""
+    raw = minimal_raw()
+    raw["rules"] = [{"name": "no-export", "gate": "shipping", "effect": "licence",
+                     "selector": {"countries": ["US"]}, "success_probability": 0.0}]  # fmt: skip
+    raw["proposals"]["data_only_probability"] = 0.6
+    raw["allocation"] = {"policy": "merit_rank", "max_awards": 1, "reallocation": "waiting_list"}
+    sc = build_scenario(raw)
+    seen = 0
+    for seed in range(8):
+        res = samplesim.simulate(sc, seed=seed)
+        check_all(sc, res)
+        p = res.proposals
+        wl = p[p["from_waiting_list"].astype(bool) & (p["grams_requested"] == 0)]
+        assert (wl["state"].astype(str) == "approved_no_material").all()
+        assert wl["agreement_day"].isna().all() and wl["samples_day"].isna().all()
+        seen += len(wl)
+    assert seen >= 3

@@ -37,6 +37,7 @@ __all__ = ["NO_MATERIAL", "NO_MEETING", "WAITLISTED", "CallDesk", "Decisions"]
 NO_MEETING = "no decision meeting left before the horizon"
 #: Terminal state of an approved proposal that requested no material (data only).
 NO_MATERIAL = "approved_no_material"
+DATA_ONLY = (NO_MATERIAL, "approved: data-only request, no material")
 #: Reason of a proposal none of whose reviews could be assigned (per-round limit).
 NO_REVIEW = "no review: every eligible reviewer at review.max_reviews_per_round"
 
@@ -150,10 +151,8 @@ class CallDesk:
         if reallocation == "waiting_list":
             assert waitlist_rng is not None
             self.waitlist = WaitingList(self, waitlist_rng)
-        #: A batch call's wait for ``close_day`` is under way (the batch is taken then).
-        self.waiting_close = False
-        #: The rolling call's meeting process is running.
-        self.meeting = False
+        #: A batch call waits for ``close_day``; a rolling call's meeting process runs.
+        self.waiting_close = self.meeting = False
         if call.decision.mode == "rolling" and n_expected:
             env.process(self._rolling())
 
@@ -202,8 +201,7 @@ class CallDesk:
         tr.event(i, self.env.now, "decision", "no_meeting", detail)
 
     def _maybe_batch(self) -> None:
-        """Decide a batch call once every proposal is reviewed, but never before it closes:
-        the desk cannot know that no more proposals will come until ``close_day``."""
+        """Decide a batch call once all are reviewed, never before ``close_day`` (more may come)."""
         batch = self.call.decision.mode == "batch"
         if batch and self.settled == self.n_expected and self.ready and not self.waiting_close:
             self.deciding += 1
@@ -338,8 +336,8 @@ class CallDesk:
                 tr.stamp(i, "decision", env.now)
                 why = self.reasons.get(i, "")
                 tr.event(i, env.now, "decision", "approved", why, float(tr.granted[i].sum()))
-                if not self.requested[i].any():  # data only: nothing to lend or ship
-                    decisions[i] = (NO_MATERIAL, "approved: data-only request, no material")
+                if (end := self.ends_approved(i)) is not None:
+                    decisions[i] = end
             elif i in unscored:
                 tr.stamp(i, "decision", env.now)
                 decisions[i] = ("not_shortlisted", NO_REVIEW)
@@ -367,10 +365,11 @@ class CallDesk:
 
     def _say(self, why: str) -> str:
         """``why``, a reason the desk says itself: kept once, with its decision."""
-        got = self._said.get(why)
-        if got is None:
-            got = self._said[why] = ("declined", why)
-        return got[1]
+        return self._said.setdefault(why, ("declined", why))[1]
+
+    def ends_approved(self, i: int) -> tuple[str, str] | None:
+        """How approved row ``i`` ends at once: data only (nothing to lend or ship), else None."""
+        return None if self.requested[i].any() else DATA_ONLY
 
     def decline_reason(self, i: int) -> str:
         """Why shortlisted proposal ``i`` was not granted samples."""
@@ -379,10 +378,9 @@ class CallDesk:
             return self._say(f"final score below the allocation bar ({self.bar_label})")
         if i in self.reasons:
             return self.reasons[i]
-        if self._not_selected is None:
-            self._not_selected = self._say(
-                f"not selected by {al.policy} (inventory or award limit)"
-            )
+        if self._not_selected is None:  # said once per desk
+            why = f"not selected by {al.policy} (inventory or award limit)"
+            self._not_selected = self._say(why)
         return self._not_selected
 
     def candidate(self, i: int) -> Candidate:

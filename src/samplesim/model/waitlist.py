@@ -139,9 +139,10 @@ class WaitingList:
             tr.stamp(i, "decision", env.now)
             detail = f"from the waiting list of {desk.call.name}"
             tr.event(i, env.now, "decision", "approved", detail, float(tr.granted[i].sum()))
-            self.at_risk += 1
             self.ranked.remove(i)
-            self.events[i].succeed(None)
+            end = desk.ends_approved(i)  # data only: it ends approved and frees nothing
+            self.at_risk += end is None
+            self.events[i].succeed(end)
 
     def _close(self) -> None:
         """No more grams can come (or no meeting is left): the rest are declined today."""
