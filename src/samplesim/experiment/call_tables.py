@@ -23,27 +23,31 @@ CALL_RUN_COLUMNS = ("point", "variant", "replication", "seed", "call", "metric",
 
 def call_rows(done: list, seed: int) -> pd.DataFrame:
     """The per-call long rows (``CALL_RUN_COLUMNS``) of a batch's finished runs (``(spec,
-    labels, values)`` as :func:`samplesim.worker.run_batch` returns them)."""
-    parts = []
-    for run, _labels, values in done:
-        names, per = unpack(values)
-        for metric, v in per.items():
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "point": run.point,
-                        "variant": run.variant,
-                        "replication": run.replication,
-                        "seed": seed,
-                        "call": names,
-                        "metric": metric,
-                        "value": np.asarray(v, dtype=float),
-                    }
-                )
-            )
-    if not parts:
+    labels, values)`` as :func:`samplesim.worker.run_batch` returns them): runs in ``done``
+    order, then metrics in table order, then calls in scenario order; one frame per batch."""
+    runs, names, metrics, values = [], [], [], []
+    for run, _labels, vals in done:
+        call_names, per = unpack(vals)
+        if not per:
+            continue
+        runs.append(run)
+        names.append(np.tile(np.asarray(call_names, dtype=object), len(per)))
+        metrics.append(np.repeat(np.asarray(list(per), dtype=object), len(call_names)))
+        values.append(np.concatenate([np.asarray(v, dtype=float) for v in per.values()]))
+    if not runs:
         return pd.DataFrame({c: [] for c in CALL_RUN_COLUMNS})
-    return pd.concat(parts, ignore_index=True)
+    sizes = [len(v) for v in values]
+    return pd.DataFrame(
+        {
+            "point": np.repeat([r.point for r in runs], sizes).astype("int64"),
+            "variant": np.repeat(np.asarray([r.variant for r in runs], dtype=object), sizes),
+            "replication": np.repeat([r.replication for r in runs], sizes).astype("int64"),
+            "seed": np.full(sum(sizes), seed, dtype="int64"),
+            "call": np.concatenate(names),
+            "metric": np.concatenate(metrics),
+            "value": np.concatenate(values),
+        }
+    )
 
 
 def calls_replications(
