@@ -45,8 +45,12 @@ def print_run_summary(res: SimulationResult, sc: Scenario, console: Console | No
         console.print(t)
     a = s.loc["ALL"]
     used = res.summary.set_index("country").loc["ALL", "inventory_used_fraction"]
+    # Granted over the initial stock exceeds 100 % when returned loans are lent again: say so,
+    # or it reads as grams created from nothing.
+    relent = " (returned loans lent again)" if used > 1 else ""
     console.print(
-        f"inventory used: {_fmt(100 * used, 1)} % of {sum(res.initial_grams.values()):g} {unit}; "
+        f"granted: {_fmt(100 * used, 1)} % of the initial {sum(res.initial_grams.values()):g} "
+        f"{unit}{relent}; "
         f"merit efficiency: {_fmt(a['merit_efficiency'], 2)}; "
         f"fairness (Jain) across countries: {_fmt(a['fairness_index'], 2)}"
     )
