@@ -171,17 +171,18 @@ def run(args: argparse.Namespace) -> int:
     manifest = make_manifest(
         sc, seed=args.seed, replication=rep, kind="run", horizon_days=sc.horizon_days, **extra
     )
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out) as tmp:  # refuses an output it may not replace before any print
+        if not args.quiet:
+            # The answer first: it does not wait for the figures (most of the wall time).
+            from samplesim.summary_table import print_run_summary  # rich: not for --quiet
+
+            print_run_summary(res, sc)
+            print(f"{said}; use --replications N for intervals", flush=True)
         write_run(res, tmp, manifest)
         if not args.no_plots:
             from samplesim import plots
 
             plots.save_dir_plots(tmp)
-    if not args.quiet:
-        from samplesim.summary_table import print_run_summary  # rich: not for --quiet
-
-        print_run_summary(res, sc)
-        print(f"{said}; use --replications N for intervals")
     print(f"wrote {out}/ ({_applications(res)}, {res.n_events} simpy events, {wall * 1000:.1f} ms)")
     return 0
 
