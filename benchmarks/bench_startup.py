@@ -3,9 +3,10 @@
 Runs, interleaved round by round in fresh processes: ``python -c "import samplesim"`` (the
 reference), ``samplesim --help``, ``samplesim run scenarios/change5-2023.toml`` (the main job:
 20 quick replications to pick the typical one, the tables and six figures, into a scratch
-directory) and the same run with ``--no-plots``. Prints each one's median wall time and its
-ratio to the reference (median of the rounds' ratios). The machine is shared and noisy: read
-the ratios, not the absolute times.
+directory), the same run until its summary is on the screen (it is printed before the tables
+and figures are written) and the same run with ``--no-plots``. Prints each one's median wall
+time and its ratio to the reference (median of the rounds' ratios). The machine is shared and
+noisy: read the ratios, not the absolute times.
 
     python benchmarks/bench_startup.py --rounds 5
 """
@@ -13,6 +14,7 @@ the ratios, not the absolute times.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -32,8 +34,31 @@ def commands(scratch: Path) -> dict[str, list[str]]:
         "import samplesim": [py, "-c", "import samplesim"],
         "samplesim --help": [py, "-m", "samplesim", "--help"],
         "samplesim run (main job)": [*run, str(scratch / "run")],
+        SUMMARY: [py, "-m", "samplesim", "run", str(FLAGSHIP), "--out", str(scratch / "run-s")],
         "samplesim run --no-plots": [*run, str(scratch / "run-np"), "--no-plots"],
     }
+
+
+#: The label timed until the run's summary is printed, not until the process ends.
+SUMMARY = "samplesim run: summary shown"
+#: The last line of the run's summary (then come the tables and figures).
+SUMMARY_END = "use --replications N for intervals"
+
+
+def until_summary(cmd: list[str], cwd: Path) -> float:
+    """Seconds from the start of ``cmd`` until its summary's last line is on stdout (the
+    process then runs to its end, untimed; a failure stops the benchmark)."""
+    t0 = time.perf_counter()
+    seen = None
+    with subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          text=True, env={**os.environ, "COLUMNS": "120"}) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if seen is None and SUMMARY_END in line:
+                seen = time.perf_counter() - t0
+    if proc.returncode or seen is None:
+        raise SystemExit(f"{' '.join(cmd)} failed or printed no summary")
+    return seen
 
 
 def wall(cmd: list[str], cwd: Path) -> float:
@@ -51,12 +76,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         cmds = commands(scratch)
-        for cmd in cmds.values():  # warm the file cache and the byte-code once
-            wall(cmd, scratch)
+        timer = {k: until_summary if k == SUMMARY else wall for k in cmds}
+        for label, cmd in cmds.items():  # warm the file cache and the byte-code once
+            timer[label](cmd, scratch)
         times: dict[str, list[float]] = {k: [] for k in cmds}
         for _ in range(args.rounds):
             for label, cmd in cmds.items():
-                times[label].append(wall(cmd, scratch))
+                times[label].append(timer[label](cmd, scratch))
     ref = "import samplesim"
     print("Wall time of fresh processes, interleaved; the machine is shared and noisy, so read")
     print(f"the ratios to a bare `import samplesim` ({args.rounds} rounds).\n")
