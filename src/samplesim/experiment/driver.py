@@ -20,16 +20,14 @@ import pandas as pd
 
 from samplesim.errors import ExperimentError, UserError, check_count
 from samplesim.executors import make_executor
-from samplesim.experiment.call_tables import call_rows
 from samplesim.experiment.plan import Plan, check_country, make_manifest_of, parse_precision
-from samplesim.experiment.task import frame
 from samplesim.intervals import interval_kind
 from samplesim.limits import MAX_BATCH_SIZE, MAX_REPLICATIONS, MAX_RUNS
 from samplesim.paths import atomic_write, write_json
 from samplesim.progress import RunProgress
 from samplesim.stopping import DEFAULT_MIN_REPLICATIONS, METHODS, until_precise
 from samplesim.store import MemoryStore, ResultStore
-from samplesim.worker import RunSpec, run_batch
+from samplesim.worker import RunSpec, run_packed
 
 __all__ = ["execute", "finish", "run_plan"]
 
@@ -58,9 +56,9 @@ def execute(
     shipped = _shipped(plan, executor)
     tasks = [plan.task(todo[i : i + size], shipped) for i in range(0, len(todo), size)]
     progress.add_total(len(todo))
-    for done, keys, errors in executor.map_unordered(run_batch, tasks):
-        store.add(frame(done, plan.seed), keys, errors, call_rows(done, plan.seed))
-        progress.advance(len(keys) + len(errors))
+    for batch in executor.map_unordered(run_packed, tasks):
+        store.add_packed(batch)
+        progress.advance(len(batch.keys) + len(batch.errors))
         progress.set_executor(executor.label)
     return len(todo)
 
