@@ -40,6 +40,22 @@ def _batch_size(n_runs: int, jobs: int, batch_size: int | None) -> int:
     return max(5, min(50, math.ceil(n_runs / (4 * max(1, jobs)))))
 
 
+def _batches(n_runs: int, jobs: int, batch_size: int | None) -> list[int]:
+    """The sizes of the batches of ``n_runs`` runs: ``batch_size`` each when given; otherwise
+    decreasing (guided self-scheduling: a quarter of what remains per worker pair, capped at
+    :func:`_batch_size`, at least 5), so that with several workers the last batches are small
+    and no worker finishes long before the others."""
+    size = _batch_size(n_runs, jobs, batch_size)
+    if batch_size is not None or jobs <= 1:
+        return [min(size, n_runs - i) for i in range(0, n_runs, size)]
+    out, left = [], n_runs
+    while left:
+        n = min(left, max(5, min(size, math.ceil(left / (2 * jobs)))))
+        out.append(n)
+        left -= n
+    return out
+
+
 def execute(
     plan: Plan,
     specs: list[RunSpec],
@@ -52,9 +68,11 @@ def execute(
     todo = [s for s in specs if s.key not in done]
     if not todo:
         return 0
-    size = _batch_size(len(todo), executor.jobs, batch_size)
     shipped = _shipped(plan, executor)
-    tasks = [plan.task(todo[i : i + size], shipped) for i in range(0, len(todo), size)]
+    tasks, start = [], 0
+    for n in _batches(len(todo), executor.jobs, batch_size):
+        tasks.append(plan.task(todo[start : start + n], shipped))
+        start += n
     progress.add_total(len(todo))
     for batch in executor.map_unordered(run_packed, tasks):
         store.add_packed(batch)
