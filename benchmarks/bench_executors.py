@@ -13,10 +13,11 @@ is the CPU time of this process (every thread: result collection, unpickling, bu
 tables, Dask's client and, for a local cluster, its scheduler) per run, ``workers`` the CPU
 time of its worker processes per run (psutil). With ``cores`` cores shared by the driver and
 ``jobs`` workers, the runs per second cannot exceed ``cores / (driver + workers)``,
-``jobs / workers`` nor ``1 / driver``; ``bound`` is that limit as a speed-up over serial's CPU
-per run (Amdahl: the driver's serial share is what caps it). Dask's processes also spend CPU
-while idle (event-loop ticks, heartbeats), so its per-run figures grow with the wall time on a
-loaded machine.
+``jobs / workers`` nor ``1 / driver``; :func:`bound` is that limit as a speed-up over one
+process doing a worker's work (Amdahl: the driver's share is what caps it). It uses one
+executor's figures only, measured together: serial's CPU per run, measured at another moment,
+moves with the machine's load. Dask's processes also spend CPU while idle (event-loop ticks,
+heartbeats), so its per-run figures grow with the wall time on a loaded machine.
 """
 
 from __future__ import annotations
@@ -75,13 +76,13 @@ def bench(kind: str, reps: int, jobs: int, batch: int | None) -> dict[str, float
     }
 
 
-def bound(r: dict[str, float], serial_ms: float, jobs: int, cores: int) -> float:
-    """The CPU-bound speed-up over serial of an executor with these CPU figures."""
+def bound(r: dict[str, float], jobs: int, cores: int) -> float:
+    """The CPU-bound speed-up of an executor with these CPU figures over one process that
+    does a worker's work per run (serial, when the workers add no work of their own)."""
     d, w = r["driver_ms"], r["workers_ms"]
     if w == 0:
         return 1.0
-    rate = min(cores / (d + w), jobs / w, 1 / d if d else float("inf"))
-    return rate * serial_ms
+    return w * min(cores / (d + w), jobs / w, 1 / d if d else float("inf"))
 
 
 def main() -> None:
@@ -102,11 +103,10 @@ def main() -> None:
     if "serial" not in res:
         return
     serial = res["serial"]
-    print(f"load-independent, {cores} cores: serial {serial['driver_ms']:.3f} CPU ms/run")
     for kind in res:
         if kind != "serial":
-            limit = bound(res[kind], serial["driver_ms"], a.jobs, cores)
-            print(f"  {kind:10s} CPU-bound speed-up limit {limit:.2f}x")
+            limit = bound(res[kind], a.jobs, cores)
+            print(f"{kind:10s} CPU-bound speed-up limit on {cores} cores: {limit:.2f}x")
     if "processes" in res:
         print(f"speed-up processes/serial: {res['processes']['rate'] / serial['rate']:.2f}x "
               f"on {a.jobs} workers (target >= 1.8x on an idle machine)")  # fmt: skip
