@@ -24,12 +24,13 @@ import json
 import os
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from samplesim.batch_tables import calls_frame, runs_frame, sort_calls, sorted_runs
 from samplesim.errors import DamagedFile, Notice, UserError
 from samplesim.paths import (
     LOCK_NAME,
@@ -55,6 +56,9 @@ from samplesim.results_dir import (
     sort_runs,
     summary_to_long,
 )
+
+if TYPE_CHECKING:
+    from samplesim.packing import Packed
 
 __all__ = [
     "RUN_COLUMNS",
@@ -97,6 +101,7 @@ class MemoryStore:
         self.errors: list[dict[str, Any]] = []
         self.keys: set[str] = set()
         self.call_parts: list[pd.DataFrame] = []
+        self.batches: list[Packed] = []
 
     def done_keys(self) -> set[str]:
         return set(self.keys)
@@ -111,17 +116,32 @@ class MemoryStore:
         errors: list[dict[str, Any]],
         calls: pd.DataFrame | None = None,
     ) -> None:
+        """Keep a finished batch given as tables (see :meth:`add_packed`)."""
         self.parts.append(df)
         self.keys.update(keys)
         self.errors.extend(errors)
         if calls is not None and len(calls):
             self.call_parts.append(calls)
 
+    def add_packed(self, batch: Packed) -> None:
+        """Keep a finished batch as the worker packed it (its tables are made at the end)."""
+        if self.parts or self.call_parts:  # tables given before: keep one kind
+            self.add(runs_frame([batch]), batch.keys, batch.errors, calls_frame([batch]))
+            return
+        self.batches.append(batch)
+        self.keys.update(batch.keys)
+        self.errors.extend(batch.errors)
+
     def calls(self) -> pd.DataFrame | None:
-        """The per-call rows of the finished runs (None: none kept)."""
-        return pd.concat(self.call_parts, ignore_index=True) if self.call_parts else None
+        """The per-call rows of the finished runs in run order (None: none kept)."""
+        if self.batches:
+            return sort_calls(calls_frame(self.batches))
+        parts = self.call_parts
+        return sort_calls(pd.concat(parts, ignore_index=True)) if parts else None
 
     def runs(self, keys: set[str] | None = None) -> pd.DataFrame:
+        if self.batches:
+            return sorted_runs(self.batches)
         return sort_runs(pd.concat(self.parts, ignore_index=True)) if self.parts else empty_runs()
 
     def error_table(self) -> pd.DataFrame:
@@ -285,14 +305,18 @@ class ResultStore(MemoryStore):
             )
             self._done.update(keys)
 
+    def add_packed(self, batch: Packed) -> None:
+        """Write a finished batch as the worker packed it (see :meth:`add`)."""
+        self.add(runs_frame([batch]), batch.keys, batch.errors, calls_frame([batch]))
+
     def runs(self, keys: set[str] | None = None) -> pd.DataFrame:
         """Every finished part (only runs in ``keys`` when given), sorted."""
         return read_parts(self.parts_dir, keys)
 
     def calls(self) -> pd.DataFrame | None:
         """The per-call rows of every finished part that has them (parts written by older
-        versions have none; None when no part has them)."""
-        return read_call_parts(self.parts_dir)
+        versions have none; None when no part has them), in run order."""
+        return sort_calls(read_call_parts(self.parts_dir))
 
     def error_table(self) -> pd.DataFrame:
         errors: list[dict[str, Any]] = []

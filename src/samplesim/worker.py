@@ -17,6 +17,7 @@ import contextlib
 import importlib
 import pickle
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -25,9 +26,10 @@ import numpy as np
 from samplesim.call_metrics import pack
 from samplesim.metrics import summarize
 from samplesim.model import run_world
+from samplesim.packing import Packed, Packer
 from samplesim.scenario import Scenario, build_scenario, set_path
 
-__all__ = ["RunSpec", "Task", "run_batch", "run_summary"]
+__all__ = ["RunSpec", "Task", "run_batch", "run_packed", "run_summary"]
 
 #: One run's metrics from its record (kept under its old name for importers).
 run_summary = summarize
@@ -108,14 +110,9 @@ def _scenario(task: Task, run: RunSpec) -> Scenario:
     return sc
 
 
-def run_batch(
-    task: Task,
-) -> tuple[list[tuple[RunSpec, list[str], dict[str, np.ndarray]]], list[str], list[dict]]:
-    """Run a batch: per finished run (spec, row labels, metric arrays with the per-call values
-    under ``call:`` keys, :func:`samplesim.call_metrics.pack`), the keys of the runs that
-    finished and one record per run that raised (the batch carries on)."""
-    done: list[tuple[RunSpec, list[str], dict[str, np.ndarray]]] = []
-    keys: list[str] = []
+def _each(task: Task, finished: Callable[[RunSpec, Any], None]) -> list[dict[str, Any]]:
+    """Run every run of ``task``, handing each record to ``finished(run, record)``; one error
+    record per run that raised in either (the batch carries on)."""
     errors: list[dict[str, Any]] = []
     try:
         _prepare(task)
@@ -126,10 +123,7 @@ def run_batch(
         try:
             if prep_error is not None:
                 raise RuntimeError(f"plugins failed to load in the worker:\n{prep_error}")
-            record = run_world(_scenario(task, run), task.seed, run.replication)
-            labels, values = summarize(record)
-            done.append((run, labels, {**values, **pack(record)}))
-            keys.append(run.key)
+            finished(run, run_world(_scenario(task, run), task.seed, run.replication))
         except Exception as exc:  # a failed run is recorded, not fatal
             errors.append(
                 {
@@ -142,4 +136,31 @@ def run_batch(
                     "traceback": traceback.format_exc(limit=5),
                 }
             )
-    return done, keys, errors
+    return errors
+
+
+def run_batch(
+    task: Task,
+) -> tuple[list[tuple[RunSpec, list[str], dict[str, np.ndarray]]], list[str], list[dict]]:
+    """Run a batch: per finished run (spec, row labels, metric arrays with the per-call values
+    under ``call:`` keys, :func:`samplesim.call_metrics.pack`), the keys of the runs that
+    finished and one record per run that raised (the batch carries on)."""
+    done: list[tuple[RunSpec, list[str], dict[str, np.ndarray]]] = []
+
+    def finished(run: RunSpec, record: Any) -> None:
+        labels, values = summarize(record)
+        done.append((run, labels, {**values, **pack(record)}))
+
+    errors = _each(task, finished)
+    return done, [run.key for run, _, _ in done], errors
+
+
+def run_packed(task: Task) -> Packed:
+    """Run a batch (as :func:`run_batch`) and return its runs' long rows packed in a few
+    arrays (:class:`samplesim.packing.Packed`): what experiment workers send back."""
+    packer = Packer(task.seed)
+
+    def finished(run: RunSpec, record: Any) -> None:
+        packer.add(run.key, run.point, run.variant, run.replication, record)
+
+    return packer.packed(_each(task, finished))

@@ -20,16 +20,14 @@ import pandas as pd
 
 from samplesim.errors import ExperimentError, UserError, check_count
 from samplesim.executors import make_executor
-from samplesim.experiment.call_tables import call_rows
 from samplesim.experiment.plan import Plan, check_country, make_manifest_of, parse_precision
-from samplesim.experiment.task import frame
 from samplesim.intervals import interval_kind
 from samplesim.limits import MAX_BATCH_SIZE, MAX_REPLICATIONS, MAX_RUNS
 from samplesim.paths import atomic_write, write_json
 from samplesim.progress import RunProgress
 from samplesim.stopping import DEFAULT_MIN_REPLICATIONS, METHODS, until_precise
 from samplesim.store import MemoryStore, ResultStore
-from samplesim.worker import RunSpec, run_batch
+from samplesim.worker import RunSpec, run_packed
 
 __all__ = ["execute", "finish", "run_plan"]
 
@@ -40,6 +38,22 @@ def _batch_size(n_runs: int, jobs: int, batch_size: int | None) -> int:
             raise UserError(f"batch_size must be an integer, got {batch_size!r}", "batch_size")
         return check_count(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
     return max(5, min(50, math.ceil(n_runs / (4 * max(1, jobs)))))
+
+
+def _batches(n_runs: int, jobs: int, batch_size: int | None) -> list[int]:
+    """The sizes of the batches of ``n_runs`` runs: ``batch_size`` each when given; otherwise
+    decreasing (guided self-scheduling: a quarter of what remains per worker pair, capped at
+    :func:`_batch_size`, at least 5), so that with several workers the last batches are small
+    and no worker finishes long before the others."""
+    size = _batch_size(n_runs, jobs, batch_size)
+    if batch_size is not None or jobs <= 1:
+        return [min(size, n_runs - i) for i in range(0, n_runs, size)]
+    out, left = [], n_runs
+    while left:
+        n = min(left, max(5, min(size, math.ceil(left / (2 * jobs)))))
+        out.append(n)
+        left -= n
+    return out
 
 
 def execute(
@@ -54,13 +68,15 @@ def execute(
     todo = [s for s in specs if s.key not in done]
     if not todo:
         return 0
-    size = _batch_size(len(todo), executor.jobs, batch_size)
     shipped = _shipped(plan, executor)
-    tasks = [plan.task(todo[i : i + size], shipped) for i in range(0, len(todo), size)]
+    tasks, start = [], 0
+    for n in _batches(len(todo), executor.jobs, batch_size):
+        tasks.append(plan.task(todo[start : start + n], shipped))
+        start += n
     progress.add_total(len(todo))
-    for done, keys, errors in executor.map_unordered(run_batch, tasks):
-        store.add(frame(done, plan.seed), keys, errors, call_rows(done, plan.seed))
-        progress.advance(len(keys) + len(errors))
+    for batch in executor.map_unordered(run_packed, tasks):
+        store.add_packed(batch)
+        progress.advance(len(batch.keys) + len(batch.errors))
         progress.set_executor(executor.label)
     return len(todo)
 
