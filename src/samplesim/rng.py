@@ -17,12 +17,13 @@ depend only on what it is, never on how many other institutions applied or in wh
 from __future__ import annotations
 
 import hashlib
+import struct
 import zlib
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from samplesim.philox_reset import EMPTY, PhiloxReset
+from samplesim.philox_reset import EMPTY, HEAD, PhiloxReset
 
 __all__ = ["REDRAWABLE", "STREAMS", "EntityStream", "Streams", "entity_key", "name_key"]
 
@@ -93,8 +94,7 @@ class Streams:
             h = self._hash.copy()  # type: ignore[union-attr]
             h.update("".join("\x1f" + n for n in names).encode("utf-8"))
             d = h.digest()  # the key's two little-endian 64-bit words (as entity_key)
-            key = (int.from_bytes(d[:8], "little"), int.from_bytes(d[8:], "little"))
-            got = EntityStream(key, self.ids, self._philox, self._reset)
+            got = EntityStream(_KEY.unpack(d), self.ids, self._philox, self._reset, d)
             self._entities[names] = got
         return got
 
@@ -121,6 +121,10 @@ def entity_key(seed: int, replication: int, *names: str) -> np.ndarray:
     return np.frombuffer(digest, dtype="<u8").astype(np.uint64)
 
 
+_KEY = struct.Struct("<2Q")  # an entity key's two words, as bytes
+_CTR = struct.Struct("<4Q").pack  # a block's counter words, as bytes
+
+
 def _key_text(seed: int, replication: int) -> bytes:
     """The start of every entity key's text of one run (the names follow, each after 0x1f)."""
     return f"{int(seed)}\x1f{int(replication)}".encode()
@@ -139,7 +143,7 @@ class EntityStream:
     (:class:`samplesim.philox_reset.PhiloxReset`), exactly as assigning ``state`` would.
     """
 
-    __slots__ = ("_gen", "_ids", "_k0", "_k1", "_reset", "_views")
+    __slots__ = ("_gen", "_ids", "_k0", "_k1", "_kb", "_reset", "_views", "_whole")
 
     def __init__(
         self,
@@ -147,6 +151,7 @@ class EntityStream:
         ids: dict[str, int] | None = None,
         generator: np.random.Generator | None = None,
         reset: PhiloxReset | None = None,
+        key_bytes: bytes | None = None,
     ) -> None:
         self._ids = STREAMS if ids is None else ids
         if generator is None:
@@ -154,12 +159,17 @@ class EntityStream:
         self._gen = generator
         self._reset = PhiloxReset(generator.bit_generator) if reset is None else reset
         self._views = self._reset.views
+        self._whole = self._reset.whole
         self._k0, self._k1 = (int(k) for k in key)
+        # The state's head words and the key: ``_whole``'s first 64 bytes (the counter follows).
+        self._kb = HEAD + (key_bytes or _KEY.pack(self._k0, self._k1))
 
     def block(self, stream: str, attribute: int, extra: int = 0) -> np.random.Generator:
         """The generator of ``attribute`` of ``stream`` (``extra``: e.g. a rule's name key)."""
         hi = (self._ids[stream] << 32) | (extra & 0xFFFFFFFF)
-        if self._views is None:
+        if self._whole is not None:  # head, key and counter (0, 0, attribute, hi) at once
+            self._whole[:] = self._kb + _CTR(0, 0, attribute, hi)
+        elif self._views is None:
             self._reset.reset(attribute, hi, self._k0, self._k1)
         else:  # PhiloxReset.reset, inlined: a few hundred blocks a run
             ctr, key, head = self._views

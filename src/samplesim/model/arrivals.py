@@ -11,7 +11,7 @@ numbers per entity).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
@@ -93,6 +93,8 @@ class ProposalTable:
     intent: np.ndarray = attrs.field(factory=lambda: np.zeros(0))
     #: "" (a full proposal), or how an intent ended: "no_full_proposal", "not_invited"
     fate: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=object))
+    #: The groups' entity streams and row order (:func:`samplesim.model.keyed.plan`'s cache).
+    keyed: Any = attrs.field(default=None, eq=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.submit)
