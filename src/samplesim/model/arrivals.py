@@ -173,11 +173,18 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     """Draw every proposal of the run: counts, times, merit, requests and teams, each from
     the stream of the proposal's entity (call, institution) at its ordinal."""
     ents = _arrivals(sc, applicants, streams)
-    resolved = resolve_intents(sc, ents, [a.name for a in applicants], streams)
     sizes = [len(d) for *_, d in ents]
+    total = sum(sizes)
     call_g = np.repeat(np.array([c for c, *_ in ents], dtype=np.int64), sizes)
     app_g = np.repeat(np.array([a for _, a, _ in ents], dtype=np.int64), sizes)
-    sub_g = np.concatenate([r[0] for r in resolved]) if ents else np.zeros(0)
+    if any(c.intent is not None for c in sc.calls):
+        resolved = resolve_intents(sc, ents, [a.name for a in applicants], streams)
+        sub_g = np.concatenate([r[0] for r in resolved]) if ents else np.zeros(0)
+        intent_g = np.concatenate([r[1] for r in resolved]) if ents else np.zeros(0)
+        fate_g = np.concatenate([r[2] for r in resolved]) if ents else np.zeros(0, object)
+    else:  # every arrival is a full proposal (what resolve_intents gives without intents)
+        sub_g = np.concatenate([d for *_, d in ents]) if ents else np.zeros(0)
+        intent_g, fate_g = np.full(total, np.nan), np.full(total, "", dtype=object)
     order = np.lexsort((app_g, sub_g))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
@@ -185,9 +192,11 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     for (ci, a, _), m in zip(ents, sizes, strict=True):
         groups.append((sc.calls[ci].name, applicants[a].name, rank[pos : pos + m]))
         pos += m
+    # Each row's place within its entity (the arrivals are grouped by entity in ``ents``).
     ordinal = np.zeros(len(order), dtype=np.int64)
-    for *_, idx in groups:
-        ordinal[idx] = np.arange(len(idx))
+    if total:
+        starts = np.cumsum([0, *sizes[:-1]])
+        ordinal[rank] = np.arange(total) - np.repeat(starts, sizes)
     table = ProposalTable(
         call=call_g[order],
         submit=sub_g[order],
@@ -202,8 +211,8 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
         n_members=np.zeros(0, dtype=np.int64),
         ordinal=ordinal,
         groups=groups,
-        intent=(np.concatenate([r[1] for r in resolved]) if ents else np.zeros(0))[order],
-        fate=(np.concatenate([r[2] for r in resolved]) if ents else np.zeros(0, object))[order],
+        intent=intent_g[order],
+        fate=fate_g[order],
     )
     _draw_attributes(sc, applicants, streams, table)
     return table
