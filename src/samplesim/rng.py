@@ -75,6 +75,7 @@ class Streams:
         self._philox: np.random.Generator | None = None  # shared by this run's entities
         self._reset: PhiloxReset | None = None
         self._hash: hashlib._Hash | None = None  # BLAKE2b of the key text's seed prefix
+        self._like: EntityStream  # a template sharing the Philox (see EntityStream.twin)
 
     def get(self, stream: str, *sub: int) -> np.random.Generator:
         """The generator of ``stream`` (optionally a sub-stream keyed by integers)."""
@@ -91,10 +92,11 @@ class Streams:
                 self._philox = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
                 self._reset = PhiloxReset(self._philox.bit_generator)
                 self._hash = hashlib.blake2b(_key_text(self.seed, self.replication), digest_size=16)
+                self._like = EntityStream((0, 0), self.ids, self._philox, self._reset)
             h = self._hash.copy()  # type: ignore[union-attr]
-            h.update("".join("\x1f" + n for n in names).encode("utf-8"))
+            h.update(("\x1f" + "\x1f".join(names) if names else "").encode("utf-8"))
             d = h.digest()  # the key's two little-endian 64-bit words (as entity_key)
-            got = EntityStream(_KEY.unpack(d), self.ids, self._philox, self._reset, d)
+            got = self._like.twin(d)
             self._entities[names] = got
         return got
 
@@ -163,6 +165,16 @@ class EntityStream:
         self._k0, self._k1 = (int(k) for k in key)
         # The state's head words and the key: ``_whole``'s first 64 bytes (the counter follows).
         self._kb = HEAD + (key_bytes or _KEY.pack(self._k0, self._k1))
+
+    def twin(self, key_bytes: bytes) -> EntityStream:
+        """The entity whose key is ``key_bytes`` (16, little-endian words), sharing this
+        one's generator and stream ids (no checks: what :meth:`Streams.entity` makes)."""
+        es = object.__new__(EntityStream)
+        es._ids, es._gen, es._reset = self._ids, self._gen, self._reset
+        es._views, es._whole = self._views, self._whole
+        es._k0, es._k1 = _KEY.unpack(key_bytes)
+        es._kb = HEAD + key_bytes
+        return es
 
     def block(self, stream: str, attribute: int, extra: int = 0) -> np.random.Generator:
         """The generator of ``attribute`` of ``stream`` (``extra``: e.g. a rule's name key)."""
