@@ -254,8 +254,12 @@ def _draw_attributes(
     # order (a proposal's depend only on the entity's earlier proposals).
     fpp = _foreign_probability(sc)
     fs, us, probs = [], [], []
-    for call, app, idx in p.groups:
-        total = int(n_coi[idx].sum())
+    plan_ = plan(p, streams)
+    sizes = plan_[3]  # the groups with proposals (all of them: every arrival has a row)
+    starts = np.cumsum([0, *sizes[:-1]], dtype=np.int64)
+    totals = np.add.reduceat(n_coi[plan_[5]], starts).tolist() if sizes else []
+    assert len(totals) == len(p.groups)
+    for (call, app, _), total in zip(p.groups, totals, strict=True):
         es = streams.entity(call, app)
         fs.append(es.block("proposals", FOREIGN).random(total))
         us.append(es.block("proposals", POOL).random(total))
@@ -264,13 +268,12 @@ def _draw_attributes(
     # co-investigator as its pool index if foreign, else -1; in the groups' row order.
     codes: list[int] = []
     if fs:
-        sizes = [len(u) for u in us]
-        foreign = np.concatenate(fs) < np.repeat(probs, sizes)
+        foreign = np.concatenate(fs) < np.repeat(probs, totals)
         k = np.minimum(np.searchsorted(pw, np.concatenate(us), side="right"), len(pool) - 1)
         codes = np.where(foreign, k, -1).tolist()
     teams = _teams(sc)[0]
     rows: list[Team] = [_NO_TEAM] * n  # every row is in one group
-    perm, apps = plan(p, streams)[5], app_a.tolist()
+    perm, apps = plan_[5], app_a.tolist()
     pos = 0
     for i, c in zip(perm.tolist(), n_coi[perm].tolist(), strict=True):
         key = (apps[i], *codes[pos : pos + c])
