@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 
@@ -89,8 +90,7 @@ class Streams:
         got = self._entities.get(names)
         if got is None:
             if self._philox is None:  # one Philox for every entity: a block sets its key
-                self._philox = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
-                self._reset = PhiloxReset(self._philox.bit_generator)
+                self._philox, self._reset = _shared_philox()
                 self._hash = hashlib.blake2b(_key_text(self.seed, self.replication), digest_size=16)
                 self._like = EntityStream((0, 0), self.ids, self._philox, self._reset)
             h = self._hash.copy()  # type: ignore[union-attr]
@@ -113,6 +113,20 @@ class Streams:
     def named(self, stream: str, name: str) -> np.random.Generator:
         """A sub-stream of ``stream`` keyed by a user-given name (rule, call)."""
         return self.get(stream, name_key(name))
+
+
+_SHARED = threading.local()
+
+
+def _shared_philox() -> tuple[np.random.Generator, PhiloxReset]:
+    """This thread's Philox generator and its reset, made once: a block resets the whole
+    state (key, counter, buffer) before any draw, so every run of the thread can share it
+    (making one per run cost more than a run's blocks: numpy seeds it from the OS)."""
+    got = getattr(_SHARED, "philox", None)
+    if got is None:
+        gen = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
+        got = _SHARED.philox = (gen, PhiloxReset(gen.bit_generator))
+    return got
 
 
 def entity_key(seed: int, replication: int, *names: str) -> np.ndarray:
@@ -139,10 +153,11 @@ class EntityStream:
     start of the counter block ``(stream id << 32 | extra, attribute)``: each attribute has
     its own independent, prefix-stable sequence (the ``k``-th proposal's value does not
     depend on how many proposals follow). A block costs a state reset (key and counter), so
-    the entities of one :class:`Streams` share one Philox ``generator`` (building one per
-    entity cost more than the draws). The returned generator is valid until the next
-    ``block`` call of any entity sharing it. The reset writes the generator's state in place
-    (:class:`samplesim.philox_reset.PhiloxReset`), exactly as assigning ``state`` would.
+    the entities of every :class:`Streams` of a thread share one Philox ``generator``
+    (building one per entity, or per run, cost more than the draws). The returned generator
+    is valid until the next ``block`` call of any entity sharing it. The reset writes the
+    generator's state in place (:class:`samplesim.philox_reset.PhiloxReset`), exactly as
+    assigning ``state`` would.
     """
 
     __slots__ = ("_gen", "_ids", "_k0", "_k1", "_kb", "_reset", "_views", "_whole")
