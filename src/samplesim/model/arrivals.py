@@ -276,7 +276,7 @@ def _draw_attributes(
     perm, apps = plan_[5], app_a.tolist()
     pos = 0
     for i, c in zip(perm.tolist(), n_coi[perm].tolist(), strict=True):
-        key = (apps[i], *codes[pos : pos + c])
+        key = (apps[i], *sorted(set(codes[pos : pos + c])))  # sets: order and repeats moot
         pos += c
         got = teams.get(key)
         if got is None:
@@ -297,8 +297,9 @@ _NO_TEAM: Team = (frozenset(), frozenset(), frozenset(), frozenset())
 
 @per_scenario
 def _teams(sc: Scenario) -> tuple[dict[tuple[int, ...], Team], dict[frozenset, frozenset]]:
-    """The teams met so far in runs of ``sc``: (applicant, each co-investigator's pool index
-    or -1 if domestic) -> its :data:`Team` (the same in every run), and the distinct sets."""
+    """The teams met so far in runs of ``sc``: (applicant, the co-investigators' distinct pool
+    indices, -1 for a domestic one, sorted) -> its :data:`Team` (the same in every run), and
+    the distinct sets."""
     return {}, {}
 
 
