@@ -48,3 +48,23 @@ def test_reset_matches_state_assignment():
         np.testing.assert_array_equal(
             gen.integers(0, 1000, 5, dtype=np.uint32), want.integers(0, 1000, 5, dtype=np.uint32)
         )
+
+
+def test_whole_view_reset_matches_state_assignment():
+    import struct
+
+    from samplesim.philox_reset import HEAD
+
+    rng = np.random.default_rng(6)
+    gen = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
+    reset = PhiloxReset(gen.bit_generator)
+    assert reset.whole is not None  # numpy 2: key and counter follow the state
+    for _ in range(50):
+        c2, c3, k0, k1 = (int(x) for x in rng.integers(0, 2**63, 4, dtype=np.uint64))
+        gen.integers(0, 10, 3)  # leave a half-used buffer and a pending 32-bit half
+        reset.whole[:] = HEAD + struct.pack("<6Q", k0, k1, 0, 0, c2, c3)
+        want = _slow(c2, c3, k0, k1)
+        np.testing.assert_array_equal(gen.random(7), want.random(7))
+        np.testing.assert_array_equal(
+            gen.integers(0, 1000, 5, dtype=np.uint32), want.integers(0, 1000, 5, dtype=np.uint32)
+        )

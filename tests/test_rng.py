@@ -102,3 +102,12 @@ def test_name_key_is_order_independent_and_distinct():
 def test_negative_seed_or_replication_rejected(seed, rep):
     with pytest.raises(ValueError):
         Streams(seed, rep)
+
+
+def test_runs_sharing_the_threads_philox_draw_as_if_alone():
+    # Every run of a thread shares one Philox: a block resets all of its state.
+    alone = Streams(3, 1).entity("c", "i").block("proposals", 2).random(5)
+    a, b = Streams(3, 1), Streams(4, 0)
+    b.entity("c", "i").block("review", 1).random(3)  # leaves a part-used buffer
+    np.testing.assert_array_equal(a.entity("c", "i").block("proposals", 2).random(5), alone)
+    assert a.entity("c", "i")._gen is b.entity("c", "i")._gen

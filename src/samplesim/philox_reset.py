@@ -9,21 +9,30 @@ The layout (``philox_state``: counter and key pointers, ``int buffer_pos``, ``ui
 buffer[4]``, ``int has_uint32``, ``uint32 uinteger``) is checked once per process by reading
 a generator whose fields were set through ``state``; if it does not match (another numpy),
 every reset goes through ``state`` as before. Either way the draws are the same.
+
+When the key and counter follow the state in memory (numpy's ``Philox`` object holds them
+right after it: ``buffer_pos`` .. ``uinteger``, key, counter: 96 bytes), :attr:`PhiloxReset.
+whole` is a writable byte view of those 96 bytes: one slice assignment of :data:`HEAD` + key
++ counter bytes (little-endian words) resets everything at once (~0.3 µs).
 """
 
 from __future__ import annotations
 
 import ctypes
+import struct
 
 import numpy as np
 
-__all__ = ["EMPTY", "PhiloxReset", "fast_layout"]
+__all__ = ["EMPTY", "HEAD", "PhiloxReset", "fast_layout"]
 
 _U64x8 = ctypes.c_uint64 * 8
 _U64x4 = ctypes.c_uint64 * 4
 _U64x2 = ctypes.c_uint64 * 2
 #: ``buffer_pos = 4`` (an empty buffer), buffer zeros, ``has_uint32 = uinteger = 0``.
 EMPTY = (4, 0, 0, 0, 0, 0)
+#: :data:`EMPTY` as the bytes of the state's words 2-7 (the start of :attr:`PhiloxReset.whole`).
+HEAD = struct.pack("<6Q", *EMPTY)
+_U64x12 = ctypes.c_uint64 * 12
 _LAYOUT: bool | None = None  # checked once per process
 
 
@@ -58,16 +67,22 @@ class PhiloxReset:
 
     ``views``: the ``(counter, key, head)`` ``ctypes`` arrays of the C state, for a caller
     that inlines :meth:`reset` (head ``[2:8] = EMPTY``); None when the layout check failed.
+    ``whole``: the 96 bytes ``HEAD + key + counter`` as one writable view (None unless the
+    key and counter follow the state in memory).
     """
 
-    __slots__ = ("_bg", "_state", "views")
+    __slots__ = ("_bg", "_state", "views", "whole")
 
     def __init__(self, bg: np.random.Philox) -> None:
         self._bg = bg
         self.views: tuple[ctypes.Array, ctypes.Array, ctypes.Array] | None = None
+        self.whole: memoryview | None = None
         if fast_layout():
-            head = _U64x8.from_address(bg.ctypes.state_address)
+            addr = bg.ctypes.state_address
+            head = _U64x8.from_address(addr)
             self.views = (_U64x4.from_address(head[0]), _U64x2.from_address(head[1]), head)
+            if head[1] == addr + 64 and head[0] == addr + 80:  # key, then counter, after it
+                self.whole = memoryview(_U64x12.from_address(addr + 16)).cast("B")
         self._state = {
             "bit_generator": "Philox",
             "state": {"counter": np.zeros(4, np.uint64), "key": np.zeros(2, np.uint64)},

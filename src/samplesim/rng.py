@@ -17,12 +17,14 @@ depend only on what it is, never on how many other institutions applied or in wh
 from __future__ import annotations
 
 import hashlib
+import struct
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from samplesim.philox_reset import EMPTY, PhiloxReset
+from samplesim.philox_reset import EMPTY, HEAD, PhiloxReset
 
 __all__ = ["REDRAWABLE", "STREAMS", "EntityStream", "Streams", "entity_key", "name_key"]
 
@@ -74,6 +76,7 @@ class Streams:
         self._philox: np.random.Generator | None = None  # shared by this run's entities
         self._reset: PhiloxReset | None = None
         self._hash: hashlib._Hash | None = None  # BLAKE2b of the key text's seed prefix
+        self._like: EntityStream  # a template sharing the Philox (see EntityStream.twin)
 
     def get(self, stream: str, *sub: int) -> np.random.Generator:
         """The generator of ``stream`` (optionally a sub-stream keyed by integers)."""
@@ -87,14 +90,13 @@ class Streams:
         got = self._entities.get(names)
         if got is None:
             if self._philox is None:  # one Philox for every entity: a block sets its key
-                self._philox = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
-                self._reset = PhiloxReset(self._philox.bit_generator)
+                self._philox, self._reset = _shared_philox()
                 self._hash = hashlib.blake2b(_key_text(self.seed, self.replication), digest_size=16)
+                self._like = EntityStream((0, 0), self.ids, self._philox, self._reset)
             h = self._hash.copy()  # type: ignore[union-attr]
-            h.update("".join("\x1f" + n for n in names).encode("utf-8"))
+            h.update(("\x1f" + "\x1f".join(names) if names else "").encode("utf-8"))
             d = h.digest()  # the key's two little-endian 64-bit words (as entity_key)
-            key = (int.from_bytes(d[:8], "little"), int.from_bytes(d[8:], "little"))
-            got = EntityStream(key, self.ids, self._philox, self._reset)
+            got = self._like.twin(d)
             self._entities[names] = got
         return got
 
@@ -113,12 +115,30 @@ class Streams:
         return self.get(stream, name_key(name))
 
 
+_SHARED = threading.local()
+
+
+def _shared_philox() -> tuple[np.random.Generator, PhiloxReset]:
+    """This thread's Philox generator and its reset, made once: a block resets the whole
+    state (key, counter, buffer) before any draw, so every run of the thread can share it
+    (making one per run cost more than a run's blocks: numpy seeds it from the OS)."""
+    got = getattr(_SHARED, "philox", None)
+    if got is None:
+        gen = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
+        got = _SHARED.philox = (gen, PhiloxReset(gen.bit_generator))
+    return got
+
+
 def entity_key(seed: int, replication: int, *names: str) -> np.ndarray:
     """The 128-bit Philox key of an entity: BLAKE2b of the seed, replication and names
     (stable across processes, platforms and Python versions, unlike ``hash()``)."""
     text = "\x1f".join([str(int(seed)), str(int(replication)), *names])
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
     return np.frombuffer(digest, dtype="<u8").astype(np.uint64)
+
+
+_KEY = struct.Struct("<2Q")  # an entity key's two words, as bytes
+_CTR = struct.Struct("<4Q").pack  # a block's counter words, as bytes
 
 
 def _key_text(seed: int, replication: int) -> bytes:
@@ -133,13 +153,14 @@ class EntityStream:
     start of the counter block ``(stream id << 32 | extra, attribute)``: each attribute has
     its own independent, prefix-stable sequence (the ``k``-th proposal's value does not
     depend on how many proposals follow). A block costs a state reset (key and counter), so
-    the entities of one :class:`Streams` share one Philox ``generator`` (building one per
-    entity cost more than the draws). The returned generator is valid until the next
-    ``block`` call of any entity sharing it. The reset writes the generator's state in place
-    (:class:`samplesim.philox_reset.PhiloxReset`), exactly as assigning ``state`` would.
+    the entities of every :class:`Streams` of a thread share one Philox ``generator``
+    (building one per entity, or per run, cost more than the draws). The returned generator
+    is valid until the next ``block`` call of any entity sharing it. The reset writes the
+    generator's state in place (:class:`samplesim.philox_reset.PhiloxReset`), exactly as
+    assigning ``state`` would.
     """
 
-    __slots__ = ("_gen", "_ids", "_k0", "_k1", "_reset", "_views")
+    __slots__ = ("_gen", "_ids", "_k0", "_k1", "_kb", "_reset", "_views", "_whole")
 
     def __init__(
         self,
@@ -147,6 +168,7 @@ class EntityStream:
         ids: dict[str, int] | None = None,
         generator: np.random.Generator | None = None,
         reset: PhiloxReset | None = None,
+        key_bytes: bytes | None = None,
     ) -> None:
         self._ids = STREAMS if ids is None else ids
         if generator is None:
@@ -154,12 +176,27 @@ class EntityStream:
         self._gen = generator
         self._reset = PhiloxReset(generator.bit_generator) if reset is None else reset
         self._views = self._reset.views
+        self._whole = self._reset.whole
         self._k0, self._k1 = (int(k) for k in key)
+        # The state's head words and the key: ``_whole``'s first 64 bytes (the counter follows).
+        self._kb = HEAD + (key_bytes or _KEY.pack(self._k0, self._k1))
+
+    def twin(self, key_bytes: bytes) -> EntityStream:
+        """The entity whose key is ``key_bytes`` (16, little-endian words), sharing this
+        one's generator and stream ids (no checks: what :meth:`Streams.entity` makes)."""
+        es = object.__new__(EntityStream)
+        es._ids, es._gen, es._reset = self._ids, self._gen, self._reset
+        es._views, es._whole = self._views, self._whole
+        es._k0, es._k1 = _KEY.unpack(key_bytes)
+        es._kb = HEAD + key_bytes
+        return es
 
     def block(self, stream: str, attribute: int, extra: int = 0) -> np.random.Generator:
         """The generator of ``attribute`` of ``stream`` (``extra``: e.g. a rule's name key)."""
         hi = (self._ids[stream] << 32) | (extra & 0xFFFFFFFF)
-        if self._views is None:
+        if self._whole is not None:  # head, key and counter (0, 0, attribute, hi) at once
+            self._whole[:] = self._kb + _CTR(0, 0, attribute, hi)
+        elif self._views is None:
             self._reset.reset(attribute, hi, self._k0, self._k1)
         else:  # PhiloxReset.reset, inlined: a few hundred blocks a run
             ctr, key, head = self._views

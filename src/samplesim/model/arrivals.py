@@ -11,7 +11,7 @@ numbers per entity).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
@@ -27,6 +27,7 @@ from samplesim.model.keyed import (
     POOL,
     draw_keyed,
     keyed_by_call,
+    plan,
 )
 from samplesim.model.meetings import rush_times
 from samplesim.model.memo import per_scenario
@@ -93,6 +94,8 @@ class ProposalTable:
     intent: np.ndarray = attrs.field(factory=lambda: np.zeros(0))
     #: "" (a full proposal), or how an intent ended: "no_full_proposal", "not_invited"
     fate: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=object))
+    #: The groups' entity streams and row order (:func:`samplesim.model.keyed.plan`'s cache).
+    keyed: Any = attrs.field(default=None, eq=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.submit)
@@ -130,19 +133,24 @@ def _arrivals(
     out = []
     for (ci, call), (rush, lam) in zip(enumerate(sc.calls), _rates(sc), strict=True):
         fixed = _listed(sc, call, applicants, streams)
+        entity, name = streams.entity, call.name
         for a, app in enumerate(applicants):
             if fixed is not None and fixed[1][a]:
                 m = int(fixed[0][a])
+                if not m:
+                    continue
+                es = entity(name, app.name)
             elif lam[a] <= 0:
                 continue
             else:
-                m = int(streams.entity(call.name, app.name).block("arrivals", 0).poisson(lam[a]))
-            es = streams.entity(call.name, app.name)
-            if m and call.intent is not None:  # the arrivals are notices of intent
+                es = entity(name, app.name)
+                m = int(es.block("arrivals", 0).poisson(lam[a]))
+                if not m:
+                    continue
+            if call.intent is not None:  # the arrivals are notices of intent
                 out.append((ci, a, intent_days(es.block("arrivals", 1), m, call, rush)))
-            elif m:
-                days = _arrival_times(es.block("arrivals", 1), m, call, rush)
-                out.append((ci, a, days))
+            else:
+                out.append((ci, a, _arrival_times(es.block("arrivals", 1), m, call, rush)))
     return out
 
 
@@ -165,11 +173,18 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     """Draw every proposal of the run: counts, times, merit, requests and teams, each from
     the stream of the proposal's entity (call, institution) at its ordinal."""
     ents = _arrivals(sc, applicants, streams)
-    resolved = resolve_intents(sc, ents, [a.name for a in applicants], streams)
     sizes = [len(d) for *_, d in ents]
+    total = sum(sizes)
     call_g = np.repeat(np.array([c for c, *_ in ents], dtype=np.int64), sizes)
     app_g = np.repeat(np.array([a for _, a, _ in ents], dtype=np.int64), sizes)
-    sub_g = np.concatenate([r[0] for r in resolved]) if ents else np.zeros(0)
+    if any(c.intent is not None for c in sc.calls):
+        resolved = resolve_intents(sc, ents, [a.name for a in applicants], streams)
+        sub_g = np.concatenate([r[0] for r in resolved]) if ents else np.zeros(0)
+        intent_g = np.concatenate([r[1] for r in resolved]) if ents else np.zeros(0)
+        fate_g = np.concatenate([r[2] for r in resolved]) if ents else np.zeros(0, object)
+    else:  # every arrival is a full proposal (what resolve_intents gives without intents)
+        sub_g = np.concatenate([d for *_, d in ents]) if ents else np.zeros(0)
+        intent_g, fate_g = np.full(total, np.nan), np.full(total, "", dtype=object)
     order = np.lexsort((app_g, sub_g))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
@@ -177,9 +192,11 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
     for (ci, a, _), m in zip(ents, sizes, strict=True):
         groups.append((sc.calls[ci].name, applicants[a].name, rank[pos : pos + m]))
         pos += m
+    # Each row's place within its entity (the arrivals are grouped by entity in ``ents``).
     ordinal = np.zeros(len(order), dtype=np.int64)
-    for *_, idx in groups:
-        ordinal[idx] = np.arange(len(idx))
+    if total:
+        starts = np.cumsum([0, *sizes[:-1]])
+        ordinal[rank] = np.arange(total) - np.repeat(starts, sizes)
     table = ProposalTable(
         call=call_g[order],
         submit=sub_g[order],
@@ -194,8 +211,8 @@ def draw_proposals(sc: Scenario, applicants: list[Applicant], streams: Streams) 
         n_members=np.zeros(0, dtype=np.int64),
         ordinal=ordinal,
         groups=groups,
-        intent=(np.concatenate([r[1] for r in resolved]) if ents else np.zeros(0))[order],
-        fate=(np.concatenate([r[2] for r in resolved]) if ents else np.zeros(0, object))[order],
+        intent=intent_g[order],
+        fate=fate_g[order],
     )
     _draw_attributes(sc, applicants, streams, table)
     return table
@@ -235,59 +252,82 @@ def _draw_attributes(
     pool, pw = _partner_pool(sc)
     # Each co-investigator's draws: the entity's FOREIGN and POOL blocks, read in ordinal
     # order (a proposal's depend only on the entity's earlier proposals).
-    foreign: list[list[bool]] = [[]] * n
-    picks: list[list[int]] = [[]] * n
     fpp = _foreign_probability(sc)
-    counts = [n_coi[idx].tolist() for *_, idx in p.groups]
     fs, us, probs = [], [], []
-    for (call, app, _), m in zip(p.groups, counts, strict=True):
-        total = sum(m)
+    plan_ = plan(p, streams)
+    sizes = plan_[3]  # the groups with proposals (all of them: every arrival has a row)
+    starts = np.cumsum([0, *sizes[:-1]], dtype=np.int64)
+    totals = np.add.reduceat(n_coi[plan_[5]], starts).tolist() if sizes else []
+    assert len(totals) == len(p.groups)
+    for (call, app, _), total in zip(p.groups, totals, strict=True):
         es = streams.entity(call, app)
         fs.append(es.block("proposals", FOREIGN).random(total))
         us.append(es.block("proposals", POOL).random(total))
         probs.append(fpp[call])
-    # Compared and looked up for every entity at once (elementwise: the same values).
-    sizes = [len(u) for u in us]
-    f_all = (
-        np.concatenate(fs) < np.repeat(probs, sizes) if fs else np.zeros(0, dtype=bool)
-    ).tolist()
-    u_all = np.concatenate(us) if us else np.zeros(0)
-    k_all = np.minimum(np.searchsorted(pw, u_all, side="right"), len(pool) - 1).tolist()
+    # Compared and looked up for every entity at once (elementwise: the same values): each
+    # co-investigator as its pool index if foreign, else -1; in the groups' row order.
+    codes: list[int] = []
+    if fs:
+        foreign = np.concatenate(fs) < np.repeat(probs, totals)
+        k = np.minimum(np.searchsorted(pw, np.concatenate(us), side="right"), len(pool) - 1)
+        codes = np.where(foreign, k, -1).tolist()
+    teams = _teams(sc)[0]
+    rows: list[Team] = [_NO_TEAM] * n  # every row is in one group
+    perm, apps = plan_[5], app_a.tolist()
     pos = 0
-    for (*_, idx), m in zip(p.groups, counts, strict=True):
-        for i, c in zip(idx.tolist(), m, strict=True):
-            foreign[i], picks[i] = f_all[pos : pos + c], k_all[pos : pos + c]
-            pos += c
-
-    team_c, partner_c, team_f, team_i = [], [], [], []
-    seen: dict[frozenset[str], frozenset[str]] = {}
-
-    def shared(fs: frozenset[str]) -> frozenset[str]:
-        return seen.setdefault(fs, fs)
-
-    for i in range(n):
-        a = applicants[app_a[i]]
-        countries = {a.country}
-        partners: set[str] = set()
-        funders = set(a.funders)
-        insts = {a.name}
-        for is_foreign, j in zip(foreign[i], picks[i], strict=True):
-            if is_foreign:
-                inst, country, fund, _ = pool[j]
-                countries.add(country)
-                partners.add(country)
-                funders.update(fund)
-                insts.add(inst)
-            else:
-                partners.add(a.country)
-        # Equal sets are shared (few distinct teams among many proposals): less memory.
-        team_c.append(shared(frozenset(countries)))
-        partner_c.append(shared(frozenset(partners)))
-        team_f.append(shared(frozenset(funders)))
-        team_i.append(shared(frozenset(insts)))
-    p.team_countries, p.partner_countries = team_c, partner_c
-    p.team_funders, p.team_institutions = team_f, team_i
+    for i, c in zip(perm.tolist(), n_coi[perm].tolist(), strict=True):
+        key = (apps[i], *sorted(set(codes[pos : pos + c])))  # sets: order and repeats moot
+        pos += c
+        got = teams.get(key)
+        if got is None:
+            got = _team(sc, applicants[key[0]], key, pool)
+        rows[i] = got
+    p.team_countries = [t[0] for t in rows]
+    p.partner_countries = [t[1] for t in rows]
+    p.team_funders = [t[2] for t in rows]
+    p.team_institutions = [t[3] for t in rows]
     p.n_members = n_coi + 1
+
+
+Team = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]
+#: Distinct teams remembered per scenario at most (beyond, a team is built, not kept).
+_MAX_TEAMS = 100_000
+_NO_TEAM: Team = (frozenset(), frozenset(), frozenset(), frozenset())
+
+
+@per_scenario
+def _teams(sc: Scenario) -> tuple[dict[tuple[int, ...], Team], dict[frozenset, frozenset]]:
+    """The teams met so far in runs of ``sc``: (applicant, the co-investigators' distinct pool
+    indices, -1 for a domestic one, sorted) -> its :data:`Team` (the same in every run), and
+    the distinct sets."""
+    return {}, {}
+
+
+def _team(
+    sc: Scenario, a: Applicant, key: tuple[int, ...], pool: list[tuple[str, str, tuple, float]]
+) -> Team:
+    """The team of a proposal of ``a`` whose co-investigators are ``key[1:]`` (remembered:
+    equal sets are shared, few distinct teams among many proposals, less memory)."""
+    countries = {a.country}
+    partners: set[str] = set()
+    funders = set(a.funders)
+    insts = {a.name}
+    for j in key[1:]:
+        if j >= 0:
+            inst, country, fund, _ = pool[j]
+            countries.add(country)
+            partners.add(country)
+            funders.update(fund)
+            insts.add(inst)
+        else:
+            partners.add(a.country)
+    team: Team = (frozenset(countries), frozenset(partners), frozenset(funders), frozenset(insts))
+    teams, sets = _teams(sc)
+    if len(teams) >= _MAX_TEAMS:
+        return team
+    c, p, f, i = (sets.setdefault(x, x) for x in team)
+    teams[key] = (c, p, f, i)
+    return teams[key]
 
 
 @per_scenario

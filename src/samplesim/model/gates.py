@@ -77,6 +77,16 @@ def _base_names(sc: Scenario) -> dict[str, str]:
     }
 
 
+_MAX_SEEN = 100_000  # institution checks remembered per scenario at most
+
+
+@per_scenario
+def _institution_hits(sc: Scenario) -> dict[tuple[frozenset[str], frozenset[str]], bool]:
+    """(a selector's ``institutions``, a team's institutions) -> whether they match (filled as
+    teams occur; a numbered copy counts as its institution: ``_base_names``)."""
+    return {}
+
+
 def selects(
     rule: Rule, sc: Scenario, p: ProposalTable, apps: Sequence[Applicant], country_of: list[str]
 ) -> np.ndarray:
@@ -99,11 +109,16 @@ def selects(
         if want:
             mask &= np.array([bool(want & x) for x in col], dtype=bool)
     if sel.institutions:
-        want, base = set(sel.institutions), _base_names(sc)
-        mask &= np.array(
-            [bool(want & (x | {base[m] for m in x if m in base})) for x in p.team_institutions],
-            dtype=bool,
-        )
+        want, base, seen = frozenset(sel.institutions), _base_names(sc), _institution_hits(sc)
+        hits = []
+        for x in p.team_institutions:  # few distinct teams (shared sets): each checked once
+            hit = seen.get((want, x))
+            if hit is None:
+                hit = bool(want & (x | {base[m] for m in x if m in base}))
+                if len(seen) < _MAX_SEEN:
+                    seen[(want, x)] = hit
+            hits.append(hit)
+        mask &= np.array(hits, dtype=bool)
     if sel.sample_types:
         cols = [sc.sample_types.index(t) for t in sel.sample_types]
         mask &= (p.requested[:, cols] > 0).any(axis=1)

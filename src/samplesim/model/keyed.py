@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from samplesim.distributions import Fixed
 from samplesim.model.per_call import by_call
-from samplesim.rng import Streams
+from samplesim.rng import EntityStream, Streams
 
 if TYPE_CHECKING:
     from samplesim.model.arrivals import ProposalTable
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = ["CO_INVESTIGATORS", "DESTRUCTIVE", "FOREIGN", "GRAMS", "MERIT", "POOL", "TYPES"]
-__all__ += ["draw_keyed", "keyed_by_call"]
+__all__ += ["Plan", "draw_keyed", "keyed_by_call", "plan"]
 
 #: Attribute numbers of the ``proposals`` stream's blocks (append; never renumber).
 MERIT, GRAMS, TYPES, DESTRUCTIVE, CO_INVESTIGATORS, FOREIGN, POOL = range(7)
@@ -42,30 +42,50 @@ def draw_keyed(
     if isinstance(getattr(sample, "__self__", None), Fixed):
         value = np.asarray(sample(None, len(p)))  # type: ignore[arg-type]
         return value if rows is None else np.where(rows, value, 0.0)
-    idxs: list[np.ndarray] = []
-    names: list[tuple[str, str]] = []
-    for call, app, idx in p.groups:
-        if rows is not None:
-            idx = idx[rows[idx]]
-        if len(idx):
-            idxs.append(idx)
-            names.append((call, app))
-    blocks = streams.blocks(names, stream, attribute, extra)
-    # ``zip`` takes entity i's block, then ``sample`` draws from it before block i + 1.
-    vals = [np.asarray(sample(rng, len(idx))) for rng, idx in zip(blocks, idxs, strict=True)]
+    _, n, ents, sizes, idxs, perm, inv = plan(p, streams)
+    if rows is not None:
+        picked = [(es, idx[rows[idx]]) for es, idx in zip(ents, idxs, strict=True)]
+        ents = [es for es, idx in picked if len(idx)]
+        idxs = [idx for _, idx in picked if len(idx)]
+        sizes = [len(idx) for idx in idxs]
+        perm = np.concatenate(idxs) if idxs else perm[:0]
+        inv = None
+    # Entity i's block is taken, then ``sample`` draws from it before block i + 1.
+    vals = [
+        sample(es.block(stream, attribute, extra), m) for es, m in zip(ents, sizes, strict=True)
+    ]
     # One row per proposal (unselected rows 0) even when nothing drew: no row selected, e.g.
     # a call's own setting for a call without proposals, or no proposal at all.
-    first = vals[0] if vals else np.asarray(sample(np.random.default_rng(0), 0))
-    out = np.zeros((len(p), *first.shape[1:]), dtype=first.dtype)
-    _fill(out, idxs, vals)
+    first = np.asarray(vals[0] if vals else sample(np.random.default_rng(0), 0))
+    if not vals:
+        return np.zeros((n, *first.shape[1:]), dtype=first.dtype)
+    cat = np.concatenate(vals).astype(first.dtype, copy=False)
+    if inv is not None:  # every row drew: one gather puts them in row order
+        return cat[inv]
+    out = np.zeros((n, *first.shape[1:]), dtype=first.dtype)
+    out[perm] = cat
     return out
 
 
-def _fill(out: np.ndarray, idxs: list[np.ndarray], vals: list[np.ndarray]) -> None:
-    """``out[idx] = val`` for each entity's rows (one small assignment each: cheaper than
-    concatenating the parts for a single one)."""
-    for idx, v in zip(idxs, vals, strict=True):
-        out[idx] = v
+#: What :func:`plan` keeps on a table: (streams, rows, entity streams, their row counts,
+#: their rows in ordinal order, those rows concatenated, the inverse of that order or None).
+Plan = tuple[Streams, int, list[EntityStream], list[int], list[np.ndarray], np.ndarray, Any]
+
+
+def plan(p: ProposalTable, streams: Streams) -> Plan:
+    """The entity streams of ``p``'s groups with proposals and where their rows go (built once
+    per table and run; rebuilt if rows were added since)."""
+    got = p.keyed
+    if got is not None and got[0] is streams and got[1] == len(p):
+        return got
+    entity = streams.entity
+    groups = [(c, a, idx) for c, a, idx in p.groups if len(idx)]
+    ents = [entity(c, a) for c, a, _ in groups]
+    idxs = [idx for *_, idx in groups]
+    perm = np.concatenate(idxs) if idxs else np.zeros(0, dtype=np.int64)
+    inv = np.argsort(perm, kind="stable") if len(perm) == len(p) else None
+    p.keyed = got = (streams, len(p), ents, [len(i) for i in idxs], idxs, perm, inv)
+    return got
 
 
 def keyed_by_call(

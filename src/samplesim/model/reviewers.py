@@ -192,33 +192,44 @@ class Reviews:
         self.env = env = w.env
         self.trace = w.trace
         panels = w.panels  # several panels: the proposal's own pool, keys and reviewer ids
-        g = 0 if panels is None else int(panels.of[i])
-        self.pool = w.pool if panels is None else panels.pools[g]
-        self.rv = w.call_review[w.props.call[i]] if panels is None else panels.reviews[g]
-        self.offset = 0 if panels is None else panels.offset[g]
+        if panels is None:
+            self.pool = pool = w.pool
+            self.rv = rv = w.call_review[w.props.call[i]]
+            self.offset = 0
+        else:
+            g = int(panels.of[i])
+            self.pool = pool = panels.pools[g]
+            self.rv = rv = panels.reviews[g]
+            self.offset = panels.offset[g]
         self.i = i
         self.exclude = exclude
         self.done = env.event()
-        self.durations = w.review_durations[i]
-        self.start = env.now
+        self.durations = durations = w.review_durations[i]
+        self.start = now = env.now
         self.first = math.inf
         self.wait = 0.0
         self.started = 0  # reviews accepted (their waits are in ``wait``)
         # Reviewers assigned so far (the pool skips them); with distributed review, also the
         # proposal's own applicants (its PI and its institution's other PIs).
         self.used: list[int] = list(w.conflicted[i]) if w.conflicted is not None else []
-        k = self.left = len(self.durations)
+        k = self.left = len(durations)
         self.invited = [0] * k  # invitations issued per review slot
         self.finished: list[int] = []  # slots whose review is in
         self.closed = False  # the panel went ahead (all in, or the deadline)
         self.overdue = False  # the deadline passed with no review in: go with the first
-        desk = w.desks[w.props.call[i]]
-        self.round = review_round(desk, env.now) if self.pool.limit is not None else None
-        for j in range(k):
-            self._invite(j)
-        deadline = review_deadline(self.rv.deadline_days, self.rv.deadline_day, env.now)
-        if deadline is not None:
-            env.timeout(deadline).callbacks.append(self._deadline)
+        if pool.limit is None:
+            self.round = None
+            request, used, granted = pool.request, self.used, self._granted
+            for j in range(k):  # _invite, inlined (no closure per review: a partial)
+                request(exclude, used, partial(granted, j))
+        else:
+            self.round = review_round(w.desks[w.props.call[i]], now)
+            for j in range(k):
+                self._invite(j)
+        if rv.deadline_days is not None or rv.deadline_day is not None:
+            deadline = review_deadline(rv.deadline_days, rv.deadline_day, now)
+            if deadline is not None:
+                env.timeout(deadline).callbacks.append(self._deadline)
 
     def _invite(self, j: int) -> None:
         grant = partial(self._granted, j)  # no closure per review: a partial is smaller

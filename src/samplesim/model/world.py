@@ -22,6 +22,7 @@ from samplesim.model.arrivals import draw_proposals
 from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
+from samplesim.model.driver import start
 from samplesim.model.gates import RuleBook
 from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.intent import intent_step, schedule
@@ -196,7 +197,7 @@ class World:
             r, dec = application[i][-1]
             self.trace.finish(i, self.env.now, "deterred", f"{self.sc.rules[r].name}: {dec.detail}")
             return
-        self.env.process(self._proposal(i))
+        start(self.env, self._proposal(i))  # as env.process, without the Process event
 
     def _ended(self, i: int) -> None:
         """Row ``i`` took its terminal state: it may come back (``[resubmission]``)."""
