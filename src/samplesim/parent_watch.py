@@ -21,12 +21,15 @@ def _pdeathsig() -> None:
     import ctypes
     import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    libc = ctypes.CDLL(name, use_errno=True)
+    try:  # the interpreter's own symbols hold libc's prctl: no ldconfig run per worker
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        name = ctypes.util.find_library("c")
+        if not name:
+            return
+        prctl = ctypes.CDLL(name, use_errno=True).prctl
     pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
 
 
 def _watch(parent: int) -> None:
