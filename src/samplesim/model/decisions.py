@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import numpy as np
 import simpy
 
+from samplesim.model.allocate import array_allocate
 from samplesim.model.inventory import Inventory
 from samplesim.model.ledger import BalanceLedger
 from samplesim.model.meetings import considered, meeting_schedule
@@ -408,11 +409,10 @@ class CallDesk:
         tr, inv, al = self.trace, self.inventory, self.allocation
         inv.reserve(self.env.now, self.call.reserve_fraction, self.types)
         budget = inv.budget(self.types)
-        cands = [
-            self.candidate(i)
-            for i in short
-            if al.score_bar is None or tr.final_score[i] >= al.score_bar
-        ]
+        rows = [i for i in short if al.score_bar is None or tr.final_score[i] >= al.score_bar]
+        if (approved := array_allocate(self, rows, budget)) is not None:
+            return approved  # a built-in policy, on arrays (samplesim.policy_arrays)
+        cands = [self.candidate(i) for i in rows]
         grants = self.run_policy(cands, budget, self.alloc_rng)
         check_grants(grants, cands, budget)
         self.reasons = getattr(grants, "reasons", {})
