@@ -4,6 +4,7 @@ scenario file (tables compared exactly)."""
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 import samplesim
 from samplesim.model import allocate
+from samplesim.model.allocate import ranked
 from samplesim.policies import POLICIES, Candidate, check_grants
 from samplesim.policy_arrays import ARRAY_POLICIES, Pool
 from samplesim.scenario.schema import Allocation, Lottery
@@ -154,3 +156,21 @@ def test_every_array_policy_on_scenarios(stem, policy, monkeypatch):
     on = _tables(path, 3, True, monkeypatch, policy)
     _same(on, _tables(path, 3, False, monkeypatch, policy))
     assert (on["proposals"]["grams_granted"] > 0).any()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scores=st.lists(st.sampled_from([np.nan, np.nan, -1.0, 0.0, -0.0, 2.0]) | scores, max_size=30),
+    ties=st.sampled_from(["range", "array", "list"]),
+    data=st.data(),
+)
+def test_ranked_batch_is_the_sorted_order(scores, ties, data):
+    """The desk's shortlist order on arrays equals the sort by (unscored, -score, tie, row)."""
+    n = len(scores)
+    score = np.array(scores, dtype=float)
+    draws = data.draw(st.lists(st.sampled_from([0.0, 0.25, 1.0]), min_size=n, max_size=n))
+    tie = {"range": range(n), "array": array("d", draws), "list": list(draws)}[ties]
+    batch = data.draw(st.permutations(range(n)))[: data.draw(st.integers(0, n))]
+    unscored = {i for i in batch if np.isnan(score[i])}
+    expected = sorted(batch, key=lambda i: (i in unscored, -score[i], tie[i], i))
+    assert ranked(list(batch), score, tie) == (expected, unscored)

@@ -10,6 +10,8 @@ takes the Candidate path.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,7 +22,7 @@ from samplesim.policy_arrays import ARRAY_POLICIES, Ask, Pool
 if TYPE_CHECKING:
     from samplesim.model.decisions import CallDesk
 
-__all__ = ["ENABLED", "array_allocate", "pool_of"]
+__all__ = ["ENABLED", "array_allocate", "floats_at", "pool_of", "ranked"]
 
 #: Whether built-in policies run on arrays (False: every policy gets Candidate objects; the
 #: tests compare the two paths).
@@ -46,19 +48,43 @@ def _asks(desk: CallDesk, rows: list[int]) -> list[Ask]:
     return out
 
 
+def floats_at(x: Sequence[float], rows: Sequence[int] | np.ndarray) -> np.ndarray:
+    """``x[i]`` for ``i`` in ``rows`` as floats (a view's gather for a typed or numpy array,
+    the rows themselves for ``range(n)``)."""
+    if isinstance(x, array):
+        return np.frombuffer(x, dtype=float)[np.asarray(rows, dtype=np.int64)]
+    if isinstance(x, np.ndarray):
+        return np.asarray(x[np.asarray(rows, dtype=np.int64)], dtype=float)
+    if isinstance(x, range) and x.start == 0 and x.step == 1:
+        return np.asarray(rows, dtype=float)
+    return np.array([float(x[i]) for i in rows], dtype=float)
+
+
+def ranked(
+    batch: list[int], score: np.ndarray | Mapping[int, float], tie: Sequence[float]
+) -> tuple[list[int], set[int]]:
+    """``batch`` by (-score, tiebreak, index), the unscored (NaN score) last in batch order,
+    and the unscored: the order of ``sorted(batch, key=lambda i: (i in unscored, -score[i],
+    tie[i], i))`` (NaN keys compare unordered, so a stable sort keeps them as they came)."""
+    if not isinstance(score, np.ndarray) or not batch:
+        unscored = {i for i in batch if np.isnan(score[i])}
+        return sorted(batch, key=lambda i: (i in unscored, -score[i], tie[i], i)), unscored
+    b = np.asarray(batch, dtype=np.int64)
+    s = score[b]
+    nan = np.isnan(s)
+    ok = b[~nan]
+    order = np.lexsort((ok, floats_at(tie, ok), -s[~nan]))
+    last = b[nan].tolist()
+    return ok[order].tolist() + last, set(last)
+
+
 def pool_of(desk: CallDesk, rows: list[int], budget: dict[str, float]) -> Pool:
     """The candidates ``rows`` of ``desk`` (already past the score bar) as a pool."""
-    tie = desk.tiebreak
-    tiebreak = (
-        np.asarray(rows, dtype=float)
-        if isinstance(tie, range) and tie.start == 0 and tie.step == 1
-        else np.array([float(tie[i]) for i in rows], dtype=float)
-    )
     return Pool(
         index=rows,
         country=[desk.country[i] for i in rows],
         score=np.asarray(desk.trace.final_score, dtype=float)[rows],
-        tiebreak=tiebreak,
+        tiebreak=floats_at(desk.tiebreak, rows),
         asks=_asks(desk, rows),
         portions=[float(x) for x in desk.inventory.min_portion],
         budget=budget,

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import numpy as np
 import simpy
 
-from samplesim.model.allocate import array_allocate
+from samplesim.model.allocate import array_allocate, ranked
 from samplesim.model.inventory import Inventory
 from samplesim.model.ledger import BalanceLedger
 from samplesim.model.meetings import considered, meeting_schedule
@@ -276,8 +276,7 @@ class CallDesk:
         sl = self.shortlist
         tie = self.tiebreak
         # Proposals with no review (every review unassigned) have no score and come last.
-        unscored = {i for i in batch if np.isnan(score[i])}
-        batch = sorted(batch, key=lambda i: (i in unscored, -score[i], tie[i], i))
+        batch, unscored = ranked(batch, score, tie)
         keep = len(batch) - len(unscored)
         if sl.top_k is not None:
             keep = min(keep, sl.top_k)
