@@ -125,6 +125,20 @@ def test_plugin_and_history_policies_keep_the_candidate_path():
     assert "merit_rank" in ARRAY_NAMES and "lottery" in ARRAY_NAMES
 
 
+def test_a_plugin_under_a_built_in_name_gets_candidates(monkeypatch):
+    """A user policy registered in place of a built-in one is called with Candidate objects."""
+    seen: list = []
+
+    def mine(candidates, budget, settings, rng):
+        seen.extend(candidates)
+        return POLICIES["merit_rank"](candidates, budget, settings, rng)
+
+    monkeypatch.setattr("samplesim.model.world.POLICIES", {**POLICIES, "merit_rank": mine})
+    path = next(p for p in SCENARIOS if p.stem == "lean-equivalent")
+    samplesim.simulate(path, seed=1)
+    assert seen and all(isinstance(c, Candidate) for c in seen)
+
+
 def _tables(path: Path, seed: int, arrays: bool, monkeypatch, policy=None) -> dict:
     monkeypatch.setattr(allocate, "ENABLED", arrays)
     if policy is not None:  # every call allocates with this built-in policy
