@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import numpy as np
 import simpy
 
+from samplesim.model.allocate import array_allocate, ranked
 from samplesim.model.inventory import Inventory
 from samplesim.model.ledger import BalanceLedger
 from samplesim.model.meetings import considered, meeting_schedule
@@ -275,8 +276,7 @@ class CallDesk:
         sl = self.shortlist
         tie = self.tiebreak
         # Proposals with no review (every review unassigned) have no score and come last.
-        unscored = {i for i in batch if np.isnan(score[i])}
-        batch = sorted(batch, key=lambda i: (i in unscored, -score[i], tie[i], i))
+        batch, unscored = ranked(batch, score, tie)
         keep = len(batch) - len(unscored)
         if sl.top_k is not None:
             keep = min(keep, sl.top_k)
@@ -408,11 +408,10 @@ class CallDesk:
         tr, inv, al = self.trace, self.inventory, self.allocation
         inv.reserve(self.env.now, self.call.reserve_fraction, self.types)
         budget = inv.budget(self.types)
-        cands = [
-            self.candidate(i)
-            for i in short
-            if al.score_bar is None or tr.final_score[i] >= al.score_bar
-        ]
+        rows = [i for i in short if al.score_bar is None or tr.final_score[i] >= al.score_bar]
+        if (approved := array_allocate(self, rows, budget)) is not None:
+            return approved  # a built-in policy, on arrays (samplesim.policy_arrays)
+        cands = [self.candidate(i) for i in rows]
         grants = self.run_policy(cands, budget, self.alloc_rng)
         check_grants(grants, cands, budget)
         self.reasons = getattr(grants, "reasons", {})

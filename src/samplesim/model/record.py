@@ -48,7 +48,7 @@ class EventLog:
                  "stage_day", "stage_seq")  # fmt: skip
 
     def __init__(self, stage_day: dict[str, array] | None = None, n: int = 0) -> None:
-        self._row = array("q")
+        self._row = array("i")  # rows (and -1), 32-bit like the codes
         self._day = array("d")
         self._code = array("i")
         self._detail: list[str] = []
@@ -57,8 +57,9 @@ class EventLog:
         self.codes: dict[EventKey, int] = {}
         #: stage -> per row: the day reached (the trace's own columns), NaN if never.
         self.stage_day = stage_day if stage_day is not None else {}
-        #: stage -> per row: the stage event's sequence number, -1 if never reached.
-        self.stage_seq = {s: array("q", [-1]) * n for s in self.stage_day}
+        #: stage -> per row: the stage event's sequence number, -1 if never reached (32-bit:
+        #: a run of over 2**31 events, ~10**8 proposals, fails loudly with OverflowError).
+        self.stage_seq = {s: array("i", [-1]) * n for s in self.stage_day}
         #: (sequence number, row, stage, day) of a stage reached again (its first time).
         self.restamped: list[tuple[int, int, str, float]] = []
 
@@ -75,9 +76,9 @@ class EventLog:
         n_log = len(self._row)
         seqs, rows, days, codes = [], [], [], []
         for s, seq in self.stage_seq.items():
-            q = np.frombuffer(seq, dtype=np.int64) if len(seq) else np.zeros(0, np.int64)
+            q = np.frombuffer(seq, dtype=np.int32) if len(seq) else np.zeros(0, np.int32)
             at = np.flatnonzero(q >= 0)
-            seqs.append(q[at])
+            seqs.append(q[at].astype(np.int64))
             rows.append(at)
             days.append(np.frombuffer(self.stage_day[s], dtype=float)[at])
             codes.append(np.full(len(at), self.code(("stage", s, "", ""))))
@@ -96,7 +97,7 @@ class EventLog:
         code = np.empty(total, dtype=np.int64)
         grams = np.zeros(total, dtype=float)
         pos = np.full(total, -1, dtype=np.int64)
-        row[at] = np.frombuffer(self._row, dtype=np.int64) if n_log else 0
+        row[at] = np.frombuffer(self._row, dtype=np.int32) if n_log else 0
         day[at] = np.frombuffer(self._day, dtype=float) if n_log else 0.0
         code[at] = np.frombuffer(self._code, dtype=np.int32) if n_log else 0
         grams[at] = np.frombuffer(self._grams, dtype=float) if n_log else 0.0
@@ -161,7 +162,7 @@ class EventLog:
         return self.columns()[2]
 
     def __len__(self) -> int:
-        staged = sum(int((np.frombuffer(q, np.int64) >= 0).sum()) for q in self.stage_seq.values()
+        staged = sum(int((np.frombuffer(q, np.int32) >= 0).sum()) for q in self.stage_seq.values()
                      if len(q))  # fmt: skip
         return len(self._row) + len(self.restamped) + staged
 

@@ -374,12 +374,11 @@ class World:
     def _record(self) -> RunRecord:
         """Freeze the trace and the run's inputs into numpy columns (once, after the run)."""
         tr, p, n, inv = self.trace, self.props, self.rows, self.inventory
-        days = np.stack([np.frombuffer(tr.days[s], dtype=float) for s in STAGE_NAMES])
         rs = self.resubmit
         # Rows used (lists are converted whole, then sliced: no copy without resubmission).
         cut = slice(None) if rs is None or rs.capacity == n else slice(n)
-        if cut.stop is not None:
-            days = days[:, cut]
+        # The stage days: views of the trace's arrays (no copy; they outlive the world).
+        days = {s: np.frombuffer(tr.days[s], dtype=float)[cut] for s in STAGE_NAMES}
         i = np.asarray(tr.rv_i, dtype=np.int64)
         j = np.asarray(tr.rv_j, dtype=np.int64)
         end = np.asarray(tr.rv_end, dtype=float)
@@ -414,7 +413,7 @@ class World:
             requested=p.requested[cut],
             destructive=p.destructive[cut],
             team_countries=tuple(p.team_countries)[cut],
-            days=dict(zip(STAGE_NAMES, days, strict=True)),
+            days=days,
             state=np.asarray(tr.state, dtype=object)[cut],
             reason=np.asarray(tr.reason, dtype=object)[cut],
             conditions=np.asarray(tr.conditions, dtype=object)[cut],
