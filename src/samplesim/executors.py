@@ -32,9 +32,11 @@ EXECUTORS = ("auto", "serial", "processes", "dask")
 
 log = logging.getLogger(__name__)
 
-#: Seconds for a pool of spawned workers to start and import ``samplesim.worker``; measured
-#: at 2.1-2.5 s for two workers (start, import, shut down) on a shared 2-core machine.
-WORKER_STARTUP_S = 2.0
+#: Seconds for a pool of spawned workers to start and import ``samplesim.worker``: measured
+#: at 0.8-0.9 s for two workers (start, import, a first batch) on a nearly idle 2-core machine
+#: (benchmarks/bench_executors.py), 2.1-2.5 s before the workers' imports were trimmed; kept
+#: above the measurement so that a loaded machine does not start workers that cannot pay.
+WORKER_STARTUP_S = 1.2
 
 
 #: Dask settings of the local cluster that :class:`DaskExecutor` starts (not of a cluster that
