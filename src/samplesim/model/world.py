@@ -345,7 +345,7 @@ class World:
 
     def run(self) -> RunRecord:
         """Run to the horizon (once); proposals still in the workflow end as ``pending``."""
-        self.env.process(self._arrivals())
+        start(self.env, self._arrivals())  # nobody waits on it: the lean driver
         with _gc_paused():
             self.env.run(until=self.horizon)
         # simpy numbers every scheduled event; the counter's next value is how many there were.
@@ -355,8 +355,8 @@ class World:
             if tr.state[i] != "pending":
                 continue
             if i in self.waiting:  # the horizon cut a rule wait short: count what elapsed
-                name, gate, start = self.waiting[i]
-                tr.rule_delay[i] += self.horizon - start
+                name, gate, since = self.waiting[i]
+                tr.rule_delay[i] += self.horizon - since
                 why = f"horizon reached while waiting on rule {name} ({gate})"
                 tr.finish(i, self.horizon, "pending", why)
             else:  # never reached a terminal state
