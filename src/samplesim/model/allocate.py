@@ -2,8 +2,8 @@
 
 :func:`array_allocate` builds the decision's :class:`~samplesim.policy_arrays.Pool` straight
 from the desk's per-row arrays (no :class:`~samplesim.policies.Candidate` per proposal), runs
-the policy's array implementation and lends the grants in grant order, as
-:meth:`CallDesk.lend <samplesim.model.decisions.CallDesk.lend>` lends a policy's grants dict.
+the policy's array implementation and lends the grants in grant order with :func:`lend_rows`
+(which :meth:`CallDesk.lend <samplesim.model.decisions.CallDesk.lend>` also uses).
 A plugin policy, or a built-in one with the balance ledger's history, returns None: the desk
 takes the Candidate path.
 """
@@ -11,7 +11,7 @@ takes the Candidate path.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +22,7 @@ from samplesim.policy_arrays import ARRAY_POLICIES, Ask, Pool
 if TYPE_CHECKING:
     from samplesim.model.decisions import CallDesk
 
-__all__ = ["ENABLED", "array_allocate", "floats_at", "pool_of", "ranked"]
+__all__ = ["ENABLED", "array_allocate", "floats_at", "lend_rows", "pool_of", "ranked"]
 
 #: Whether built-in policies run on arrays (False: every policy gets Candidate objects; the
 #: tests compare the two paths).
@@ -101,21 +101,23 @@ def array_allocate(desk: CallDesk, rows: list[int], budget: dict[str, float]) ->
         return None
     pool = pool_of(desk, rows, budget)
     grants, desk.reasons = fast(pool, desk.allocation, desk.alloc_rng)
-    tr, inv, now, ledger = desk.trace, desk.inventory, desk.env.now, desk.ledger
-    n_types = len(inv.names)
-    approved = set()
-    for k, grant in grants:
-        i = rows[k]
-        vec = np.zeros(n_types)
-        for t, g in grant:
-            vec[t] = g
-        total = vec.sum()
-        if total > 0:
+    return lend_rows(desk, ((rows[k], dict(grant)) for k, grant in grants))
+
+
+def lend_rows(desk: CallDesk, grants: Iterable[tuple[int, Mapping[int, float]]]) -> set[int]:
+    """Lend ``(row, grams by sample-type index)`` grants in order from ``desk``'s inventory;
+    the proposals approved: those that got grams, and those with a data-only (zero) request
+    that were granted."""
+    tr, inv, now, approved = desk.trace, desk.inventory, desk.env.now, set()
+    for i, grant in grants:  # in grant order: the inventory's log follows it
+        vec = np.zeros(len(inv.names))
+        vec[list(grant)] = list(grant.values())
+        if vec.sum() > 0:
             inv.lend(now, vec)
             tr.granted[i] = vec
-            tr.awarded[i] = total
-            if ledger is not None:
-                ledger.record(desk.index, desk.country[i], float(total))
+            tr.awarded[i] = vec.sum()
+            if desk.ledger is not None:
+                desk.ledger.record(desk.index, desk.country[i], float(vec.sum()))
         if tr.awarded[i] > 0 or not desk.requested[i].any():
             approved.add(i)
     return approved

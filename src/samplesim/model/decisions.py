@@ -9,8 +9,8 @@ streams), never with the whole model.
 
 A call with decision meetings decides only on meeting days: the first meeting on or after the
 panel plus the approval delay. When no meeting is left before the horizon, its proposals stay
-``pending`` with the reason :data:`NO_MEETING`. A batch call without any meeting is decided
-the approval delay after its panel (or shortlist).
+``pending`` with the reason :data:`NO_MEETING`. A batch call without any meeting is decided the
+approval delay after its panel (or shortlist).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import numpy as np
 import simpy
 
-from samplesim.model.allocate import array_allocate, ranked
+from samplesim.model.allocate import array_allocate, lend_rows, ranked
 from samplesim.model.inventory import Inventory
 from samplesim.model.ledger import BalanceLedger
 from samplesim.model.meetings import considered, meeting_schedule
@@ -429,19 +429,6 @@ class CallDesk:
         return self.policy(cands, budget, al, rng)
 
     def lend(self, grants: dict[int, dict[str, float]]) -> set[int]:
-        """Lend checked ``grants`` from the inventory; the proposals approved: those that got
-        grams, and those with a data-only (zero) request that the policy granted."""
-        tr, inv, now = self.trace, self.inventory, self.env.now
-        col = {n: t for t, n in enumerate(inv.names)}
-        for i, grant in grants.items():
-            vec = np.zeros(len(col))
-            for name, g in grant.items():
-                vec[col[name]] = g
-            if vec.sum() <= 0:
-                continue
-            inv.lend(now, vec)
-            tr.granted[i] = vec
-            tr.awarded[i] = vec.sum()
-            if self.ledger is not None:
-                self.ledger.record(self.index, self.country[i], float(vec.sum()))
-        return {i for i in grants if tr.awarded[i] > 0 or not self.requested[i].any()}
+        """Lend checked ``grants`` (grams by sample-type name), as ``allocate.lend_rows``."""
+        col = {n: t for t, n in enumerate(self.inventory.names)}
+        return lend_rows(self, ((i, {col[n]: g for n, g in v.items()}) for i, v in grants.items()))
