@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from samplesim.metrics import METRIC_NAMES
-from samplesim.packing import CALL_METRIC_NAMES, Packed
+from samplesim.packing import CALL_METRIC_NAMES, Packed, codes
 from samplesim.results_dir import empty_runs
 
 __all__ = ["calls_frame", "runs_frame", "sort_calls", "sorted_runs"]
@@ -29,10 +29,6 @@ def _strings(names: Sequence[str], codes: np.ndarray) -> pd.api.extensions.Exten
     if _STR.storage == "pyarrow":
         return pd.array(pa.array(list(names), pa.large_string()).take(codes), dtype=_STR)
     return pd.array(np.asarray(names, dtype=object)[codes], dtype=_STR)
-
-
-def _code(table: dict[str, int], names: Sequence[str]) -> np.ndarray:
-    return np.array([table.setdefault(n, len(table)) for n in names], dtype=np.int64)
 
 
 def _rank(names: Sequence[str]) -> np.ndarray:
@@ -51,15 +47,15 @@ def _combined(batches: Sequence[Packed], calls: bool) -> dict[str, object]:
     for b in batches:
         rows = b.call_rows if calls else b.rows
         cols["p"].append(np.repeat(b.point, rows))
-        cols["v"].append(np.repeat(_code(variants, b.variants)[b.variant], rows))
+        cols["v"].append(np.repeat(codes(variants, b.variants, np.int64)[b.variant], rows))
         cols["r"].append(np.repeat(b.replication, rows))
         cols["s"].append(np.full(int(rows.sum()), b.seed, dtype=np.int64))
         if calls:
-            cols["n"].append(_code(names, b.calls)[b.call])
+            cols["n"].append(codes(names, b.calls, np.int64)[b.call])
             cols["m"].append(b.call_metric)
             cols["x"].append(b.call_value)
         else:
-            cols["n"].append(_code(names, b.labels)[b.country])
+            cols["n"].append(codes(names, b.labels, np.int64)[b.country])
             cols["m"].append(b.metric)
             cols["x"].append(b.value)
     out: dict[str, object] = {k: np.concatenate(v) for k, v in cols.items()}

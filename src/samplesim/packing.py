@@ -9,6 +9,7 @@ and decodes them (:mod:`samplesim.batch_tables`). Numpy only: workers import it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -20,7 +21,7 @@ from samplesim.metrics import METRIC_NAMES, METRICS, summarize
 if TYPE_CHECKING:
     from samplesim.model.record import RunRecord
 
-__all__ = ["CALL_METRIC_NAMES", "Packed", "Packer"]
+__all__ = ["CALL_METRIC_NAMES", "Packed", "Packer", "codes"]
 
 #: The per-call metrics in table order (what ``Packed.call_metric`` codes index).
 CALL_METRIC_NAMES: tuple[str, ...] = tuple(CALL_METRICS)
@@ -73,8 +74,9 @@ class Packed:
     call_value: np.ndarray
 
 
-def _code(table: dict[str, int], names: list[str]) -> np.ndarray:
-    return np.array([table.setdefault(n, len(table)) for n in names], dtype=np.int32)
+def codes(table: dict[str, int], names: Sequence[str], dtype: Any = np.int32) -> np.ndarray:
+    """Each name's code in ``table`` (a new name gets the next code)."""
+    return np.array([table.setdefault(n, len(table)) for n in names], dtype=dtype)
 
 
 class Packer:
@@ -99,8 +101,8 @@ class Packer:
         n = len(record.scenario.calls)
         call_value = np.concatenate([np.asarray(per[k], dtype=float) for k in CALL_METRIC_NAMES])
         # Everything computed: now record the run.
-        country = _code(self._labels, labels)[cols]
-        call = np.tile(_code(self._calls, [c.name for c in record.scenario.calls]), len(per))
+        country = codes(self._labels, labels)[cols]
+        call = np.tile(codes(self._calls, [c.name for c in record.scenario.calls]), len(per))
         call_metric = np.repeat(np.arange(len(CALL_METRIC_NAMES), dtype=np.int16), n)
         var = self._variants.setdefault(variant, len(self._variants))
         self._runs.append((point, var, replication))
