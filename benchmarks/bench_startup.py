@@ -1,12 +1,13 @@
 """Start-up of the command line as ratios to a bare ``import samplesim``, wall time.
 
 Runs, interleaved round by round in fresh processes: ``python -c "import samplesim"`` (the
-reference), ``samplesim --help``, ``samplesim run scenarios/change5-2023.toml`` (the main job:
-20 quick replications to pick the typical one, the tables and six figures, into a scratch
-directory), the same run until its summary is on the screen (it is printed before the tables
-and figures are written) and the same run with ``--no-plots``. Prints each one's median wall
-time and its ratio to the reference (median of the rounds' ratios). The machine is shared and
-noisy: read the ratios, not the absolute times.
+reference), ``samplesim --help``, the imports that a run writing figures cannot avoid (samplesim,
+pandas and matplotlib: the floor of the main job), ``samplesim run
+scenarios/change5-2023.toml`` (the main job: 20 quick replications to pick the typical one, the
+tables and six figures, into a scratch directory), the same run until its summary is on the
+screen (it is printed before the tables and figures are written) and the same run with
+``--no-plots``. Prints each one's median wall time and its ratio to the reference (median of the
+rounds' ratios). The machine is shared and noisy: read the ratios, not the absolute times.
 
     python benchmarks/bench_startup.py --rounds 5
 """
@@ -33,12 +34,18 @@ def commands(scratch: Path) -> dict[str, list[str]]:
     return {
         "import samplesim": [py, "-c", "import samplesim"],
         "samplesim --help": [py, "-m", "samplesim", "--help"],
+        FLOOR: [py, "-c", "import samplesim, samplesim.outcomes, " + FIGURE_IMPORTS],
         "samplesim run (main job)": [*run, str(scratch / "run")],
         SUMMARY: [py, "-m", "samplesim", "run", str(FLAGSHIP), "--out", str(scratch / "run-s")],
         "samplesim run --no-plots": [*run, str(scratch / "run-np"), "--no-plots"],
     }
 
 
+#: The imports any run that writes tables and figures needs: samplesim, pandas (through
+#: ``samplesim.outcomes``) and matplotlib's figure and Agg canvas; the main job cannot start
+#: faster than this.
+FLOOR = "floor: + pandas, matplotlib"
+FIGURE_IMPORTS = "matplotlib.figure, matplotlib.backends.backend_agg"
 #: The label timed until the run's summary is printed, not until the process ends.
 SUMMARY = "samplesim run: summary shown"
 #: The last line of the run's summary (then come the tables and figures).

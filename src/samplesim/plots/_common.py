@@ -182,6 +182,10 @@ STYLE: dict[str, Any] = {
     "savefig.bbox": None,
     # Names (scenario, institution, variant) are text: "$x^$" must not be parsed as math.
     "text.parse_math": False,
+    # Titles sit just above their axes. Left to matplotlib (None), each title's place is
+    # worked out at every draw from the tick labels of the axes and its siblings, only to move
+    # it above top-side ticks, which no figure here has: same pixels, ~5 % less rendering time.
+    "axes.titley": 1.0,
 }
 
 P = ParamSpec("P")
