@@ -187,8 +187,7 @@ def _grams_granted(v: RunView) -> np.ndarray:
 
 def _approval_rate(v: RunView) -> np.ndarray:
     sub = v["submitted"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(sub > 0, v["approved"] / np.where(sub > 0, sub, 1), np.nan)
+    return np.divide(v["approved"], sub, out=np.full_like(sub, np.nan), where=sub > 0)
 
 
 def _grams_share(v: RunView) -> np.ndarray:
