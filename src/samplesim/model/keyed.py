@@ -67,9 +67,8 @@ def draw_keyed(
             perm = np.concatenate(idxs) if idxs else perm[:0]
             inv = None
     # Entity i's block is taken, then ``sample`` draws from it before block i + 1.
-    vals = [
-        sample(es.block(stream, attribute, extra), m) for es, m in zip(ents, sizes, strict=True)
-    ]
+    ctr = streams.counter(stream, attribute, extra)
+    vals = [sample(es.at(ctr), m) for es, m in zip(ents, sizes, strict=True)]
     # One row per proposal (unselected rows 0) even when nothing drew: no row selected, e.g.
     # a call's own setting for a call without proposals, or no proposal at all.
     first = np.asarray(vals[0] if vals else sample(np.random.default_rng(0), 0))
