@@ -64,8 +64,9 @@ class Trace:
         self.rv_rid = array("q")
         self.rv_start = array("d")
         self.rv_end = array("d")
-        #: Review invitations issued, declined, and reviews finished after the deadline.
-        self.invitations = np.zeros(n, dtype=np.int64)
+        #: Review invitations issued (a typed array: one item added to per review), declined,
+        #: and reviews finished after the deadline.
+        self.invitations = array("q", [0]) * n
         self.declines = np.zeros(n, dtype=np.int64)
         self.late_reviews = np.zeros(n, dtype=np.int64)
         #: Reviews no reviewer could take within ``review.max_reviews_per_round``.

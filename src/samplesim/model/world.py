@@ -434,7 +434,7 @@ class World:
             condition_delay=tr.condition_delay[cut],
             from_waiting_list=tr.from_waiting_list[cut],
             rule_withdrew=tr.rule_withdrew,
-            invitations=tr.invitations[cut],
+            invitations=np.frombuffer(tr.invitations, dtype=np.int64)[cut],
             declines=tr.declines[cut],
             late_reviews=tr.late_reviews[cut],
             unassigned_reviews=tr.unassigned_reviews[cut],
