@@ -10,6 +10,7 @@ are appended to the log in columns (:class:`EventLog`). At the end of the run
 
 from __future__ import annotations
 
+import math
 from array import array
 
 import numpy as np
@@ -88,7 +89,7 @@ class Trace:
         self.rv_j.append(j)
         self.rv_rid.append(rid)
         self.rv_start.append(day)
-        self.rv_end.append(float("nan"))
+        self.rv_end.append(math.nan)
         return len(self.rv_end) - 1
 
     def event(
