@@ -42,8 +42,12 @@ def _by_entity(w: World) -> dict[tuple[str, str, int], dict[str, Any]]:
                 "agreement": w.agreement_delay[i],
                 "ship": w.ship_delay[i],
                 "loan": w.loan_days[i],
+                # The draws a rule reads: those of the proposals it selects (an entity with
+                # none of them draws nothing).
                 "rules": {
-                    rule.name: tuple(d[i] if len(d) > i else None for d in w.rulebook.draws[r])
+                    rule.name: tuple(d[i] for d in w.rulebook.draws[r])
+                    if r in w.rulebook.applicable[rule.gate][i]
+                    else None
                     for r, rule in enumerate(w.sc.rules)
                     if rule.scope == "proposal"
                 },
@@ -144,8 +148,9 @@ def test_each_rule_draws_from_its_own_stream(raw, seed):
         assert val["rules"]["check-b"] == ec[key]["rules"]["check-b"], key
         assert val["rules"]["ear-entity-list"] == eo[key]["rules"]["ear-entity-list"], key
     # Two rules' uniforms are independent, not one shared sequence.
-    ua = np.array([v["rules"]["check-a"][0] for v in eb.values()])
-    ub = np.array([v["rules"]["check-b"][0] for v in eb.values()])
+    both_read = [v["rules"] for v in eb.values() if v["rules"]["check-a"] is not None]
+    ua = np.array([v["check-a"][0] for v in both_read])
+    ub = np.array([v["check-b"][0] for v in both_read])
     assert len(ua) >= 10 and not np.any(ua == ub)
 
 

@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-from samplesim.rng import STREAMS, Streams, name_key
+from samplesim.rng import STREAMS, EntityStream, Streams, name_key
 
 
 def _reference(seed: int, replication: int, *key: int) -> np.random.Generator:
@@ -111,3 +111,19 @@ def test_runs_sharing_the_threads_philox_draw_as_if_alone():
     b.entity("c", "i").block("review", 1).random(3)  # leaves a part-used buffer
     np.testing.assert_array_equal(a.entity("c", "i").block("proposals", 2).random(5), alone)
     assert a.entity("c", "i")._gen is b.entity("c", "i")._gen
+
+
+def test_a_block_at_its_counter_draws_as_the_block():
+    s = Streams(4, 2, redraw=("review",))
+    es = s.entity("c", "i")
+    for stream, attribute, extra in [
+        ("proposals", 2, 0),
+        ("review", 1, 0),
+        ("rules", 1, 2**32 - 1),
+    ]:
+        want = es.block(stream, attribute, extra).random(6)
+        es.block("arrivals", 0).random(3)  # leaves a part-used buffer
+        np.testing.assert_array_equal(es.at(s.counter(stream, attribute, extra)).random(6), want)
+        slow = EntityStream(np.array([es._k0, es._k1], np.uint64), s.ids)  # no shared view
+        slow._whole = None
+        np.testing.assert_array_equal(slow.at(s.counter(stream, attribute, extra)).random(6), want)

@@ -56,7 +56,7 @@ class RunView:
     function costs nothing the second time.
     """
 
-    __slots__ = ("_values", "group", "k", "labels", "record")
+    __slots__ = ("_values", "group", "k", "labels", "members", "record")
 
     def __init__(self, record: RunRecord) -> None:
         self.record = record
@@ -65,7 +65,10 @@ class RunView:
         code = {c: j for j, c in enumerate(countries)}
         #: Row -> position of its lead country in ``labels``.
         self.group = np.fromiter((code[c] for c in country), dtype=np.int64, count=len(country))
-        self.k = len(countries)
+        self.k = k = len(countries)
+        #: ``(rows, labels)``: 1 where a row counts, for its country and for ``ALL``.
+        self.members = np.zeros((len(country), k + 1))
+        self.members[np.arange(len(country)), self.group] = self.members[:, k] = 1.0
         self.labels: list[str] = [*countries, ALL]
         self._values: dict[str, np.ndarray] = {}
 
@@ -78,7 +81,10 @@ class RunView:
 
     def total(self, x: np.ndarray) -> np.ndarray:
         """Per country and ``ALL``: the sum of ``x`` (one number per row; flags count 1)."""
-        x = np.asarray(x, dtype=float)
+        x = np.asarray(x)
+        if x.dtype.kind in "biu":  # whole numbers: exact sums in any order, one product
+            return x @ self.members
+        x = x.astype(float, copy=False)
         out = np.empty(self.k + 1)
         out[: self.k] = np.bincount(self.group, weights=x, minlength=self.k)
         out[self.k] = x.sum()
@@ -151,11 +157,6 @@ def _median_days(stage: str) -> Callable[[RunView], np.ndarray]:
     return median
 
 
-def _submitted(v: RunView) -> np.ndarray:
-    # Deterred rows (applications a rule prevented) were never submitted.
-    return v.total(~np.isnan(v.record.days["submitted"]))
-
-
 def _blocked_after_approval(v: RunView) -> np.ndarray:
     r = v.record
     return v.total((r.state == "blocked") & (r.awarded > 0))
@@ -164,10 +165,6 @@ def _blocked_after_approval(v: RunView) -> np.ndarray:
 def _withdrawn_after_approval(v: RunView) -> np.ndarray:
     r = v.record
     return v.total(((r.state == "blocked") | (r.state == "withdrawn")) & (r.awarded > 0))
-
-
-def _approved_from_waiting_list(v: RunView) -> np.ndarray:
-    return v.total(v.record.from_waiting_list)
 
 
 def _approved(v: RunView) -> np.ndarray:
@@ -190,8 +187,7 @@ def _grams_granted(v: RunView) -> np.ndarray:
 
 def _approval_rate(v: RunView) -> np.ndarray:
     sub = v["submitted"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(sub > 0, v["approved"] / np.where(sub > 0, sub, 1), np.nan)
+    return np.divide(v["approved"], sub, out=np.full_like(sub, np.nan), where=sub > 0)
 
 
 def _grams_share(v: RunView) -> np.ndarray:
@@ -286,7 +282,7 @@ def _m(*args, **kw) -> tuple[str, Metric]:
 METRICS: Mapping[str, Metric] = dict(
     [
         _m("submitted", "proposals submitted", "count", "proposals submitted",
-           compute=_submitted),
+           compute=_reached("submitted")),  # deterred rows were never submitted
         _m("deterred", "deterred by rules", "count",
            "applications a rule prevented (deterrence at the application gate)",
            compute=_in_state("deterred")),
@@ -311,7 +307,7 @@ METRICS: Mapping[str, Metric] = dict(
         _m("approved", "approved", "count",
            "approved at a decision: granted grams or a data-only request", compute=_approved),
         _m("approved_from_waiting_list", "approved from the waiting list", "count",
-           "granted grams freed after another's approval", compute=_approved_from_waiting_list),
+           "granted grams freed after another's approval", compute=_per_row("from_waiting_list")),
         _m("signed_at_decision", "signed on decision day", "count",
            "loan agreements signed on the day of the decision (e.g. on site at the announcement)",
            compute=_signed_at_decision),

@@ -110,6 +110,11 @@ class Streams:
             es = entities.get(key) or entity(*key)
             yield es.block(stream, attribute, extra)
 
+    def counter(self, stream: str, attribute: int, extra: int = 0) -> bytes:
+        """The counter of every entity's block ``(stream, attribute, extra)`` in this run, for
+        :meth:`EntityStream.at`."""
+        return _CTR(0, 0, attribute, (self.ids[stream] << 32) | (extra & 0xFFFFFFFF))
+
     def named(self, stream: str, name: str) -> np.random.Generator:
         """A sub-stream of ``stream`` keyed by a user-given name (rule, call)."""
         return self.get(stream, name_key(name))
@@ -139,6 +144,7 @@ def entity_key(seed: int, replication: int, *names: str) -> np.ndarray:
 
 _KEY = struct.Struct("<2Q")  # an entity key's two words, as bytes
 _CTR = struct.Struct("<4Q").pack  # a block's counter words, as bytes
+_UNCTR = struct.Struct("<4Q").unpack
 
 
 def _key_text(seed: int, replication: int) -> bytes:
@@ -196,7 +202,21 @@ class EntityStream:
         hi = (self._ids[stream] << 32) | (extra & 0xFFFFFFFF)
         if self._whole is not None:  # head, key and counter (0, 0, attribute, hi) at once
             self._whole[:] = self._kb + _CTR(0, 0, attribute, hi)
-        elif self._views is None:
+            return self._gen
+        return self._reset_to(attribute, hi)
+
+    def at(self, counter: bytes) -> np.random.Generator:
+        """:meth:`block` given the block's :meth:`Streams.counter` (worked out once for the
+        many entities that draw the same attribute)."""
+        if self._whole is not None:
+            self._whole[:] = self._kb + counter
+            return self._gen
+        _, _, attribute, hi = _UNCTR(counter)
+        return self._reset_to(attribute, hi)
+
+    def _reset_to(self, attribute: int, hi: int) -> np.random.Generator:
+        """The generator at counter ``(0, 0, attribute, hi)`` (without the byte view)."""
+        if self._views is None:
             self._reset.reset(attribute, hi, self._k0, self._k1)
         else:  # PhiloxReset.reset, inlined: a few hundred blocks a run
             ctr, key, head = self._views

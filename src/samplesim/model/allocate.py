@@ -112,12 +112,13 @@ def lend_rows(desk: CallDesk, grants: Iterable[tuple[int, Mapping[int, float]]])
     for i, grant in grants:  # in grant order: the inventory's log follows it
         vec = np.zeros(len(inv.names))
         vec[list(grant)] = list(grant.values())
-        if vec.sum() > 0:
+        total = vec.sum()
+        if total > 0:
             inv.lend(now, vec)
             tr.granted[i] = vec
-            tr.awarded[i] = vec.sum()
+            tr.awarded[i] = total
             if desk.ledger is not None:
-                desk.ledger.record(desk.index, desk.country[i], float(vec.sum()))
+                desk.ledger.record(desk.index, desk.country[i], float(total))
         if tr.awarded[i] > 0 or not desk.requested[i].any():
             approved.add(i)
     return approved

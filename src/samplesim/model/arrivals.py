@@ -134,6 +134,7 @@ def _arrivals(
     for (ci, call), (rush, lam) in zip(enumerate(sc.calls), _rates(sc), strict=True):
         fixed = _listed(sc, call, applicants, streams)
         entity, name = streams.entity, call.name
+        count_at, days_at = streams.counter("arrivals", 0), streams.counter("arrivals", 1)
         for a, app in enumerate(applicants):
             if fixed is not None and fixed[1][a]:
                 m = int(fixed[0][a])
@@ -144,13 +145,13 @@ def _arrivals(
                 continue
             else:
                 es = entity(name, app.name)
-                m = int(es.block("arrivals", 0).poisson(lam[a]))
+                m = int(es.at(count_at).poisson(lam[a]))
                 if not m:
                     continue
             if call.intent is not None:  # the arrivals are notices of intent
-                out.append((ci, a, intent_days(es.block("arrivals", 1), m, call, rush)))
+                out.append((ci, a, intent_days(es.at(days_at), m, call, rush)))
             else:
-                out.append((ci, a, _arrival_times(es.block("arrivals", 1), m, call, rush)))
+                out.append((ci, a, _arrival_times(es.at(days_at), m, call, rush)))
     return out
 
 
@@ -259,10 +260,11 @@ def _draw_attributes(
     starts = np.cumsum([0, *sizes[:-1]], dtype=np.int64)
     totals = np.add.reduceat(n_coi[plan_[5]], starts).tolist() if sizes else []
     assert len(totals) == len(p.groups)
+    foreign_at, pool_at = streams.counter("proposals", FOREIGN), streams.counter("proposals", POOL)
     for (call, app, _), total in zip(p.groups, totals, strict=True):
         es = streams.entity(call, app)
-        fs.append(es.block("proposals", FOREIGN).random(total))
-        us.append(es.block("proposals", POOL).random(total))
+        fs.append(es.at(foreign_at).random(total))
+        us.append(es.at(pool_at).random(total))
         probs.append(fpp[call])
     # Compared and looked up for every entity at once (elementwise: the same values): each
     # co-investigator as its pool index if foreign, else -1; in the groups' row order.

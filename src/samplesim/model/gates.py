@@ -54,14 +54,17 @@ def _draw(rule: Rule, rng: np.random.Generator, k: int) -> Draws:
     return floats(u), floats(delay), floats(fb)
 
 
-def _proposal_draws(rule: Rule, p: ProposalTable, streams: Streams) -> Draws:
+def _proposal_draws(
+    rule: Rule, p: ProposalTable, streams: Streams, chosen: list[int] | None = None
+) -> Draws:
     """``rule``'s draws for every proposal of ``p``: from its entity's blocks, keyed by the
-    rule's name (attributes 0-2)."""
+    rule's name (attributes 0-2). ``chosen``: the proposals the rule selects (the only draws
+    ever read; entities without any draw nothing, the others' values are unchanged)."""
     x, n = name_key(rule.name), len(p)
-    u = draw_keyed(p, streams, "rules", 0, lambda r, m: r.random(m), extra=x)
+    u = draw_keyed(p, streams, "rules", 0, lambda r, m: r.random(m), extra=x, needed=chosen)
     dl, fb = rule.delay, rule.fallback_delay
-    d = draw_keyed(p, streams, "rules", 1, dl.sample, extra=x) if dl else np.zeros(n)
-    f = draw_keyed(p, streams, "rules", 2, fb.sample, extra=x) if fb else np.zeros(n)
+    d = draw_keyed(p, streams, "rules", 1, dl.sample, extra=x, needed=chosen) if dl else np.zeros(n)
+    f = draw_keyed(p, streams, "rules", 2, fb.sample, extra=x, needed=chosen) if fb else np.zeros(n)
     return floats(u), floats(d), floats(f)
 
 
@@ -164,7 +167,7 @@ class RuleBook:
             chosen = np.flatnonzero(mask).tolist()
             # A rule that selects nobody is never decided: its own streams are left undrawn
             # (no other rule's draws depend on them).
-            self.draws.append(self._draw(rule, streams, n) if chosen else ([], [], []))
+            self.draws.append(self._draw(rule, streams, chosen) if chosen else ([], [], []))
             lists = self.applicable[rule.gate]
             for i in chosen:
                 lists[i] = self._with(lists[i], r)
@@ -228,8 +231,9 @@ class RuleBook:
         if any(rule.gate == "application" for rule in self.rules):
             self._apply(j, float(q.submit[0]))
 
-    def _draw(self, rule: Rule, streams: Streams, n: int) -> Draws:
-        """``rule``'s draws by its scope: per proposal, per call or one for the run."""
+    def _draw(self, rule: Rule, streams: Streams, chosen: list[int]) -> Draws:
+        """``rule``'s draws by its scope: per proposal (read for ``chosen`` only), per call
+        or one for the run."""
         if rule.scope == "call":
             per = [
                 _draw(rule, streams.get("rules", name_key(rule.name), name_key(c)), 1)
@@ -239,7 +243,7 @@ class RuleBook:
             return us, ds, fs
         if rule.scope == "run":
             return _draw(rule, streams.named("rules", rule.name), 1)
-        return _proposal_draws(rule, self.props, streams)
+        return _proposal_draws(rule, self.props, streams, chosen)
 
     def in_force(self, gate: str, i: int, now: float) -> list[int]:
         """The rules of ``gate`` that select proposal ``i`` and are in force on day ``now``."""

@@ -31,10 +31,15 @@ def draw_keyed(
     sample: Callable[[np.random.Generator, int], np.ndarray],
     extra: int = 0,
     rows: np.ndarray | None = None,
+    needed: list[int] | None = None,
 ) -> np.ndarray:
     """One attribute of every proposal (or only of ``rows``, a bool mask), each drawn from
     its own entity's block ``(stream, attribute, extra)``: ``sample(rng, m)`` gives the
     values of an entity's ``m`` proposals in ordinal order (first axis).
+
+    ``needed``: the only rows whose values will be read. Entities with none of them draw
+    nothing (their rows are 0); the others draw as without it, so those rows' values are
+    the same (each block is independent).
 
     A :class:`~samplesim.distributions.Fixed` distribution's ``sample`` draws nothing: its
     value is filled in without any block (the values are the same, each block independent).
@@ -42,7 +47,8 @@ def draw_keyed(
     if isinstance(getattr(sample, "__self__", None), Fixed):
         value = np.asarray(sample(None, len(p)))  # type: ignore[arg-type]
         return value if rows is None else np.where(rows, value, 0.0)
-    _, n, ents, sizes, idxs, perm, inv = plan(p, streams)
+    plan_ = plan(p, streams)
+    _, n, ents, sizes, idxs, perm, inv, _ = plan_
     if rows is not None:
         picked = [(es, idx[rows[idx]]) for es, idx in zip(ents, idxs, strict=True)]
         ents = [es for es, idx in picked if len(idx)]
@@ -50,10 +56,19 @@ def draw_keyed(
         sizes = [len(idx) for idx in idxs]
         perm = np.concatenate(idxs) if idxs else perm[:0]
         inv = None
+    elif needed is not None and len(needed) < n and inv is not None:
+        of = plan_[7]
+        hit = {of[i] for i in needed}
+        if len(hit) < len(ents):
+            keep = sorted(hit)
+            ents = [ents[k] for k in keep]
+            sizes = [sizes[k] for k in keep]
+            idxs = [idxs[k] for k in keep]
+            perm = np.concatenate(idxs) if idxs else perm[:0]
+            inv = None
     # Entity i's block is taken, then ``sample`` draws from it before block i + 1.
-    vals = [
-        sample(es.block(stream, attribute, extra), m) for es, m in zip(ents, sizes, strict=True)
-    ]
+    ctr = streams.counter(stream, attribute, extra)
+    vals = [sample(es.at(ctr), m) for es, m in zip(ents, sizes, strict=True)]
     # One row per proposal (unselected rows 0) even when nothing drew: no row selected, e.g.
     # a call's own setting for a call without proposals, or no proposal at all.
     first = np.asarray(vals[0] if vals else sample(np.random.default_rng(0), 0))
@@ -68,8 +83,11 @@ def draw_keyed(
 
 
 #: What :func:`plan` keeps on a table: (streams, rows, entity streams, their row counts,
-#: their rows in ordinal order, those rows concatenated, the inverse of that order or None).
-Plan = tuple[Streams, int, list[EntityStream], list[int], list[np.ndarray], np.ndarray, Any]
+#: their rows in ordinal order, those rows concatenated, the inverse of that order or None,
+#: each row's entity (its position in these lists; -1 for a row of none)).
+Plan = tuple[
+    Streams, int, list[EntityStream], list[int], list[np.ndarray], np.ndarray, Any, list[int]
+]
 
 
 def plan(p: ProposalTable, streams: Streams) -> Plan:
@@ -84,7 +102,10 @@ def plan(p: ProposalTable, streams: Streams) -> Plan:
     idxs = [idx for *_, idx in groups]
     perm = np.concatenate(idxs) if idxs else np.zeros(0, dtype=np.int64)
     inv = np.argsort(perm, kind="stable") if len(perm) == len(p) else None
-    p.keyed = got = (streams, len(p), ents, [len(i) for i in idxs], idxs, perm, inv)
+    sizes = [len(i) for i in idxs]
+    of = np.full(len(p), -1, dtype=np.int64)
+    of[perm] = np.repeat(np.arange(len(idxs)), sizes)
+    p.keyed = got = (streams, len(p), ents, sizes, idxs, perm, inv, of.tolist())
     return got
 
 

@@ -10,6 +10,7 @@ are appended to the log in columns (:class:`EventLog`). At the end of the run
 
 from __future__ import annotations
 
+import math
 from array import array
 
 import numpy as np
@@ -64,8 +65,9 @@ class Trace:
         self.rv_rid = array("q")
         self.rv_start = array("d")
         self.rv_end = array("d")
-        #: Review invitations issued, declined, and reviews finished after the deadline.
-        self.invitations = np.zeros(n, dtype=np.int64)
+        #: Review invitations issued (a typed array: one item added to per review), declined,
+        #: and reviews finished after the deadline.
+        self.invitations = array("q", [0]) * n
         self.declines = np.zeros(n, dtype=np.int64)
         self.late_reviews = np.zeros(n, dtype=np.int64)
         #: Reviews no reviewer could take within ``review.max_reviews_per_round``.
@@ -87,7 +89,7 @@ class Trace:
         self.rv_j.append(j)
         self.rv_rid.append(rid)
         self.rv_start.append(day)
-        self.rv_end.append(float("nan"))
+        self.rv_end.append(math.nan)
         return len(self.rv_end) - 1
 
     def event(
