@@ -10,19 +10,17 @@ its end: simpy schedules the ended process as an event nobody listens to; here t
 that event would take is drawn from the environment's counter and nothing is scheduled, so
 every later event has the number (and the place in the queue) it has under simpy and the
 run's event count (:attr:`samplesim.model.world.World.n_events`) is unchanged.
-:func:`run_until` is ``env.run(until=...)`` with simpy's ``step`` inlined.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from heapq import heappop
 from typing import Any
 
 import simpy
-from simpy.events import URGENT, EventPriority
+from simpy.events import URGENT
 
-__all__ = ["run_until", "start"]
+__all__ = ["start"]
 
 Path = Generator[simpy.Event, Any, Any]
 
@@ -60,32 +58,3 @@ class _Resume:
             if event.callbacks is not None:  # not yet processed: resume when it is
                 event.callbacks.append(self)
                 return
-
-
-def run_until(env: simpy.Environment, until: float) -> None:
-    """``env.run(until=until)`` with simpy's ``step`` inlined (one call less per event): the
-    same events in the same order, numbered alike, and the same errors."""
-    at = float(until)
-    if at <= env.now:
-        raise ValueError(f"until ({at}) must be greater than the current simulation time")
-    stop = simpy.Event(env)
-    stop._ok, stop._value = True, None
-    env.schedule(stop, URGENT, at - env.now)
-    queue = env._queue  # type: ignore[attr-defined]
-    while True:
-        try:
-            env._now, _, _, event = heappop(queue)  # type: ignore[attr-defined]
-        except IndexError:
-            why = f'No scheduled events left but "until" event was not triggered: {stop}'
-            raise RuntimeError(why) from None
-        if event is stop:  # simpy's StopSimulation: the until event is put back, numbered
-            env.schedule(event, EventPriority(-1))
-            event.callbacks = []
-            return
-        callbacks, event.callbacks = event.callbacks, None
-        for callback in callbacks:
-            callback(event)
-        if not event._ok and not hasattr(event, "_defused"):  # a failure nobody handled
-            exc = type(event._value)(*event._value.args)
-            exc.__cause__ = event._value
-            raise exc

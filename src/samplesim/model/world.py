@@ -22,7 +22,7 @@ from samplesim.model.arrivals import draw_proposals
 from samplesim.model.consequences import Consequences
 from samplesim.model.constants import constants
 from samplesim.model.decisions import WAITLISTED, CallDesk
-from samplesim.model.driver import run_until, start
+from samplesim.model.driver import start
 from samplesim.model.gates import RuleBook
 from samplesim.model.grades import grade_map, on_scale, reported
 from samplesim.model.intent import intent_step, schedule
@@ -347,7 +347,7 @@ class World:
         """Run to the horizon (once); proposals still in the workflow end as ``pending``."""
         start(self.env, self._arrivals())  # nobody waits on it: the lean driver
         with _gc_paused():
-            run_until(self.env, self.horizon)
+            self.env.run(until=self.horizon)
         # simpy numbers every scheduled event; the counter's next value is how many there were.
         self.n_events = next(self.env._eid) - self._loans_out()
         tr = self.trace
