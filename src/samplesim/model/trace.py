@@ -11,6 +11,7 @@ are appended to the log in columns (:class:`EventLog`). At the end of the run
 from __future__ import annotations
 
 from array import array
+from sys import intern
 
 import numpy as np
 
@@ -107,7 +108,10 @@ class Trace:
         if c is None:
             c = self.log.code(key)
         a, b, cc, d, e = self._ev
-        a(i), b(day), cc(c), d(detail), e(grams)
+        # The log keeps the one shared copy of each text (most repeat): strings made one by
+        # one amid the processes' short-lived objects and kept to the end would each pin the
+        # allocator's memory around them once those are freed (the run's peak stays taken).
+        a(i), b(day), cc(c), d(intern(detail)), e(grams)
 
     @property
     def events(self) -> list[EventRow]:
@@ -129,5 +133,5 @@ class Trace:
     def finish(self, i: int, day: float, state: str, reason: str = "") -> None:
         """Put proposal ``i`` in its terminal ``state``."""
         self.state[i] = state
-        self.reason[i] = reason
+        self.reason[i] = reason = intern(reason)  # one copy of each text (see event)
         self.event(i, day, "terminal", state, reason)
