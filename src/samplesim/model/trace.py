@@ -11,7 +11,6 @@ are appended to the log in columns (:class:`EventLog`). At the end of the run
 from __future__ import annotations
 
 from array import array
-from sys import intern
 
 import numpy as np
 
@@ -54,6 +53,10 @@ class Trace:
         self.rule_stats: dict[str, tuple[int, int, int, int, float, int]] = {}
         # event log: (proposal index, day, code, detail, grams) in columns; stages by number
         self.log = log = EventLog(self.days, n)
+        # One copy of each text the log and the columns keep (most repeat): strings made one
+        # by one amid the processes' short-lived objects and kept to the end would each pin
+        # the allocator's memory around them once those are freed (the run's peak stays).
+        self._texts: dict[str, str] = {}
         self._ev = log.appenders()
         self._staged = 0  # stage events so far (their numbers share one counter with the log)
         self._codes = log.codes
@@ -108,10 +111,11 @@ class Trace:
         if c is None:
             c = self.log.code(key)
         a, b, cc, d, e = self._ev
-        # The log keeps the one shared copy of each text (most repeat): strings made one by
-        # one amid the processes' short-lived objects and kept to the end would each pin the
-        # allocator's memory around them once those are freed (the run's peak stays taken).
-        a(i), b(day), cc(c), d(intern(detail)), e(grams)
+        a(i), b(day), cc(c), d(self._texts.setdefault(detail, detail)), e(grams)
+
+    def text(self, s: str) -> str:
+        """The trace's one copy of the text ``s`` (a detail, reason or condition)."""
+        return self._texts.setdefault(s, s)
 
     @property
     def events(self) -> list[EventRow]:
@@ -133,5 +137,5 @@ class Trace:
     def finish(self, i: int, day: float, state: str, reason: str = "") -> None:
         """Put proposal ``i`` in its terminal ``state``."""
         self.state[i] = state
-        self.reason[i] = reason = intern(reason)  # one copy of each text (see event)
+        self.reason[i] = reason = self._texts.setdefault(reason, reason)
         self.event(i, day, "terminal", state, reason)
