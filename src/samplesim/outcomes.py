@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from samplesim.call_table import calls_frame
 from samplesim.metrics import COUNT_METRICS, METRICS, summarize
@@ -190,7 +191,22 @@ def _na(values: Any) -> list[str | None]:
     return [v if v != "" else None for v in values]
 
 
-def _proposals(r: RunRecord) -> pd.DataFrame:
+def _text(values: list[str | None]) -> Any:
+    """A text column (None: missing) of the dtype pandas would give ``values``. Arrow-backed
+    strings (pandas 3's ``str``) are built in the system allocator: pyarrow's default pool
+    holds about twice the text in memory for a large column, and malloc reuses what the run
+    freed."""
+    dtype = pd.Series(["x"]).dtype  # what pandas makes of strings (object before pandas 3)
+    arrow = isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+    if not arrow or pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return values  # pandas' own choice (e.g. object for no text at all)
+    pool = pa.system_memory_pool()
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True, memory_pool=pool)
+    return pd.array(arr, dtype=dtype)
+
+
+def _proposals(r: RunRecord) -> tuple[pd.DataFrame, list[str]]:
+    """The proposals table and its proposal ids (as Python strings)."""
     sc, apps, n = r.scenario, r.applicants, r.n
     calls = [c.name for c in sc.calls]
     counters: dict[int, int] = {}
@@ -200,13 +216,13 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
         ids.append(f"P{c + 1}-{counters[c]:04d}")
     first = np.asarray(r.proposal, dtype=np.int64)
     cols: dict[str, Any] = {
-        "proposal_id": ids,
+        "proposal_id": _text(ids),
         "attempt": np.asarray(r.attempt, dtype=np.int64) + 1,
-        "first_proposal_id": [ids[k] for k in first.tolist()],
-        "call": [calls[c] for c in r.call],
-        "institution": [apps[a].name for a in r.applicant],
-        "country": r.country.tolist(),
-        "kind": [apps[a].kind for a in r.applicant],
+        "first_proposal_id": _text([ids[k] for k in first.tolist()]),
+        "call": _text([calls[c] for c in r.call]),
+        "institution": _text([apps[a].name for a in r.applicant]),
+        "country": _text(r.country.tolist()),
+        "kind": _text([apps[a].kind for a in r.applicant]),
         "funders": [list(apps[a].funders) for a in r.applicant],
         "team_countries": [sorted(x) for x in r.team_countries],
     }
@@ -219,8 +235,8 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
     cols["days_to_decision"] = days["decision"] - days["submitted"]
     cols["days_to_samples"] = days["samples"] - days["submitted"]
     cols["state"] = pd.Categorical(r.state, categories=list(TERMINAL_STATES))
-    cols["reason"] = _na(r.reason)
-    cols["conditions"] = _na(r.conditions)
+    cols["reason"] = _text(_na(r.reason))
+    cols["conditions"] = _text(_na(r.conditions))
     cols["panel"] = panel_column(r)
     cols["destructive"] = r.destructive
     cols["merit"] = r.merit
@@ -238,7 +254,7 @@ def _proposals(r: RunRecord) -> pd.DataFrame:
     for t, name in enumerate(sc.sample_types):
         cols[f"requested_g:{name}"] = r.requested[:, t]
         cols[f"granted_g:{name}"] = r.granted[:, t]
-    return pd.DataFrame(cols)
+    return pd.DataFrame(cols), ids
 
 
 def _events(r: RunRecord, ids: list[str]) -> pd.DataFrame:
@@ -385,8 +401,7 @@ def build_result(record: RunRecord) -> SimulationResult:
     """Turn a run's :class:`~samplesim.model.record.RunRecord` into its tables (the
     proposals and summary now, the others on first access)."""
     sc = record.scenario
-    props = _proposals(record)
-    ids = props["proposal_id"].tolist()
+    props, ids = _proposals(record)
     return SimulationResult(
         scenario=sc.name,
         variant=sc.variant,

@@ -120,7 +120,8 @@ class ReviewPanels:
                 got = draw_keyed(p, s, "review", 1, sample, extra=name_key(self.names[g]),
                                  rows=rows)  # fmt: skip
                 durations[rows] = got[rows]
-        w.review_durations = [durations[i, : k_row[i]].tolist() for i in range(n)]
+        # One row per proposal; its panel's reviews_per_proposal first columns are its own.
+        w.review_durations = durations
         w.review_mean = [float(scores[i, : k_row[i]].mean()) for i in range(n)]
         se = [0.0] * n
         for g, rv in enumerate(self.reviews):

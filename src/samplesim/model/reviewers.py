@@ -182,9 +182,9 @@ class Reviews:
     """
 
     __slots__ = (
-        "closed", "done", "durations", "env", "exclude", "finished", "first", "i", "invited",
-        "left", "offset", "overdue", "pool", "round", "rv", "start", "started", "trace", "used",
-        "wait", "world",
+        "closed", "done", "env", "exclude", "finished", "first", "i", "invited", "k", "left",
+        "offset", "overdue", "pool", "round", "rv", "start", "started", "trace", "used", "wait",
+        "world",
     )  # fmt: skip
 
     def __init__(self, w: World, i: int, exclude: str) -> None:
@@ -204,7 +204,6 @@ class Reviews:
         self.i = i
         self.exclude = exclude
         self.done = env.event()
-        self.durations = durations = w.review_durations[i]
         self.start = now = env.now
         self.first = math.inf
         self.wait = 0.0
@@ -212,7 +211,8 @@ class Reviews:
         # Reviewers assigned so far (the pool skips them); with distributed review, also the
         # proposal's own applicants (its PI and its institution's other PIs).
         self.used: list[int] = list(w.conflicted[i]) if w.conflicted is not None else []
-        k = self.left = len(durations)
+        # Its reviews: the first k of its row of review_durations (k: its panel's, with panels).
+        k = self.k = self.left = rv.reviews_per_proposal
         self.invited = [0] * k  # invitations issued per review slot
         self.finished: list[int] = []  # slots whose review is in
         self.closed = False  # the panel went ahead (all in, or the deadline)
@@ -275,7 +275,7 @@ class Reviews:
                 rid, w.subject[i], float(w.seen_merit[i]), float(w.review_noise[i, j])
             )
             w.review_scores[i, j] = score if w.grades is None else float(w.grades.graded(score))
-        t = env.timeout(self.durations[j])
+        t = env.timeout(float(w.review_durations[i, j]))
         t.callbacks.append(partial(self._finished, rid, row, j))
 
     def _reinvite(self, j: int, _e: object = None) -> None:
@@ -317,7 +317,7 @@ class Reviews:
         """The panel goes ahead with the reviews in hand."""
         self.closed = True
         w, i, tr = self.world, self.i, self.trace
-        k = len(self.durations)
+        k = self.k
         tr.review_wait[i] = self.wait / (k if self.started == k else max(self.started, 1))
         if not self.finished:  # every review unassigned (per-round limit): no score
             w.review_mean[i] = w.review_se[i] = math.nan

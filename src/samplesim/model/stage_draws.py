@@ -97,7 +97,7 @@ def draw_stages(w: World) -> None:
         w.declines = d if w.declines is None else w.declines | d
     if w.declines is not None:
         w.declines[:, :, -1] = False
-    w.review_durations = durations.reshape(n, k).tolist()
+    w.review_durations = durations.reshape(n, k)  # a float array: no float object per review
     w.review_mean = floats(w.review_scores.mean(axis=1))
     if isinstance(rho, np.ndarray) and k < 2:
         w.review_se = np.sqrt(1 - rho).tolist()

@@ -54,6 +54,10 @@ class Trace:
         self.rule_stats: dict[str, tuple[int, int, int, int, float, int]] = {}
         # event log: (proposal index, day, code, detail, grams) in columns; stages by number
         self.log = log = EventLog(self.days, n)
+        # One copy of each text the log and the columns keep (most repeat): strings made one
+        # by one amid the processes' short-lived objects and kept to the end would each pin
+        # the allocator's memory around them once those are freed (the run's peak stays).
+        self._texts: dict[str, str] = {}
         self._ev = log.appenders()
         self._staged = 0  # stage events so far (their numbers share one counter with the log)
         self._codes = log.codes
@@ -109,7 +113,11 @@ class Trace:
         if c is None:
             c = self.log.code(key)
         a, b, cc, d, e = self._ev
-        a(i), b(day), cc(c), d(detail), e(grams)
+        a(i), b(day), cc(c), d(self._texts.setdefault(detail, detail)), e(grams)
+
+    def text(self, s: str) -> str:
+        """The trace's one copy of the text ``s`` (a detail, reason or condition)."""
+        return self._texts.setdefault(s, s)
 
     @property
     def events(self) -> list[EventRow]:
@@ -131,5 +139,5 @@ class Trace:
     def finish(self, i: int, day: float, state: str, reason: str = "") -> None:
         """Put proposal ``i`` in its terminal ``state``."""
         self.state[i] = state
-        self.reason[i] = reason
+        self.reason[i] = reason = self._texts.setdefault(reason, reason)
         self.event(i, day, "terminal", state, reason)

@@ -246,7 +246,7 @@ class World:
         """Record ``rule``'s condition on proposal ``i`` and apply its consequences
         (:mod:`samplesim.model.consequences`); returns why the team withdrew, or None."""
         tr = self.trace
-        tr.conditions[i] = "; ".join(filter(None, [tr.conditions[i], dec.detail]))
+        tr.conditions[i] = tr.text("; ".join(filter(None, [tr.conditions[i], dec.detail])))
         return self.consequences.on_condition(i, rule)
 
     def _review(self, i: int, exclude: str) -> simpy.Event:
