@@ -56,7 +56,7 @@ class RunView:
     function costs nothing the second time.
     """
 
-    __slots__ = ("_values", "group", "k", "labels", "members", "record")
+    __slots__ = ("_values", "group", "k", "labels", "record")
 
     def __init__(self, record: RunRecord) -> None:
         self.record = record
@@ -65,10 +65,7 @@ class RunView:
         code = {c: j for j, c in enumerate(countries)}
         #: Row -> position of its lead country in ``labels``.
         self.group = np.fromiter((code[c] for c in country), dtype=np.int64, count=len(country))
-        self.k = k = len(countries)
-        #: ``(rows, labels)``: 1 where a row counts, for its country and for ``ALL``.
-        self.members = np.zeros((len(country), k + 1))
-        self.members[np.arange(len(country)), self.group] = self.members[:, k] = 1.0
+        self.k = len(countries)
         self.labels: list[str] = [*countries, ALL]
         self._values: dict[str, np.ndarray] = {}
 
@@ -81,10 +78,7 @@ class RunView:
 
     def total(self, x: np.ndarray) -> np.ndarray:
         """Per country and ``ALL``: the sum of ``x`` (one number per row; flags count 1)."""
-        x = np.asarray(x)
-        if x.dtype.kind in "biu":  # whole numbers: exact sums in any order, one product
-            return x @ self.members
-        x = x.astype(float, copy=False)
+        x = np.asarray(x, dtype=float)
         out = np.empty(self.k + 1)
         out[: self.k] = np.bincount(self.group, weights=x, minlength=self.k)
         out[self.k] = x.sum()

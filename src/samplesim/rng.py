@@ -20,7 +20,7 @@ import hashlib
 import struct
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -113,7 +113,7 @@ class Streams:
     def counter(self, stream: str, attribute: int, extra: int = 0) -> bytes:
         """The counter of every entity's block ``(stream, attribute, extra)`` in this run, for
         :meth:`EntityStream.at`."""
-        return _CTR(0, 0, attribute, (self.ids[stream] << 32) | (extra & 0xFFFFFFFF))
+        return block_counter(self.ids, stream, attribute, extra)
 
     def named(self, stream: str, name: str) -> np.random.Generator:
         """A sub-stream of ``stream`` keyed by a user-given name (rule, call)."""
@@ -145,6 +145,11 @@ def entity_key(seed: int, replication: int, *names: str) -> np.ndarray:
 _KEY = struct.Struct("<2Q")  # an entity key's two words, as bytes
 _CTR = struct.Struct("<4Q").pack  # a block's counter words, as bytes
 _UNCTR = struct.Struct("<4Q").unpack
+
+
+def block_counter(ids: Mapping[str, int], stream: str, attribute: int, extra: int) -> bytes:
+    """The counter ``(0, 0, attribute, stream id << 32 | extra)`` of a block, as bytes."""
+    return _CTR(0, 0, attribute, (ids[stream] << 32) | (extra & 0xFFFFFFFF))
 
 
 def _key_text(seed: int, replication: int) -> bytes:
@@ -199,16 +204,12 @@ class EntityStream:
 
     def block(self, stream: str, attribute: int, extra: int = 0) -> np.random.Generator:
         """The generator of ``attribute`` of ``stream`` (``extra``: e.g. a rule's name key)."""
-        hi = (self._ids[stream] << 32) | (extra & 0xFFFFFFFF)
-        if self._whole is not None:  # head, key and counter (0, 0, attribute, hi) at once
-            self._whole[:] = self._kb + _CTR(0, 0, attribute, hi)
-            return self._gen
-        return self._reset_to(attribute, hi)
+        return self.at(block_counter(self._ids, stream, attribute, extra))
 
     def at(self, counter: bytes) -> np.random.Generator:
         """:meth:`block` given the block's :meth:`Streams.counter` (worked out once for the
         many entities that draw the same attribute)."""
-        if self._whole is not None:
+        if self._whole is not None:  # head, key and counter at once
             self._whole[:] = self._kb + counter
             return self._gen
         _, _, attribute, hi = _UNCTR(counter)
