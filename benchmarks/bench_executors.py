@@ -103,7 +103,7 @@ def main() -> None:
     rounds: list[dict[str, dict[str, float]]] = []
     for i in range(a.rounds):
         res: dict[str, dict[str, float]] = {}
-        for kind in kinds[i % len(kinds):] + kinds[: i % len(kinds)]:  # rotate the order
+        for kind in kinds[i % len(kinds) :] + kinds[: i % len(kinds)]:  # rotate the order
             res[kind] = r = bench(kind, a.replications, a.jobs, a.batch_size)
             share = r["driver_ms"] / (r["driver_ms"] + r["workers_ms"])
             print(f"round {i + 1} {kind:10s} {r['rate']:6.0f} runs/s  (startup "

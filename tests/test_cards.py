@@ -114,7 +114,11 @@ def test_replications_card_says_where_the_files_are(tmp_path):
 
 def test_sweep_card_shows_the_range_over_points():
     res = samplesim.sweep(
-        SMALL, params={"review.reviewers": (3, 8)}, design="grid", levels=2, replications=2,
+        SMALL,
+        params={"review.reviewers": (3, 8)},
+        design="grid",
+        levels=2,
+        replications=2,
         executor="serial",
     )
     text = _text_of(res._repr_html_())

@@ -37,8 +37,17 @@ _PHASE_OF = {s.name: s.phase for s in STAGES[1:]}
 _PHASE_COLORS = dict(
     zip(
         PHASES,
-        ("#fbb4c4", "#bdbdbd", "#fee391", "#9ecae1", "#bcbddc", "#f0e6cc", "#fdae6b", "#a1d99b",
-         "#31a354"),
+        (
+            "#fbb4c4",
+            "#bdbdbd",
+            "#fee391",
+            "#9ecae1",
+            "#bcbddc",
+            "#f0e6cc",
+            "#fdae6b",
+            "#a1d99b",
+            "#31a354",
+        ),
         strict=True,
     )
 )
