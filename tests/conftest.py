@@ -74,3 +74,23 @@ def mini_toml(tmp_path) -> Path:
 def out_dir(tmp_path) -> Path:
     """A not-yet-existing output directory ``tmp_path / "out"``."""
     return tmp_path / "out"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """On pytest-xdist workers: the test files with a test marked ``slow`` first, then by
+    number of tests (xdist's own order), so that no long file starts last.
+
+    ``--dist loadfile`` hands out whole files in this order (``--no-loadscope-reorder``): a
+    long file handed out last keeps one worker busy while the others idle (test_readme.py, the
+    longest test and a file of four tests, used to end the run, about a minute alone).
+    """
+    if not hasattr(config, "workerinput"):  # serial runs keep the collection order
+        return
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def key(tests: list[pytest.Item]) -> tuple[bool, int]:
+        return (not any(t.get_closest_marker("slow") for t in tests), -len(tests))
+
+    items[:] = [t for tests in sorted(by_file.values(), key=key) for t in tests]

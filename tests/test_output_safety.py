@@ -149,8 +149,10 @@ def test_run_refuses_symlinks(tmp_path, capsys):
 
 
 def _experiment(tmp_path: Path) -> Path:
+    """A finished experiment of 2 runs (its figures play no part in a refused resume)."""
     exp = tmp_path / "exp"
-    args = ["run", str(SMALL), "--replications", "2", "--executor", "serial", "--quiet"]
+    args = ["run", str(SMALL), "--replications", "2", "--executor", "serial", "--quiet",
+            "--no-plots"]  # fmt: skip
     assert main([*args, "--out", str(exp)]) == 0
     return exp
 
