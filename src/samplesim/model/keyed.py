@@ -47,25 +47,20 @@ def draw_keyed(
     if isinstance(getattr(sample, "__self__", None), Fixed):
         value = np.asarray(sample(None, len(p)))  # type: ignore[arg-type]
         return value if rows is None else np.where(rows, value, 0.0)
-    plan_ = plan(p, streams)
-    _, n, ents, sizes, idxs, perm, inv, _ = plan_
+    _, n, ents, sizes, idxs, perm, inv, of = plan(p, streams)
+    keep: list[int] | None = None  # the entities that draw, when not all of them
     if rows is not None:
-        picked = [(es, idx[rows[idx]]) for es, idx in zip(ents, idxs, strict=True)]
-        ents = [es for es, idx in picked if len(idx)]
-        idxs = [idx for _, idx in picked if len(idx)]
+        idxs = [idx[rows[idx]] for idx in idxs]
+        keep = [k for k, idx in enumerate(idxs) if len(idx)]
+    elif needed is not None and len(needed) < n and inv is not None:
+        hit = {of[i] for i in needed}
+        keep = sorted(hit) if len(hit) < len(ents) else None
+    if keep is not None:
+        ents = [ents[k] for k in keep]
+        idxs = [idxs[k] for k in keep]
         sizes = [len(idx) for idx in idxs]
         perm = np.concatenate(idxs) if idxs else perm[:0]
         inv = None
-    elif needed is not None and len(needed) < n and inv is not None:
-        of = plan_[7]
-        hit = {of[i] for i in needed}
-        if len(hit) < len(ents):
-            keep = sorted(hit)
-            ents = [ents[k] for k in keep]
-            sizes = [sizes[k] for k in keep]
-            idxs = [idxs[k] for k in keep]
-            perm = np.concatenate(idxs) if idxs else perm[:0]
-            inv = None
     # Entity i's block is taken, then ``sample`` draws from it before block i + 1.
     ctr = streams.counter(stream, attribute, extra)
     vals = [sample(es.at(ctr), m) for es, m in zip(ents, sizes, strict=True)]
